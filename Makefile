@@ -1,0 +1,57 @@
+# Tessera: `make run` starts the platform on its embedded defaults; `make test` runs the suite.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/tessera
+export PYTHONDONTWRITEBYTECODE=1
+
+.PHONY: run test lint bench venv services docker format migrate worker clean
+
+$(STAMP): requirements.lock pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || { rm -rf $(VENV); scripts/ensure-python.sh && $(PYTHON) -m venv $(VENV); }
+	$(PY) -m pip install -q --disable-pip-version-check uv==0.13.9 || $(PY) -m pip install -q uv
+	$(VENV)/bin/uv pip install -q --python $(PY) -r requirements.lock
+	@touch $(STAMP)
+
+venv: $(STAMP)
+
+docker:
+	@scripts/ensure-docker.sh
+
+services:
+	@scripts/ensure-services.sh
+
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy .
+	$(PY) manage.py makemigrations --check --dry-run
+
+format: venv
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+# Lint first, then the suite; "no tests collected" (pytest's exit code 5) is a failure
+# with its own message, never a silent pass.
+test: venv services docker lint
+	@rc=0; $(VENV)/bin/pytest -n 2 $(PYTEST_ARGS) || rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests (PYTEST_ARGS='$(PYTEST_ARGS)')" >&2; fi; \
+	exit $$rc
+
+migrate: venv
+	$(PY) manage.py migrate --no-input
+
+run: venv docker
+	$(PY) -m app.run
+
+worker: venv
+	$(VENV)/bin/celery -A app worker -l info -Q $${QUEUES:-default,images,jobs-cpu,jobs-gpu}
+
+bench: venv services docker
+	$(VENV)/bin/uv pip install -q --python $(PY) -r benchmarks/requirements.txt
+	DATABASE_URL=$(TEST_DATABASE_URL) $(PY) -m benchmarks
+
+clean:
+	rm -rf $(VENV) var

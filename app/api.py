@@ -1,0 +1,57 @@
+"""API plumbing shared by every app: pagination, strict fields, errors."""
+
+from typing import Any
+
+from rest_framework import pagination, serializers
+from rest_framework.exceptions import ParseError, ValidationError
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+
+class Pagination(pagination.LimitOffsetPagination):
+    """`{count, next, previous, results}` with `limit` and `offset`, as gcapi pages."""
+
+    default_limit = 100
+    max_limit = 1000
+
+
+class StrictSerializerMixin:
+    """Refuse unknown fields instead of silently ignoring them.
+
+    Put it first in the bases: `class S(StrictSerializerMixin, serializers.Serializer)`,
+    or use `StrictSerializer` / `StrictModelSerializer`. Unknown fields are reported
+    together with any other field errors, naming each one.
+    """
+
+    def to_internal_value(self, data: Any) -> Any:
+        unknown: dict[str, list[str]] = {}
+        if isinstance(data, dict):
+            known = set(self.fields)  # type: ignore[attr-defined]
+            unknown = {name: ["Unknown field."] for name in sorted(set(data) - known)}
+        try:
+            value = super().to_internal_value(data)  # type: ignore[misc]
+        except ValidationError as e:
+            if unknown and isinstance(e.detail, dict):
+                raise ValidationError({**e.detail, **unknown}) from e
+            raise
+        if unknown:
+            raise ValidationError(unknown)
+        return value
+
+
+class StrictSerializer(StrictSerializerMixin, serializers.Serializer):
+    pass
+
+
+class StrictModelSerializer(StrictSerializerMixin, serializers.ModelSerializer):
+    pass
+
+
+def exception_handler(exc: Exception, context: dict) -> Response | None:
+    from django.core.exceptions import RequestDataTooBig
+
+    from app.parsers import body_too_large_message
+
+    if isinstance(exc, RequestDataTooBig):
+        exc = ParseError(body_too_large_message())
+    return drf_exception_handler(exc, context)

@@ -1,0 +1,37 @@
+"""The API root, `/api/v1/`. Each app adds its viewsets to the one router here."""
+
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework import routers
+
+from algorithms.api import AlgorithmImageViewSet, AlgorithmViewSet
+from algorithms.jobs.api import JobViewSet
+from app.api_views import ApiTokenViewSet, gcapi_version
+from archives.api import ArchiveItemViewSet, ArchiveViewSet
+from cases.api import ImageViewSet, RawImageUploadSessionViewSet
+from components.api import ComponentInterfaceViewSet
+from uploads.api import UserUploadViewSet
+
+router = routers.DefaultRouter()
+router.include_root_view = True
+router.register("tokens", ApiTokenViewSet, basename="token")
+router.register("cases/images", ImageViewSet, basename="cases-image")
+router.register(
+    "cases/upload-sessions", RawImageUploadSessionViewSet, basename="cases-upload-session"
+)
+# items before archives, so `archives/items/` is never read as an archive's pk
+router.register("archives/items", ArchiveItemViewSet, basename="archive-item")
+router.register("archives", ArchiveViewSet, basename="archive")
+router.register("components/interfaces", ComponentInterfaceViewSet, basename="socket")
+# algorithm pks are UUIDs, so `algorithms/images/` never reads as an algorithm
+router.register("algorithms/images", AlgorithmImageViewSet, basename="algorithm-image")
+router.register("algorithms/jobs", JobViewSet, basename="algorithm-job")
+router.register("algorithms", AlgorithmViewSet, basename="algorithm")
+router.register("uploads", UserUploadViewSet, basename="upload")
+
+urlpatterns = [
+    path("gcapi/", gcapi_version, name="gcapi-version"),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("schema/ui/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="schema-ui"),
+    path("", include(router.urls)),
+]

@@ -1,0 +1,92 @@
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+
+class ApiToken(models.Model):
+    """A named API token. Only the SHA-256 of the secret is stored."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    name = models.CharField(max_length=100)
+    digest = models.CharField(max_length=64, unique=True, editable=False)
+    prefix = models.CharField(max_length=8, editable=False, help_text="Shown to tell tokens apart")
+    created = models.DateTimeField(auto_now_add=True)
+    expires = models.DateTimeField()
+    revoked = models.DateTimeField(null=True, blank=True)
+    last_used = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ("-created",)
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def status(self) -> str:
+        if self.revoked is not None:
+            return "revoked"
+        if self.expires <= timezone.now():
+            return "expired"
+        return "active"
+
+
+class AuditQuerySet(models.QuerySet):
+    """Bulk changes would bypass the model's own guard; refuse them too.
+
+    This guards against mistakes in code, not against someone with database access."""
+
+    def update(self, **kwargs):  # type: ignore[no-untyped-def]
+        raise PermissionError("audit records cannot be changed")
+
+    def delete(self):  # type: ignore[no-untyped-def]
+        raise PermissionError("audit records cannot be deleted")
+
+
+class AuditRecord(models.Model):
+    """An append-only record of something security-relevant that happened."""
+
+    class Action(models.TextChoices):
+        SIGN_IN = "sign-in"
+        SIGN_IN_FAILED = "sign-in-failed"
+        SIGN_OUT = "sign-out"
+        TOKEN_CREATED = "token-created"
+        TOKEN_REVOKED = "token-revoked"
+        PERMISSION_GRANTED = "permission-granted"
+        PERMISSION_REVOKED = "permission-revoked"
+        DOWNLOAD = "download"
+        JOB_CREATED = "job-created"
+        JOB_CANCELLED = "job-cancelled"
+        UPLOAD = "upload"
+
+    created = models.DateTimeField(auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    actor_name = models.CharField(max_length=150, blank=True, help_text="Kept if the user goes")
+    action = models.CharField(max_length=32, choices=Action.choices, db_index=True)
+    object_type = models.CharField(max_length=100, blank=True)
+    object_id = models.CharField(max_length=64, blank=True)
+    object_repr = models.CharField(max_length=200, blank=True)
+    address = models.GenericIPAddressField(null=True, blank=True)
+    detail = models.JSONField(default=dict, blank=True)
+
+    objects = AuditQuerySet.as_manager()
+
+    class Meta:
+        ordering = ("-created",)
+
+    def __str__(self) -> str:
+        return f"{self.created:%Y-%m-%d %H:%M:%S} {self.actor_name} {self.action}"
+
+    def save(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        if not self._state.adding:
+            raise PermissionError("audit records cannot be changed")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        raise PermissionError("audit records cannot be deleted")

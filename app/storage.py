@@ -1,0 +1,33 @@
+"""Access to the object-store buckets and short-lived signed URLs."""
+
+from typing import Literal
+
+from django.conf import settings
+from django.core.files.storage import Storage, storages
+
+BucketName = Literal["private", "protected", "public", "uploads"]
+
+
+def bucket_storage(name: BucketName) -> Storage:
+    return storages[name]
+
+
+def s3_client(name: BucketName = "protected"):  # type: ignore[no-untyped-def]
+    """The boto3 client behind a bucket's storage (for multipart calls and the like)."""
+    return storages[name].connection.meta.client  # type: ignore[attr-defined]
+
+
+def bucket_name(name: BucketName) -> str:
+    return str(settings.BUCKETS[name])
+
+
+def signed_url(*, bucket: BucketName, key: str, filename: str | None = None) -> str:
+    """A GET URL for one object that expires after SIGNED_URL_LIFETIME seconds."""
+    params = {"Bucket": bucket_name(bucket), "Key": key}
+    if filename:
+        params["ResponseContentDisposition"] = f'attachment; filename="{filename}"'
+    return str(
+        s3_client(bucket).generate_presigned_url(
+            "get_object", Params=params, ExpiresIn=settings.SIGNED_URL_LIFETIME
+        )
+    )

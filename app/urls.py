@@ -1,0 +1,31 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from app import views
+
+staff_urls = [
+    path("", views.staff_index, name="index"),
+    path("audit/", views.audit_log, name="audit"),
+    path("groups/", views.creator_groups, name="groups"),
+    path("groups/<int:pk>/add/", views.creator_group_add, name="group-add"),
+    path(
+        "groups/<int:pk>/remove/<int:user_pk>/",
+        views.creator_group_remove,
+        name="group-remove",
+    ),
+]
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("accounts/tokens/", views.api_tokens, name="api_tokens"),
+    path("accounts/tokens/<uuid:pk>/revoke/", views.api_token_revoke_view, name="api_token_revoke"),
+    path("accounts/profile/", views.profile, name="profile"),
+    path("accounts/", include("allauth.urls")),
+    path("staff/", include((staff_urls, "staff"), namespace="staff")),
+    path("api/v1/", include(("app.api_urls", "api"), namespace="api")),
+    path("uploads/", include("uploads.urls")),
+    path("archives/", include("archives.urls")),
+    path("cases/", include("cases.urls")),
+    path("algorithms/", include("algorithms.urls")),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,5 @@
+from django.apps import AppConfig
+
+
+class ReaderStudiesConfig(AppConfig):
+    name = "reader_studies"
