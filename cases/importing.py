@@ -1,0 +1,163 @@
+"""Turn an upload session's uploads into stored images (runs on the `images` queue).
+
+Phases, so that nothing is half-written and a re-run is harmless:
+1. claim the session (row lock, status Queued -> Started);
+2. download the uploads to a fresh temporary directory and run the builders there;
+3. put the built files in the protected bucket under keys made of UUIDs only;
+4. in one transaction: create Image/ImageFile rows, attach them to the target, settle the
+   session. Any failure in 3 or 4 rolls the rows back and deletes the stored objects;
+5. always delete the uploads and the temporary directory.
+"""
+
+import logging
+import shutil
+import tempfile
+from datetime import timedelta
+from pathlib import Path
+
+from django.db import transaction
+from django.utils import timezone
+
+from cases.builders import build_images
+from cases.builders.types import BuildResult
+from cases.models import ImageFile, RawImageUploadSession
+from cases.storing import StoredImage, delete_stored_objects, store_built_image
+from cases.targets import TargetError, attach_images
+from uploads.models import UserUpload
+from uploads.services import delete_upload, download_upload_to
+
+logger = logging.getLogger(__name__)
+
+# A session left Started longer than the task's hard time limit lost its worker.
+STALE_AFTER = timedelta(hours=1, minutes=5)
+MAX_LISTED_ERRORS = 5
+
+
+def import_session(*, session_pk: str) -> None:
+    session = _claim(session_pk)
+    if session is None:
+        return
+    uploads = list(session.user_uploads.all())
+    work_dir = Path(tempfile.mkdtemp(prefix="tessera-import-"))
+    stored_keys: list[str] = []
+    try:
+        result = _build(uploads=uploads, work_dir=work_dir)
+        stored = [store_built_image(built=b, stored_keys=stored_keys) for b in result.images]
+        _settle(session_pk=session_pk, result=result, stored=stored)
+    except TargetError as e:
+        delete_stored_objects(stored_keys)
+        _fail(session_pk, str(e))
+    except Exception:
+        logger.exception("Import of upload session %s failed", session_pk)
+        delete_stored_objects(stored_keys)
+        _fail(session_pk, "The import failed on the server; nothing was stored. Try again.")
+    finally:
+        for upload in uploads:
+            try:
+                delete_upload(upload=upload)
+            except Exception:
+                logger.exception("Could not delete upload %s", upload.pk)
+        shutil.rmtree(work_dir, ignore_errors=True)
+
+
+def _claim(session_pk: str) -> RawImageUploadSession | None:
+    with transaction.atomic():
+        session = RawImageUploadSession.objects.select_for_update().filter(pk=session_pk).first()
+        if session is None:
+            return None
+        now = timezone.now()
+        stale = (
+            session.status == RawImageUploadSession.Status.STARTED
+            and session.started is not None
+            and session.started < now - STALE_AFTER
+        )
+        if session.status != RawImageUploadSession.Status.QUEUED and not stale:
+            return None
+        session.status = RawImageUploadSession.Status.STARTED
+        session.started = now
+        session.save(update_fields=["status", "started"])
+        return session
+
+
+def _local_name(filename: str) -> str:
+    """The upload's base name, safe as a local file name (builders read extensions)."""
+    name = filename.replace("\\", "/").rsplit("/", 1)[-1].strip().lstrip(".")
+    return name or "upload"
+
+
+def _build(*, uploads: list[UserUpload], work_dir: Path) -> BuildResult:
+    in_dir = work_dir / "in"
+    in_dir.mkdir()
+    files: list[Path] = []
+    names: dict[Path, str] = {}
+    taken: set[str] = set()
+    download_errors: dict[str, str] = {}
+    for index, upload in enumerate(uploads):
+        local = _local_name(upload.filename)
+        # same names must not overwrite each other, but MHD pairs must share a folder
+        folder = in_dir if local not in taken else in_dir / str(index)
+        folder.mkdir(exist_ok=True)
+        taken.add(local)
+        path = folder / local
+        try:
+            download_upload_to(upload=upload, path=path)
+        except Exception:
+            logger.exception("Could not read upload %s", upload.pk)
+            download_errors[upload.filename] = (
+                f"{upload.filename}: the uploaded file could not be read from the store."
+            )
+            continue
+        files.append(path)
+        names[path] = upload.filename
+    out_dir = work_dir / "out"
+    out_dir.mkdir()
+    result = build_images(files=files, work_dir=out_dir, names=names) if files else BuildResult()
+    result.file_errors = {**download_errors, **result.file_errors}
+    return result
+
+
+def _summary(result: BuildResult, n_images: int) -> str:
+    errors = list(result.file_errors.values())
+    listed = "; ".join(errors[:MAX_LISTED_ERRORS])
+    more = f" (and {len(errors) - MAX_LISTED_ERRORS} more)" if len(errors) > 5 else ""
+    if n_images == 0:
+        return f"No image could be built. {listed}{more}".strip()
+    if errors:
+        return f"{n_images} image(s) built; {len(errors)} file(s) gave no image: {listed}{more}"
+    return ""
+
+
+def _settle(*, session_pk: str, result: BuildResult, stored: list[StoredImage]) -> None:
+    with transaction.atomic():
+        session = RawImageUploadSession.objects.select_for_update().get(pk=session_pk)
+        if session.status != RawImageUploadSession.Status.STARTED:
+            raise TargetError("The session was settled by another run.")
+        images = []
+        for item in stored:
+            item.image.origin = session
+            item.image.save(force_insert=True)
+            ImageFile.objects.bulk_create(item.files)
+            images.append(item.image)
+        if images:
+            attach_images(session=session, images=images)
+        session.status = (
+            RawImageUploadSession.Status.SUCCEEDED
+            if images
+            else RawImageUploadSession.Status.FAILED
+        )
+        session.error_message = _summary(result, len(images))
+        session.file_errors = dict(result.file_errors)
+        session.deidentification_report = dict(result.deidentification)
+        session.completed = timezone.now()
+        session.save()
+
+
+def _fail(session_pk: str, message: str) -> None:
+    with transaction.atomic():
+        session = RawImageUploadSession.objects.select_for_update().filter(pk=session_pk).first()
+        if session is None or session.status != RawImageUploadSession.Status.STARTED:
+            return
+        session.status = RawImageUploadSession.Status.FAILED
+        session.error_message = message
+        session.completed = timezone.now()
+        session.save(update_fields=["status", "error_message", "completed"])

@@ -1,0 +1,47 @@
+"""Reads for images and upload sessions.
+
+Who may see an image is decided by several apps: the creator of its upload session sees
+it here; archives, algorithm jobs and reader studies contribute the images their members
+may see through `register_image_visibility` (called from their `AppConfig.ready()`).
+"""
+
+from collections.abc import Callable
+
+from django.contrib.auth.models import AnonymousUser, User
+from django.db.models import Q, QuerySet
+
+from cases.models import Image, ImageFile, RawImageUploadSession
+
+AnyUser = User | AnonymousUser
+# user -> the images that app lets the user see (an active, authenticated user)
+ImageVisibility = Callable[[User], QuerySet[Image]]
+
+_visibility: dict[str, ImageVisibility] = {}
+
+
+def register_image_visibility(name: str, images_for: ImageVisibility) -> None:
+    """Let an app add images a user may see; `name` keeps re-registration idempotent."""
+    _visibility[name] = images_for
+
+
+def images_visible_to(user: AnyUser) -> QuerySet[Image]:
+    if not user.is_authenticated or not user.is_active:
+        return Image.objects.none()
+    if user.is_superuser:
+        return Image.objects.all()
+    assert isinstance(user, User)
+    allowed = Q(origin__creator=user)
+    for images_for in _visibility.values():
+        # a subquery per app: joins through several M2M tables would repeat rows
+        allowed |= Q(pk__in=images_for(user).values("pk"))
+    return Image.objects.filter(allowed)
+
+
+def image_files_visible_to(user: AnyUser) -> QuerySet[ImageFile]:
+    return ImageFile.objects.filter(image__in=images_visible_to(user).values("pk"))
+
+
+def upload_sessions_of(user: AnyUser) -> QuerySet[RawImageUploadSession]:
+    if not user.is_authenticated or not user.is_active:
+        return RawImageUploadSession.objects.none()
+    return RawImageUploadSession.objects.filter(creator=user)

@@ -1,0 +1,45 @@
+"""Where an upload session's images go once they are built.
+
+An upload session carries its target as data (`{"kind": "archive", "archive": <pk>, ...}`)
+and the app that owns the kind registers a handler here, in its `AppConfig.ready()`. So
+`cases` imports none of the apps that receive images (archives, algorithm jobs, reader
+studies), and each of them can add its own kind.
+
+A handler runs inside the transaction that creates the images: raising `TargetError`
+rolls the whole import back and fails the session with the handler's message.
+"""
+
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from cases.models import Image, RawImageUploadSession
+
+
+class TargetError(Exception):
+    """The target refuses the images; the message is shown to the user."""
+
+
+class AttachHandler(Protocol):
+    def __call__(self, *, session: "RawImageUploadSession", images: Sequence["Image"]) -> None: ...
+
+
+_handlers: dict[str, AttachHandler] = {}
+
+
+def register_target(kind: str, handler: AttachHandler | Callable[..., None]) -> None:
+    _handlers[kind] = handler  # type: ignore[assignment]
+
+
+def registered_kinds() -> list[str]:
+    return sorted(_handlers)
+
+
+def attach_images(*, session: "RawImageUploadSession", images: Sequence["Image"]) -> None:
+    kind = (session.target or {}).get("kind")
+    if not kind:
+        return
+    handler = _handlers.get(kind)
+    if handler is None:
+        raise TargetError(f"Unknown upload target '{kind}'")
+    handler(session=session, images=images)

@@ -1,0 +1,21 @@
+from django.urls import path
+
+from cases import views
+
+app_name = "cases"
+
+urlpatterns = [
+    path("images/<uuid:pk>/", views.image_detail, name="image"),
+    path(
+        "images/<uuid:pk>/files/<uuid:file_pk>.<slug:ext>",
+        views.image_file,
+        name="image-file",
+    ),
+    path("images/<uuid:pk>/thumbnail.png", views.image_thumbnail, name="thumbnail"),
+    path("upload-sessions/<uuid:pk>/", views.upload_session_detail, name="upload-session"),
+    path(
+        "upload-sessions/<uuid:pk>/status.json",
+        views.upload_session_status,
+        name="upload-session-status",
+    ),
+]

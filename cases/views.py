@@ -1,0 +1,104 @@
+"""Pages and permission-checked file URLs for images and upload sessions."""
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET
+from rest_framework.authentication import SessionAuthentication
+from rest_framework.decorators import api_view, authentication_classes, permission_classes
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+
+from app.auth import BearerTokenAuthentication
+from cases import selectors, services
+from cases.models import Image
+
+
+def _redirect(url: str) -> HttpResponseRedirect:
+    response = HttpResponseRedirect(url)
+    response["Cache-Control"] = "no-store"  # the signed URL must not outlive its check
+    return response
+
+
+@api_view(["GET"])
+@authentication_classes([BearerTokenAuthentication, SessionAuthentication])
+@permission_classes([AllowAny])  # anonymous users get the same 404 as outsiders below
+def image_file(request: Request, pk: str, file_pk: str, ext: str) -> HttpResponse:
+    """Check the user may see the image, record the download, redirect to a signed URL."""
+    image_file = (
+        selectors.image_files_visible_to(request.user).filter(pk=file_pk, image_id=pk).first()
+    )
+    if image_file is None or image_file.extension != ext.lower():
+        raise Http404("No such image file")
+    url = services.image_file_download_url(
+        image_file=image_file,
+        user=request.user,  # type: ignore[arg-type]
+        request=request._request,
+    )
+    return _redirect(url)
+
+
+@api_view(["GET"])
+@authentication_classes([BearerTokenAuthentication, SessionAuthentication])
+@permission_classes([AllowAny])
+def image_thumbnail(request: Request, pk: str) -> HttpResponse:
+    image = selectors.images_visible_to(request.user).filter(pk=pk).first()
+    if image is None or not image.thumbnail:
+        raise Http404("No such thumbnail")
+    return _redirect(services.image_thumbnail_url(key=image.thumbnail))
+
+
+@require_GET
+def image_detail(request: HttpRequest, pk: str) -> HttpResponse:
+    image = get_object_or_404(
+        selectors.images_visible_to(request.user).prefetch_related("files"), pk=pk
+    )
+    files = list(image.files.all())
+    volume = next((f for f in files if f.image_type == "MHD"), None)
+    return render(
+        request,
+        "cases/image_detail.html",
+        {
+            "image": image,
+            "files": [
+                (f, reverse("cases:image-file", args=[image.pk, f.pk, f.extension])) for f in files
+            ],
+            "volume_url": (
+                reverse("cases:image-file", args=[image.pk, volume.pk, volume.extension])
+                if volume
+                else None
+            ),
+        },
+    )
+
+
+@login_required
+@require_GET
+def upload_session_detail(request: HttpRequest, pk: str) -> HttpResponse:
+    session = get_object_or_404(selectors.upload_sessions_of(request.user), pk=pk)
+    return render(
+        request,
+        "cases/upload_session_detail.html",
+        {"session": session, "status_url": reverse("cases:upload-session-status", args=[pk])},
+    )
+
+
+@login_required
+@require_GET
+def upload_session_status(request: HttpRequest, pk: str) -> JsonResponse:
+    """What the session page polls: status, per-file errors and the images built."""
+    session = get_object_or_404(selectors.upload_sessions_of(request.user), pk=pk)
+    images = Image.objects.filter(origin=session).order_by("created", "pk")
+    return JsonResponse(
+        {
+            "status": session.status,
+            "finished": session.is_finished,
+            "error_message": session.error_message,
+            "file_errors": session.file_errors,
+            "uploads": list(session.user_uploads.values_list("filename", flat=True)),
+            "images": [
+                {"name": i.name, "url": reverse("cases:image", args=[i.pk])} for i in images
+            ],
+        }
+    )
