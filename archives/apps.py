@@ -1,0 +1,16 @@
+from django.apps import AppConfig
+
+
+class ArchivesConfig(AppConfig):
+    name = "archives"
+
+    def ready(self) -> None:
+        # archives receive imported images and let their members see them
+        from archives.selectors import images_in_archives_visible_to
+        from archives.services import attach_to_archive, attach_to_archive_item
+        from cases.selectors import register_image_visibility
+        from cases.targets import register_target
+
+        register_target("archive", attach_to_archive)
+        register_target("archive-item", attach_to_archive_item)
+        register_image_visibility("archives", images_in_archives_visible_to)

@@ -1,0 +1,50 @@
+"""Reads for archives: what a user may see and do."""
+
+from django.contrib.auth.models import AnonymousUser, User
+from django.db.models import Count, QuerySet
+
+from app.permissions import can, visible_to
+from archives.models import Archive, ArchiveItem
+from cases.models import Image
+
+AnyUser = User | AnonymousUser
+
+
+def archives_visible_to(user: AnyUser) -> QuerySet[Archive]:
+    return visible_to(user, Archive.objects.all())
+
+
+def archive_items_visible_to(user: AnyUser) -> QuerySet[ArchiveItem]:
+    return ArchiveItem.objects.filter(archive__in=archives_visible_to(user).values("pk"))
+
+
+def images_in_archives_visible_to(user: User) -> QuerySet[Image]:
+    """Registered with `cases.selectors.register_image_visibility`."""
+    return Image.objects.filter(
+        componentinterfacevalue__archive_items__archive__in=archives_visible_to(user).values("pk")
+    )
+
+
+def may_upload(user: AnyUser, archive: Archive) -> bool:
+    return can(user, "upload_archive", archive)
+
+
+def may_edit(user: AnyUser, archive: Archive) -> bool:
+    return can(user, "change_archive", archive)
+
+
+def archive_list_for(user: AnyUser) -> QuerySet[Archive]:
+    return archives_visible_to(user).annotate(item_count=Count("items"))
+
+
+def items_of(archive: Archive) -> QuerySet[ArchiveItem]:
+    return archive.items.prefetch_related("values__interface", "values__image").order_by(
+        "-created", "pk"
+    )
+
+
+def members_of(archive: Archive) -> dict[str, list[User]]:
+    return {
+        role: list(getattr(archive, f"{role}_group").user_set.order_by("username"))
+        for role in ("editors", "uploaders", "users")
+    }

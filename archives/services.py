@@ -1,0 +1,199 @@
+"""Writes for archives, their members and their items."""
+
+from collections.abc import Sequence
+
+from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest
+from django.utils.text import slugify
+
+from app.permissions import add_member, create_role_groups, remove_member
+from archives.models import Archive, ArchiveItem
+from cases.models import Image, RawImageUploadSession
+from cases.services import upload_session_create
+from cases.targets import TargetError
+from components.kinds import SuperKind
+from components.models import ComponentInterface, ComponentInterfaceValue
+from components.services import socket_value_create
+from uploads.models import UserUpload
+
+DEFAULT_IMAGE_SOCKET = "generic-medical-image"
+ROLES = ("editors", "uploaders", "users")
+ROLE_PERMISSIONS = {
+    "editors": ["view_archive", "change_archive", "upload_archive"],
+    "uploaders": ["view_archive", "upload_archive"],
+    "users": ["view_archive"],
+}
+MAX_LOGO_BYTES = 2 * 2**20
+RESERVED_SLUGS = {"create", "items"}  # page paths under /archives/
+
+
+def _unique_slug(title: str) -> str:
+    base = slugify(title)[:200] or "archive"
+    slug, n = base, 1
+    while slug in RESERVED_SLUGS or Archive.objects.filter(slug=slug).exists():
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
+
+
+def archive_create(
+    *,
+    creator: User,
+    title: str,
+    description: str = "",
+    logo: UploadedFile | None = None,
+    request: HttpRequest | None = None,
+) -> Archive:
+    """Create an archive; its creator becomes its first editor."""
+    title = title.strip()
+    if not title:
+        raise ValidationError({"title": "Give the archive a title."})
+    if logo is not None and logo.size is not None and logo.size > MAX_LOGO_BYTES:
+        raise ValidationError({"logo": f"The logo must be at most {MAX_LOGO_BYTES} bytes."})
+    for _ in range(3):  # two creators racing for one slug: the loser takes the next one
+        try:
+            with transaction.atomic():
+                archive = Archive.objects.create(
+                    title=title[:255], slug=_unique_slug(title), description=description
+                )
+                create_role_groups(obj=archive, roles=ROLE_PERMISSIONS)
+                add_member(
+                    obj=archive, role="editors", user=creator, actor=creator, request=request
+                )
+                if logo is not None:
+                    archive.logo.save(logo.name or "logo.png", logo, save=True)
+                return archive
+        except IntegrityError:
+            continue
+    raise ValidationError({"title": "Could not find a free slug for this title; try another."})
+
+
+def archive_update(
+    *, archive: Archive, title: str, description: str, logo: UploadedFile | None = None
+) -> Archive:
+    archive.title = title.strip()[:255] or archive.title
+    archive.description = description
+    if logo is not None:
+        archive.logo.save(logo.name or "logo.png", logo, save=False)
+    archive.save()
+    return archive
+
+
+def archive_member_add(
+    *, archive: Archive, role: str, user: User, actor: User, request: HttpRequest | None = None
+) -> None:
+    if role not in ROLES:
+        raise ValidationError({"role": f"Role must be one of {', '.join(ROLES)}."})
+    add_member(obj=archive, role=role, user=user, actor=actor, request=request)
+
+
+def archive_member_remove(
+    *, archive: Archive, role: str, user: User, actor: User, request: HttpRequest | None = None
+) -> None:
+    if role not in ROLES:
+        raise ValidationError({"role": f"Role must be one of {', '.join(ROLES)}."})
+    with transaction.atomic():
+        group = getattr(archive, f"{role}_group")
+        if role == "editors" and group.user_set.exclude(pk=user.pk).count() == 0:
+            raise ValidationError({"user": "An archive keeps at least one editor."})
+        remove_member(obj=archive, role=role, user=user, actor=actor, request=request)
+
+
+def archive_item_create(*, archive: Archive, title: str = "") -> ArchiveItem:
+    return ArchiveItem.objects.create(archive=archive, title=title[:255])
+
+
+def image_socket(slug: str | None) -> ComponentInterface:
+    """The image socket called slug (default `generic-medical-image`), or a clear error."""
+    slug = slug or DEFAULT_IMAGE_SOCKET
+    socket = ComponentInterface.objects.filter(slug=slug).first()
+    if socket is None:
+        raise ValidationError({"interface": f"There is no socket '{slug}'."})
+    if socket.super_kind != SuperKind.IMAGE:
+        raise ValidationError(
+            {"interface": f"Socket '{slug}' holds {socket.kind} values, not images."}
+        )
+    return socket
+
+
+def archive_cases_add(
+    *,
+    archive: Archive,
+    creator: User,
+    uploads: Sequence[UserUpload],
+    interface: ComponentInterface | None = None,
+) -> RawImageUploadSession:
+    """Import uploads; each built image becomes a new item of archive (caller checked access)."""
+    socket = interface or image_socket(None)
+    return upload_session_create(
+        creator=creator,
+        uploads=uploads,
+        target={"kind": "archive", "archive": str(archive.pk), "interface": socket.slug},
+    )
+
+
+def archive_item_image_add(
+    *,
+    item: ArchiveItem,
+    creator: User,
+    uploads: Sequence[UserUpload],
+    interface: ComponentInterface,
+) -> RawImageUploadSession:
+    """Import uploads as the one image of item's socket (replacing any old value)."""
+    image_socket(interface.slug)
+    return upload_session_create(
+        creator=creator,
+        uploads=uploads,
+        target={"kind": "archive-item", "item": str(item.pk), "interface": interface.slug},
+    )
+
+
+def archive_item_value_set(*, item: ArchiveItem, value: ComponentInterfaceValue) -> None:
+    """Give item this socket value, replacing the one it held for the same socket."""
+    with transaction.atomic():
+        old = list(item.values.filter(interface_id=value.interface_id).exclude(pk=value.pk))
+        item.values.remove(*old)
+        item.values.add(value)
+        # values nobody else refers to go; shared ones (reused by other items) stay
+        for civ in old:
+            if not civ.archive_items.exists():
+                try:
+                    with transaction.atomic():
+                        civ.delete()
+                except IntegrityError:
+                    pass
+
+
+def _target_socket(session: RawImageUploadSession) -> ComponentInterface:
+    slug = session.target.get("interface") or DEFAULT_IMAGE_SOCKET
+    socket = ComponentInterface.objects.filter(slug=slug).first()
+    if socket is None:
+        raise TargetError(f"The socket '{slug}' no longer exists.")
+    return socket
+
+
+def attach_to_archive(*, session: RawImageUploadSession, images: Sequence[Image]) -> None:
+    """Upload target "archive": one new item per image."""
+    archive = Archive.objects.filter(pk=session.target.get("archive")).first()
+    if archive is None:
+        raise TargetError("The archive no longer exists.")
+    socket = _target_socket(session)
+    for image in images:
+        item = archive_item_create(archive=archive)
+        item.values.add(socket_value_create(socket=socket, image=image))
+
+
+def attach_to_archive_item(*, session: RawImageUploadSession, images: Sequence[Image]) -> None:
+    """Upload target "archive-item": the one image becomes the item's value for the socket."""
+    item = ArchiveItem.objects.filter(pk=session.target.get("item")).first()
+    if item is None:
+        raise TargetError("The archive item no longer exists.")
+    socket = _target_socket(session)
+    if len(images) != 1:
+        raise TargetError(
+            f"Socket '{socket.slug}' takes one image, but the files gave {len(images)}."
+        )
+    archive_item_value_set(item=item, value=socket_value_create(socket=socket, image=images[0]))

@@ -1,0 +1,197 @@
+"""Archive pages: list, create, see items, add cases by browser upload, manage members."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import User
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_http_methods
+
+from app.models import AuditRecord
+from app.permissions import may_create
+from app.services import audit_record
+from app.storage import signed_url
+from archives import selectors, services
+from archives.forms import AddCasesForm, ArchiveForm, MemberForm
+from archives.models import Archive
+from components.kinds import IMAGE_KINDS
+from components.models import ComponentInterface
+from uploads.selectors import completed_uploads_for
+
+ITEMS_PER_PAGE = 24
+
+
+def _archive(request: HttpRequest, slug: str) -> Archive:
+    return get_object_or_404(selectors.archives_visible_to(request.user), slug=slug)
+
+
+@require_GET
+def archive_list(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "archives/archive_list.html",
+        {
+            "archives": selectors.archive_list_for(request.user),
+            "may_create": may_create(request.user, Archive),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def archive_create(request: HttpRequest) -> HttpResponse:
+    if not may_create(request.user, Archive):
+        raise PermissionDenied("You may not create archives: ask for archive-creator rights.")
+    form = ArchiveForm(request.POST, request.FILES) if request.method == "POST" else ArchiveForm()
+    if request.method == "POST" and form.is_valid():
+        try:
+            archive = services.archive_create(
+                creator=request.user,  # type: ignore[arg-type]
+                title=form.cleaned_data["title"],
+                description=form.cleaned_data["description"],
+                logo=form.cleaned_data.get("logo"),
+                request=request,
+            )
+        except ValidationError as e:
+            form.add_error(None, e)
+        else:
+            messages.success(request, f"Archive “{archive.title}” created.")
+            return redirect(archive)
+    return render(request, "archives/archive_form.html", {"form": form})
+
+
+@require_GET
+def archive_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    archive = _archive(request, slug)
+    page = Paginator(selectors.items_of(archive), ITEMS_PER_PAGE).get_page(request.GET.get("page"))
+    rows = []
+    for item in page:
+        values = list(item.values.all())
+        image = next((v.image for v in values if v.image_id), None)
+        rows.append({"item": item, "image": image, "values": values})
+    return render(
+        request,
+        "archives/archive_detail.html",
+        {
+            "archive": archive,
+            "page": page,
+            "rows": rows,
+            "may_upload": selectors.may_upload(request.user, archive),
+            "may_edit": selectors.may_edit(request.user, archive),
+        },
+    )
+
+
+@require_GET
+def archive_logo(request: HttpRequest, slug: str) -> HttpResponse:
+    archive = _archive(request, slug)
+    if not archive.logo:
+        raise Http404("No logo")
+    return HttpResponseRedirect(signed_url(bucket="public", key=archive.logo.name))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def archive_add_cases(request: HttpRequest, slug: str) -> HttpResponse:
+    archive = _archive(request, slug)
+    if not selectors.may_upload(request.user, archive):
+        raise PermissionDenied("You may not add cases to this archive.")
+    sockets = list(ComponentInterface.objects.filter(kind__in=list(IMAGE_KINDS)))
+    form = AddCasesForm(request.POST if request.method == "POST" else None, image_sockets=sockets)
+    if request.method == "POST" and form.is_valid():
+        try:
+            uploads = completed_uploads_for(
+                user=request.user, api_urls_or_pks=form.cleaned_data["user_uploads"]
+            )
+            session = services.archive_cases_add(
+                archive=archive,
+                creator=request.user,  # type: ignore[arg-type]
+                uploads=uploads,
+                interface=form.cleaned_data["interface"],
+            )
+        except ValidationError as e:
+            form.add_error(None, e)
+        else:
+            return redirect("cases:upload-session", pk=session.pk)
+    return render(
+        request,
+        "archives/add_cases.html",
+        {"archive": archive, "form": form},
+    )
+
+
+@require_GET
+def item_detail(request: HttpRequest, slug: str, pk: str) -> HttpResponse:
+    archive = _archive(request, slug)
+    item = get_object_or_404(selectors.items_of(archive), pk=pk)
+    return render(
+        request,
+        "archives/item_detail.html",
+        {"archive": archive, "item": item, "values": list(item.values.all())},
+    )
+
+
+@require_GET
+def item_value_file(request: HttpRequest, slug: str, pk: str, value_pk: int) -> HttpResponse:
+    """A file value of an item: check, record the download, redirect to a signed URL."""
+    archive = _archive(request, slug)
+    item = get_object_or_404(archive.items, pk=pk)
+    civ = get_object_or_404(item.values, pk=value_pk)
+    if not civ.file:
+        raise Http404("This value has no file")
+    audit_record(
+        action=AuditRecord.Action.DOWNLOAD,
+        actor=request.user,
+        obj=civ,
+        request=request,
+        detail={"archive_item": str(item.pk)},
+    )
+    filename = civ.file.name.rsplit("/", 1)[-1]
+    return HttpResponseRedirect(
+        signed_url(bucket="protected", key=civ.file.name, filename=filename)
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def archive_members(request: HttpRequest, slug: str) -> HttpResponse:
+    archive = _archive(request, slug)
+    if not selectors.may_edit(request.user, archive):
+        raise PermissionDenied("Only editors manage the members of an archive.")
+    actor = request.user
+    assert isinstance(actor, User)
+    form = MemberForm(request.POST or None) if request.POST.get("action") == "add" else MemberForm()
+    if request.method == "POST":
+        try:
+            if request.POST.get("action") == "add":
+                if form.is_valid():
+                    services.archive_member_add(
+                        archive=archive,
+                        role=form.cleaned_data["role"],
+                        user=form.cleaned_data["username"],
+                        actor=actor,
+                        request=request,
+                    )
+                    messages.success(request, "Member added.")
+                    return redirect("archives:members", slug=slug)
+            elif request.POST.get("action") == "remove":
+                member = get_object_or_404(User, pk=request.POST.get("user"))
+                services.archive_member_remove(
+                    archive=archive,
+                    role=request.POST.get("role", ""),
+                    user=member,
+                    actor=actor,
+                    request=request,
+                )
+                messages.success(request, f"{member.username} removed.")
+                return redirect("archives:members", slug=slug)
+        except ValidationError as e:
+            messages.error(request, " ".join(e.messages))
+            return redirect("archives:members", slug=slug)
+    return render(
+        request,
+        "archives/members.html",
+        {"archive": archive, "members": selectors.members_of(archive), "form": form},
+    )
