@@ -1,0 +1,1 @@
+"""The demo algorithm (runs in its container; importable here for tests)."""

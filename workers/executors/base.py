@@ -1,0 +1,55 @@
+"""The container execution interface. The job code speaks only to this; settings pick
+the implementation (`WORKERS_EXECUTOR`), Docker first."""
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class ContainerLimits:
+    memory_limit_gb: float
+    time_limit_s: int
+    cpu_count: float = 1.0
+    pids_limit: int = 256
+    requires_gpu: bool = False
+
+
+@dataclass(frozen=True)
+class ImageRef:
+    sha256: str  # "sha256:<hex>", the image ID in the engine
+    storage_key: str  # key of the `docker save` tarball in the private bucket
+
+
+@dataclass
+class ExecutionResult:
+    exit_code: int | None
+    stdout: str  # capped
+    stderr: str  # capped
+    duration_s: float
+    peak_memory_bytes: int | None = None
+    oom_killed: bool = False
+    timed_out: bool = False
+    extra: dict = field(default_factory=dict)
+
+
+class Executor(ABC):
+    """Runs one container for one job. Implementations must be safe to call again for the
+    same job (a re-delivered task): provision and deprovision are idempotent."""
+
+    def __init__(self, *, job_id: str, image: ImageRef, limits: ContainerLimits) -> None:
+        self.job_id = job_id
+        self.image = image
+        self.limits = limits
+
+    @abstractmethod
+    def provision(self, *, input_dir: Path) -> None:
+        """Make the image available and take the staged inputs (read-only /input)."""
+
+    @abstractmethod
+    def execute(self, *, output_dir: Path) -> ExecutionResult:
+        """Run the container under the sandbox; /output ends up in output_dir."""
+
+    @abstractmethod
+    def deprovision(self) -> None:
+        """Remove the container and anything staged. Never raises for missing things."""

@@ -1,0 +1,478 @@
+"""Runs a job's container on a Docker engine under the sandbox of the container contract.
+
+Inputs and outputs travel through the Docker API, never through a disk shared with the
+engine, so the engine may be remote (`DOCKER_HOST=tcp://...`):
+
+- `/input` and `/output` are two named volumes made for the job. A short-lived *stager*
+  container (created from the job's image, never started, network off) mounts both
+  read-write; `put_archive` writes the staged inputs into `/input` and makes `/output`
+  writable for the algorithm's non-root user. The job container then mounts `/input`
+  read-only (enforced by the kernel, not by file modes) and `/output` read-write.
+- Volumes rather than a tmpfs for `/output`: a tmpfs dies with the container, before
+  `get_archive` could read it, and would count outputs against the memory limit.
+- After the container exits, `get_archive('/output')` streams the outputs back and they
+  are unpacked (regular files and directories only; symlinks kept as links so that
+  `workers.io.collect_outputs` refuses them by name) into the caller's `output_dir`.
+
+Everything the executor creates carries the label `tessera.job=<job id>`, so
+`workers.services.remove_job_containers` can always clean up after a lost worker.
+"""
+
+import bz2
+import fcntl
+import io
+import lzma
+import os
+import re
+import shutil
+import tarfile
+import tempfile
+import threading
+import time
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path, PurePosixPath
+
+import docker
+import requests
+from django.conf import settings
+from docker.errors import APIError, ImageNotFound, NotFound
+from docker.models.containers import Container
+from docker.types import DeviceRequest, LogConfig
+
+from app.storage import bucket_name, s3_client
+from workers.engine import docker_client
+from workers.executors.base import ContainerLimits, ExecutionResult, Executor, ImageRef
+
+JOB_LABEL = "tessera.job"
+ROLE_LABEL = "tessera.role"
+CREATED_LABEL = "tessera.created"
+CHUNK = 1024 * 1024
+MAX_OUTPUT_BYTES = 32 * 1024**3  # all outputs of one job together
+STATS_INTERVAL_S = 0.5
+
+
+class ProvisionError(Exception):
+    """The image or the inputs could not be made ready; the message says why."""
+
+
+def container_name(job_id: str) -> str:
+    return "tessera-job-" + re.sub(r"[^a-zA-Z0-9_.-]", "-", str(job_id))
+
+
+class DockerExecutor(Executor):
+    def __init__(self, *, job_id: str, image: ImageRef, limits: ContainerLimits) -> None:
+        super().__init__(job_id=job_id, image=image, limits=limits)
+        self.job_id = str(job_id)
+        self.client = docker_client()
+        self.name = container_name(self.job_id)
+        self.input_volume = f"{self.name}-input"
+        self.output_volume = f"{self.name}-output"
+        self.input_dir: Path | None = None
+        self.image_loaded = False
+
+    # provision ---------------------------------------------------------------------
+
+    def provision(self, *, input_dir: Path) -> None:
+        """Load the image if needed, stage `input_dir` into the job's `/input` volume and
+        create (not start) the sandboxed container. A leftover of an earlier attempt at
+        the same job is removed first, so a re-delivered task starts clean."""
+        self.input_dir = Path(input_dir)
+        self._remove_job_objects()
+        self.image_loaded = ensure_image(client=self.client, image=self.image)
+        labels = self._labels()
+        for volume in (self.input_volume, self.output_volume):
+            self.client.volumes.create(name=volume, labels=labels)
+        # The job container does not depend on the staged files: create it meanwhile.
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            created = pool.submit(self._create_container)
+            self._stage(self.input_dir)
+            created.result()
+
+    def _labels(self, role: str = "job") -> dict[str, str]:
+        return {JOB_LABEL: self.job_id, ROLE_LABEL: role, CREATED_LABEL: str(int(time.time()))}
+
+    def _stage(self, input_dir: Path) -> None:
+        stager = self.client.containers.create(
+            self.image.sha256,
+            name=f"{self.name}-stager",
+            entrypoint=["/nonexistent"],  # never started
+            command=[],
+            labels=self._labels("stager"),
+            network_mode="none",
+            volumes={
+                self.input_volume: {"bind": "/input", "mode": "rw"},
+                self.output_volume: {"bind": "/output", "mode": "rw"},
+            },
+        )
+        # The stager (never started) goes with the job's other objects in deprovision,
+        # keeping its removal off the path to the job's start.
+        if not stager.put_archive("/", _PipeReader(lambda out: _write_input_tar(input_dir, out))):
+            raise ProvisionError("the container engine refused the staged inputs")
+
+    def _create_container(self) -> None:
+        limits = self.limits
+        memory_bytes = int(limits.memory_limit_gb * 1024**3)
+        tmpfs_mb = max(1, min(settings.WORKERS_TMPFS_MB, memory_bytes // 1024**2))
+        ncpu = _engine_cpus(self.client)
+        nano_cpus = int(min(max(limits.cpu_count, 0.01), ncpu) * 1e9)
+        log_size = max(settings.WORKERS_MAX_LOG_BYTES * 2, 64 * 1024)
+        self.client.containers.create(
+            self.image.sha256,
+            name=self.name,
+            labels=self._labels(),
+            environment={
+                "GRAND_CHALLENGE_COMPONENT_MAX_MEMORY_MB": str(memory_bytes // 1024**2),
+            },
+            network_mode="none",
+            read_only=True,
+            tmpfs={"/tmp": f"rw,nosuid,nodev,size={tmpfs_mb}m,mode=1777"},  # noqa: S108 (in the container)
+            volumes={
+                self.input_volume: {"bind": "/input", "mode": "ro"},
+                self.output_volume: {"bind": "/output", "mode": "rw"},
+            },
+            cap_drop=["ALL"],
+            security_opt=["no-new-privileges"],
+            pids_limit=min(limits.pids_limit, settings.WORKERS_PIDS_LIMIT),
+            mem_limit=memory_bytes,
+            memswap_limit=memory_bytes,  # equal to the memory limit: no swap
+            nano_cpus=nano_cpus,
+            # Under host memory pressure, a job dies before the worker does.
+            oom_score_adj=500,
+            device_requests=(
+                [DeviceRequest(count=-1, capabilities=[["gpu"]])] if limits.requires_gpu else None
+            ),
+            # Two capped files: the engine never keeps more than this per job.
+            log_config=LogConfig(
+                type="json-file", config={"max-size": str(log_size), "max-file": "2"}
+            ),
+        )
+
+    # execute -----------------------------------------------------------------------
+
+    def execute(self, *, output_dir: Path) -> ExecutionResult:
+        """Start the container, wait at most the time limit (then kill it), and copy
+        `/output` into `output_dir`. Never raises for what the algorithm did."""
+        container = self.client.containers.get(self.name)
+        output_dir = Path(output_dir)
+        output_dir.mkdir(parents=True, exist_ok=True)
+        sampler = _MemorySampler(container)
+        started = time.monotonic()
+        container.start()
+        sampler.start()
+        timed_out = False
+        try:
+            status = container.wait(timeout=self.limits.time_limit_s)
+        except (requests.exceptions.ReadTimeout, requests.exceptions.ConnectionError):
+            timed_out = True
+            _kill(container)
+            status = container.wait(timeout=60)
+        duration = time.monotonic() - started
+        sampler.stop()
+
+        container.reload()
+        state = container.attrs.get("State", {})
+        exit_code = status.get("StatusCode", state.get("ExitCode"))
+        peak = sampler.peak
+        limit_bytes = int(self.limits.memory_limit_gb * 1024**3)
+        oom = bool(state.get("OOMKilled")) or (
+            not timed_out and exit_code == 137 and peak is not None and peak >= 0.95 * limit_bytes
+        )
+        stdout, stderr = self._logs(container)
+        extra: dict = {"container_id": container.id, "image_loaded": self.image_loaded}
+        try:
+            extra["output_bytes"] = _copy_outputs(container, output_dir)
+        except (APIError, OSError, tarfile.TarError, _OutputTooLarge) as error:
+            extra["output_error"] = str(error)
+        return ExecutionResult(
+            exit_code=exit_code,
+            stdout=stdout,
+            stderr=stderr,
+            duration_s=duration,
+            peak_memory_bytes=peak,
+            oom_killed=oom,
+            timed_out=timed_out,
+            extra=extra,
+        )
+
+    def _logs(self, container: Container) -> tuple[str, str]:
+        cap = settings.WORKERS_MAX_LOG_BYTES
+        logs = []
+        for stdout in (True, False):
+            raw = container.logs(stdout=stdout, stderr=not stdout)
+            logs.append(raw[-cap:].decode(errors="replace"))
+        return logs[0], logs[1]
+
+    # deprovision -------------------------------------------------------------------
+
+    def deprovision(self) -> None:
+        """Remove the containers and volumes of this job and the staged input directory.
+        The output directory belongs to the caller. Safe to call any number of times."""
+        self._remove_job_objects()
+        if self.input_dir is not None:
+            shutil.rmtree(self.input_dir, ignore_errors=True)
+
+    def _remove_job_objects(self) -> None:
+        from workers.services import remove_job_containers
+
+        remove_job_containers(job_id=self.job_id)
+
+
+# images --------------------------------------------------------------------------------
+
+
+def ensure_image(*, client: docker.DockerClient, image: ImageRef) -> bool:
+    """Make `image.sha256` present in the engine, loading the tarball from the private
+    bucket when missing. One load per image per host at a time (a file lock); returns
+    whether this call loaded it."""
+    if _has_image(client, image.sha256):
+        return False
+    lock_dir = Path(tempfile.gettempdir()) / "tessera-image-locks"
+    lock_dir.mkdir(exist_ok=True)
+    digest = image.sha256.removeprefix("sha256:")
+    with open(lock_dir / f"{digest}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            if _has_image(client, image.sha256):  # another job loaded it while we waited
+                return False
+            _load(client, image)
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+    return True
+
+
+def _has_image(client: docker.DockerClient, sha256: str) -> bool:
+    try:
+        client.images.get(sha256)
+    except ImageNotFound:
+        return False
+    return True
+
+
+def _load(client: docker.DockerClient, image: ImageRef) -> None:
+    try:
+        body = s3_client("private").get_object(
+            Bucket=bucket_name("private"), Key=image.storage_key
+        )["Body"]
+    except Exception as error:
+        raise ProvisionError(f"image tarball {image.storage_key!r} unavailable: {error}") from None
+    try:
+        loaded = client.images.load(_engine_readable(body.iter_chunks(CHUNK)))
+    except (APIError, docker.errors.ImageLoadError) as error:
+        raise ProvisionError(f"the container engine could not load the image: {error}") from None
+    finally:
+        body.close()
+    ids = {str(item.id) for item in loaded}
+    if image.sha256 not in ids:
+        raise ProvisionError(
+            f"the tarball holds {', '.join(sorted(ids)) or 'no image'}, not {image.sha256}"
+        )
+
+
+def _engine_readable(chunks: Iterable[bytes]) -> Iterator[bytes]:
+    """Pass gzip and plain tar through (the engine reads them); decompress xz and bzip2
+    here, on the fly, so the engine host needs no `xz` binary."""
+    chunks = iter(chunks)
+    head = b""
+    for chunk in chunks:
+        head += chunk
+        if len(head) >= 6:
+            break
+    if head.startswith(b"\xfd7zXZ\x00"):
+        decompressor: lzma.LZMADecompressor | bz2.BZ2Decompressor | None = lzma.LZMADecompressor()
+    elif head.startswith(b"BZh"):
+        decompressor = bz2.BZ2Decompressor()
+    else:
+        decompressor = None
+    for chunk in _prepend(head, chunks):
+        if decompressor is None:
+            yield chunk
+            continue
+        data = decompressor.decompress(chunk)
+        if data:
+            yield data
+
+
+def _prepend(head: bytes, rest: Iterator[bytes]) -> Iterator[bytes]:
+    if head:
+        yield head
+    yield from rest
+
+
+_engine_cpu_cache: dict[str, float] = {}
+
+
+def _engine_cpus(client: docker.DockerClient) -> float:
+    key = str(client.api.base_url)
+    if key not in _engine_cpu_cache:
+        _engine_cpu_cache[key] = float(client.info().get("NCPU") or os.cpu_count() or 1)
+    return _engine_cpu_cache[key]
+
+
+def _kill(container: Container) -> None:
+    try:
+        container.kill()
+    except (NotFound, APIError):  # already gone or already stopped
+        pass
+
+
+class _MemorySampler:
+    """Samples the container's peak memory (cgroup v1 `max_usage`, else `usage`) while it
+    runs; `peak` stays None when no sample came in (very short runs)."""
+
+    def __init__(self, container: Container) -> None:
+        self.container = container
+        self.peak: int | None = None
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True, name="memory-sampler")
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                stats = self.container.stats(stream=False, one_shot=True)
+            except (APIError, requests.exceptions.RequestException):
+                return
+            memory = stats.get("memory_stats") or {}
+            value = memory.get("max_usage") or memory.get("usage")
+            if value:
+                self.peak = max(self.peak or 0, int(value))
+            self._stop.wait(STATS_INTERVAL_S)
+
+
+# archives ------------------------------------------------------------------------------
+
+
+class _PipeReader(io.RawIOBase):
+    """A readable stream fed by `produce(writer)` in a thread: lets `put_archive` stream a
+    tarball that is written on the fly, without a second copy of the inputs on disk."""
+
+    def __init__(self, produce) -> None:  # type: ignore[no-untyped-def]
+        read_fd, write_fd = os.pipe()
+        self._reader = os.fdopen(read_fd, "rb")
+        self._error: BaseException | None = None
+
+        def run() -> None:
+            with os.fdopen(write_fd, "wb") as writer:
+                try:
+                    produce(writer)
+                except BaseException as error:  # surfaced to the reading side
+                    self._error = error
+
+        self._thread = threading.Thread(target=run, daemon=True, name="tar-writer")
+        self._thread.start()
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:  # type: ignore[no-untyped-def]
+        data = self._reader.read1(len(buffer))
+        if not data and self._error is not None:
+            raise ProvisionError(f"could not pack the inputs: {self._error}")
+        buffer[: len(data)] = data
+        return len(data)
+
+    def close(self) -> None:
+        self._reader.close()
+        super().close()
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        # requests streams iterables chunk by chunk
+        while chunk := self.read(CHUNK):
+            yield chunk
+
+
+def _write_input_tar(input_dir: Path, out: io.BufferedWriter) -> None:
+    """`input/...` (read-only modes, owned by root) plus an `output/` everyone may write:
+    the algorithm's user is not known in advance."""
+    with tarfile.open(fileobj=out, mode="w|", format=tarfile.PAX_FORMAT) as tar:
+        tar.addfile(_dir_info("input", 0o755))
+        for root, dirs, files in os.walk(input_dir):
+            dirs.sort()
+            relative = Path(root).relative_to(input_dir)
+            for name in dirs:
+                if not (Path(root) / name).is_symlink():
+                    tar.addfile(_dir_info(str(PurePosixPath("input") / relative / name), 0o755))
+            for name in sorted(files):
+                path = Path(root) / name
+                if path.is_symlink() or not path.is_file():
+                    continue
+                info = tarfile.TarInfo(str(PurePosixPath("input") / relative / name))
+                info.size = path.stat().st_size
+                info.mode = 0o444
+                with open(path, "rb") as handle:
+                    tar.addfile(info, handle)
+        tar.addfile(_dir_info("output", 0o777))
+
+
+def _dir_info(name: str, mode: int) -> tarfile.TarInfo:
+    info = tarfile.TarInfo(name)
+    info.type = tarfile.DIRTYPE
+    info.mode = mode
+    return info
+
+
+class _OutputTooLarge(Exception):
+    pass
+
+
+class _ChunkStream(io.RawIOBase):
+    def __init__(self, chunks: Iterable[bytes]) -> None:
+        self._chunks = iter(chunks)
+        self._pending = b""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:  # type: ignore[no-untyped-def]
+        while not self._pending:
+            try:
+                self._pending = next(self._chunks)
+            except StopIteration:
+                return 0
+        size = min(len(buffer), len(self._pending))
+        buffer[:size] = self._pending[:size]
+        self._pending = self._pending[size:]
+        return size
+
+
+def _copy_outputs(container: Container, output_dir: Path) -> int:
+    """Unpack `/output` of the stopped container into `output_dir`; returns bytes written.
+    Only directories, regular files and symlinks (as links, never followed) are kept;
+    nothing lands outside `output_dir`."""
+    chunks, _ = container.get_archive("/output", chunk_size=CHUNK)
+    root = output_dir.resolve()
+    total = 0
+    stream = io.BufferedReader(_ChunkStream(chunks), buffer_size=CHUNK)
+    with tarfile.open(fileobj=stream, mode="r|") as tar:
+        for member in tar:
+            parts = PurePosixPath(member.name).parts
+            if not parts or parts[0] != "output" or ".." in parts:
+                continue
+            relative = PurePosixPath(*parts[1:]) if len(parts) > 1 else None
+            if relative is None:
+                continue
+            target = root / relative
+            if not str(target.parent.resolve()).startswith(str(root)):
+                continue  # a parent is a link leading elsewhere
+            if member.isdir():
+                target.mkdir(parents=True, exist_ok=True)
+            elif member.isreg():
+                total += member.size
+                if total > MAX_OUTPUT_BYTES:
+                    raise _OutputTooLarge(f"outputs exceed {MAX_OUTPUT_BYTES} bytes")
+                target.parent.mkdir(parents=True, exist_ok=True)
+                source = tar.extractfile(member)
+                assert source is not None
+                with open(target, "wb") as handle:
+                    shutil.copyfileobj(source, handle, CHUNK)
+            elif member.issym():
+                target.parent.mkdir(parents=True, exist_ok=True)
+                os.symlink(member.linkname, target)
+    return total

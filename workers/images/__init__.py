@@ -1,0 +1,1 @@
+"""Building the test and demo container images locally (no registry is reachable)."""
