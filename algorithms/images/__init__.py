@@ -1,0 +1,1 @@
+"""Algorithm container images: upload, validation without docker, activation."""

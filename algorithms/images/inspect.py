@@ -1,0 +1,252 @@
+"""Read a `docker save` tarball, streaming, and say whether it may run here.
+
+Works without a container engine: the tarball is read once, front to back (it may
+be gzip- or xz-compressed, told apart by magic bytes); layer contents are skipped
+and only the small JSON documents (manifests, image config) are kept in memory.
+Both layouts are understood: the classic `manifest.json` and the OCI `index.json`
+that newer `docker save` writes (often next to a `manifest.json`).
+"""
+
+import hashlib
+import json
+import lzma
+import tarfile
+import zlib
+from dataclasses import dataclass, field
+from typing import IO, Any
+
+# JSON documents worth keeping while streaming; layers are far larger than this
+SMALL_MEMBER_BYTES = 4 * 1024 * 1024
+MAX_SMALL_MEMBERS_BYTES = 64 * 1024 * 1024
+ROOT_USERS = frozenset({"", "root", "0"})
+OCI_MANIFEST_TYPES = frozenset(
+    {
+        "application/vnd.oci.image.manifest.v1+json",
+        "application/vnd.docker.distribution.manifest.v2+json",
+    }
+)
+
+
+class ImageRefused(ValueError):
+    """The tarball cannot become an algorithm image; the message is shown to its owner."""
+
+
+@dataclass
+class ImageInfo:
+    sha256: str  # the image ID: "sha256:" + sha256 of the config JSON
+    size: int  # bytes of the tarball as stored (compressed if it was)
+    compression: str  # "", "gz" or "xz"
+    architecture: str
+    os: str
+    user: str
+    entrypoint: list[str] = field(default_factory=list)
+    cmd: list[str] = field(default_factory=list)
+    layers: int = 0
+
+
+class _CountingPrefixed:
+    """A read-only stream that replays `prefix` then reads `raw`, counting the bytes."""
+
+    def __init__(self, raw: IO[bytes], prefix: bytes) -> None:
+        self.raw = raw
+        self.prefix = prefix
+        self.count = 0
+
+    def read(self, size: int = -1) -> bytes:
+        if self.prefix:
+            if size < 0:
+                data, self.prefix = self.prefix + self.raw.read(), b""
+            else:
+                data, self.prefix = self.prefix[:size], self.prefix[size:]
+                if len(data) < size:
+                    data += self.raw.read(size - len(data))
+        else:
+            data = self.raw.read(size)
+        self.count += len(data)
+        return data
+
+
+def _read_exactly(raw: IO[bytes], n: int) -> bytes:
+    data = b""
+    while len(data) < n:
+        chunk = raw.read(n - len(data))
+        if not chunk:
+            break
+        data += chunk
+    return data
+
+
+def _compression(head: bytes) -> str:
+    if head.startswith(b"\x1f\x8b"):
+        return "gz"
+    if head.startswith(b"\xfd7zXZ\x00"):
+        return "xz"
+    if head[257:262] == b"ustar":
+        return ""
+    raise ImageRefused(
+        "This file is not a container image tarball: expected the output of "
+        "`docker save` as a .tar, .tar.gz or .tar.xz file."
+    )
+
+
+def _name(member: tarfile.TarInfo) -> str:
+    return member.name.removeprefix("./")
+
+
+def _load_json(members: dict[str, bytes], name: str, what: str) -> Any:
+    if name not in members:
+        raise ImageRefused(f"The tarball has no {what} ({name}).")
+    try:
+        return json.loads(members[name])
+    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise ImageRefused(f"The {what} ({name}) is not valid JSON: {e}") from e
+
+
+def _blob_path(digest: object) -> str:
+    if not isinstance(digest, str) or not digest.startswith("sha256:"):
+        raise ImageRefused(f"The image index names an unsupported digest {digest!r}.")
+    return f"blobs/sha256/{digest.removeprefix('sha256:')}"
+
+
+def _config_from_manifest_json(members: dict[str, bytes]) -> tuple[str, list[str]]:
+    manifest = _load_json(members, "manifest.json", "image manifest")
+    if not isinstance(manifest, list) or not manifest:
+        raise ImageRefused("The image manifest (manifest.json) lists no image.")
+    configs = {entry.get("Config") for entry in manifest if isinstance(entry, dict)}
+    if len(manifest) != 1 or len(configs) != 1:
+        raise ImageRefused(
+            f"The tarball holds {len(configs) or len(manifest)} images; "
+            "save exactly one image (docker save <one image>)."
+        )
+    entry = manifest[0]
+    config, layers = entry.get("Config"), entry.get("Layers") or []
+    if not isinstance(config, str) or not isinstance(layers, list):
+        raise ImageRefused("The image manifest (manifest.json) has no Config or Layers.")
+    return config, [str(layer) for layer in layers]
+
+
+def _config_from_oci_index(members: dict[str, bytes]) -> tuple[str, list[str]]:
+    index = _load_json(members, "index.json", "OCI image index")
+    manifests = index.get("manifests") if isinstance(index, dict) else None
+    if not isinstance(manifests, list) or not manifests:
+        raise ImageRefused("The OCI image index (index.json) lists no image.")
+    if len(manifests) != 1:
+        raise ImageRefused(
+            f"The tarball holds {len(manifests)} images; "
+            "save exactly one image (docker save <one image>)."
+        )
+    descriptor = manifests[0]
+    # a nested index (multi-platform image): follow it down to one manifest
+    for _ in range(4):
+        if descriptor.get("mediaType") in OCI_MANIFEST_TYPES:
+            break
+        path = _blob_path(descriptor.get("digest"))
+        nested = _load_json(members, path, "nested image index").get("manifests") or []
+        if len(nested) != 1:
+            raise ImageRefused(
+                f"The tarball holds an image for {len(nested)} platforms; "
+                "save one linux/amd64 image."
+            )
+        descriptor = nested[0]
+    manifest = _load_json(members, _blob_path(descriptor.get("digest")), "image manifest")
+    config = _blob_path((manifest.get("config") or {}).get("digest"))
+    layers = [_blob_path(layer.get("digest")) for layer in manifest.get("layers") or []]
+    return config, layers
+
+
+def _check_config(config: dict[str, Any]) -> tuple[list[str], list[str], str]:
+    architecture, os_name = config.get("architecture"), config.get("os")
+    if architecture != "amd64" or os_name != "linux":
+        raise ImageRefused(
+            f"The image is built for {os_name}/{architecture}; only linux/amd64 images "
+            "can run here (docker build --platform linux/amd64)."
+        )
+    settings = config.get("config") or {}
+    entrypoint = settings.get("Entrypoint") or []
+    cmd = settings.get("Cmd") or []
+    if not entrypoint and not cmd:
+        raise ImageRefused(
+            "The image has neither an ENTRYPOINT nor a CMD, so there is nothing to run."
+        )
+    user = str(settings.get("User") or "").strip()
+    if user.split(":", 1)[0] in ROOT_USERS:
+        shown = f"USER {user}" if user else "no USER instruction"
+        raise ImageRefused(
+            f"The image runs as root ({shown}); add a USER with a non-root user, "
+            "for example USER 1000."
+        )
+    return list(entrypoint), list(cmd), user
+
+
+def inspect_image_tarball(fileobj: IO[bytes], *, max_bytes: int) -> ImageInfo:
+    """Read the tarball from fileobj once and return what it holds, or raise ImageRefused."""
+    head = _read_exactly(fileobj, 512)
+    compression = _compression(head)
+    stream = _CountingPrefixed(fileobj, head)
+    members: dict[str, bytes] = {}
+    names: set[str] = set()
+    kept = 0
+    try:
+        with tarfile.open(fileobj=stream, mode=f"r|{compression}") as tar:  # type: ignore[call-overload]
+            for member in tar:
+                if stream.count > max_bytes:
+                    break
+                name = _name(member)
+                names.add(name)
+                if member.isfile() and member.size <= SMALL_MEMBER_BYTES:
+                    if kept + member.size > MAX_SMALL_MEMBERS_BYTES:
+                        raise ImageRefused("The tarball holds too many small files for an image.")
+                    extracted = tar.extractfile(member)
+                    if extracted is not None:
+                        members[name] = extracted.read()
+                        kept += member.size
+            # read to the end, so truncation and the true size show
+            while stream.read(1024 * 1024):
+                if stream.count > max_bytes:
+                    break
+    except ImageRefused:
+        raise
+    except (tarfile.TarError, EOFError, OSError, zlib.error, lzma.LZMAError) as e:
+        raise ImageRefused(f"The tarball is damaged or truncated and cannot be read ({e}).") from e
+    if stream.count > max_bytes:
+        raise ImageRefused(
+            f"The image tarball is larger than the limit of {max_bytes} bytes "
+            f"({max_bytes / 1024**3:.1f} GiB)."
+        )
+
+    if "manifest.json" in members:
+        config_path, layers = _config_from_manifest_json(members)
+    elif "index.json" in members:
+        config_path, layers = _config_from_oci_index(members)
+    else:
+        raise ImageRefused(
+            "The tarball has neither manifest.json nor index.json: it is not the "
+            "output of `docker save`."
+        )
+    raw_config = members.get(config_path)
+    if raw_config is None:
+        raise ImageRefused(f"The image config ({config_path}) is missing from the tarball.")
+    digest = hashlib.sha256(raw_config).hexdigest()
+    if digest not in config_path:
+        raise ImageRefused(
+            f"The image config ({config_path}) does not match its digest; "
+            "the tarball was altered after `docker save`."
+        )
+    missing = [layer for layer in layers if layer not in names]
+    if missing:
+        raise ImageRefused(f"The tarball lacks {len(missing)} layer(s), first {missing[0]}.")
+    config = _load_json(members, config_path, "image config")
+    if not isinstance(config, dict):
+        raise ImageRefused(f"The image config ({config_path}) is not a JSON object.")
+    entrypoint, cmd, user = _check_config(config)
+    return ImageInfo(
+        sha256=f"sha256:{digest}",
+        size=stream.count,
+        compression=compression,
+        architecture=config["architecture"],
+        os=config["os"],
+        user=user,
+        entrypoint=entrypoint,
+        cmd=cmd,
+        layers=len(layers),
+    )

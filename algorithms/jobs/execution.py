@@ -1,0 +1,243 @@
+"""Run one job on this worker: claim, stage, execute, parse, settle, always clean up.
+
+Each step begins with a short transaction that locks the job row and checks its status,
+so a second delivery of the task, a cancel or the overdue-job sweep always wins cleanly:
+whoever moves the status first owns the job, and the others stop.
+"""
+
+import logging
+import shutil
+import tempfile
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.module_loading import import_string
+
+from algorithms.jobs.outputs import OutputsInvalid, parse_outputs
+from algorithms.jobs.sockets import super_kind
+from algorithms.models import Job
+from cases.models import ImageFile
+from components.models import ComponentInterfaceValue
+from workers.executors.base import ContainerLimits, ExecutionResult, Executor, ImageRef
+from workers.io import StagedInput, StagingError, stage_inputs
+
+logger = logging.getLogger(__name__)
+
+LOG_CAP = 64 * 1024  # characters of stdout and stderr kept (the tail)
+S = Job.Status
+
+
+def executor_for(job: Job) -> Executor:
+    algorithm_image = job.algorithm_image
+    algorithm = algorithm_image.algorithm
+    cls = import_string(settings.WORKERS_EXECUTOR)
+    return cls(  # type: ignore[no-any-return]
+        job_id=str(job.pk),
+        image=ImageRef(sha256=algorithm_image.image_sha256, storage_key=algorithm_image.image.name),
+        limits=ContainerLimits(
+            memory_limit_gb=float(algorithm.memory_limit_gb),
+            time_limit_s=job.time_limit,
+            requires_gpu=algorithm.requires_gpu,
+        ),
+    )
+
+
+def move(job_pk: Any, *, to: str, expect: tuple[str, ...], **fields: object) -> Job | None:
+    """Move the job to `to` if its status is one of `expect`; None when it was not."""
+    with transaction.atomic():
+        job = Job.objects.select_for_update().filter(pk=job_pk).first()
+        if job is None or job.status not in expect:
+            return None
+        for name, value in fields.items():
+            setattr(job, name, value)
+        job.record_status(to)
+        job.save()
+        return job
+
+
+def fail(job_pk: Any, message: str, *, expect: tuple[str, ...] = Job.RUNNING_STATUSES) -> bool:
+    return move(job_pk, to=S.FAILED, expect=expect, error_message=message) is not None
+
+
+def run_job(*, job_pk: Any) -> None:
+    job = claim(job_pk)
+    if job is None:
+        return
+    work_dir = Path(tempfile.mkdtemp(prefix=f"tessera-job-{job.pk}-"))
+    executor: Executor | None = None
+    try:
+        executor = executor_for(job)
+        _run(job=job, executor=executor, work_dir=work_dir)
+    except Exception as e:
+        logger.exception("Job %s failed on the worker", job.pk)
+        fail(job.pk, f"The job could not be run on the worker: {type(e).__name__}: {e}"[:2000])
+    finally:
+        if executor is not None:
+            try:
+                executor.deprovision()
+            except Exception:
+                logger.exception("Could not deprovision job %s", job.pk)
+        shutil.rmtree(work_dir, ignore_errors=True)
+
+
+def claim(job_pk: Any) -> Job | None:
+    """Queued -> Provisioning, once. A re-delivered task finds another status and stops."""
+    with transaction.atomic():
+        job = (
+            Job.objects.select_for_update()
+            .select_related("algorithm_image__algorithm", "algorithm_interface")
+            .filter(pk=job_pk)
+            .first()
+        )
+        if job is None or job.status != S.QUEUED or job.pending_inputs:
+            return None
+        job.attempt += 1
+        job.status_note = ""
+        job.record_status(S.PROVISIONING)
+        job.save()
+        return job
+
+
+def _run(*, job: Job, executor: Executor, work_dir: Path) -> None:
+    input_dir, output_dir = work_dir / "input", work_dir / "output"
+    output_dir.mkdir(parents=True)
+    try:
+        stage_inputs(directory=input_dir, inputs=staged_inputs(job))
+    except StagingError as e:
+        fail(job.pk, str(e))
+        return
+    executor.provision(input_dir=input_dir)
+    if move(job.pk, to=S.EXECUTING, expect=(S.PROVISIONING,)) is None:
+        return  # cancelled or settled meanwhile
+    result = executor.execute(output_dir=output_dir)
+    logs = {
+        "stdout": result.stdout[-LOG_CAP:],
+        "stderr": result.stderr[-LOG_CAP:],
+        "exec_duration": timedelta(seconds=result.duration_s),
+    }
+    problem = execution_problem(job=job, result=result)
+    if problem:
+        fail(job.pk, problem, expect=(S.EXECUTING,))
+        _save_logs(job.pk, logs)
+        return
+    if move(job.pk, to=S.PARSING, expect=(S.EXECUTING,), **logs) is None:
+        return
+    try:
+        _parse_and_succeed(job.pk, output_dir)
+    except OutputsInvalid as e:
+        fail(job.pk, str(e), expect=(S.PARSING,))
+
+
+def _save_logs(job_pk: Any, logs: dict) -> None:
+    Job.objects.filter(pk=job_pk).update(**logs)
+
+
+def _parse_and_succeed(job_pk: Any, output_dir: Path) -> None:
+    with transaction.atomic():
+        job = Job.objects.select_for_update().get(pk=job_pk)
+        if job.status != S.PARSING:
+            return  # cancelled or settled meanwhile: keep nothing
+        sockets = list(job.algorithm_interface.outputs.all())
+        parsed = parse_outputs(sockets=sockets, output_dir=output_dir)
+        try:
+            job.outputs.set(parsed.values)
+            job.record_status(S.SUCCEEDED)
+            job.save()
+        except BaseException:
+            parsed.discard()
+            raise
+
+
+def execution_problem(*, job: Job, result: ExecutionResult) -> str | None:
+    """The cause of a failed run in words, or None when the container succeeded."""
+    algorithm = job.algorithm_image.algorithm
+    if result.timed_out:
+        return f"The algorithm exceeded the time limit of {job.time_limit} s and was stopped."
+    if result.oom_killed:
+        return f"The algorithm exceeded the memory limit of {algorithm.memory_limit_gb} GB."
+    if result.exit_code != 0:
+        line = last_line(result.stderr) or last_line(result.stdout)
+        cause = f": {line}" if line else " (no output on stderr)"
+        return f"The container exited with code {result.exit_code}{cause}"
+    return None
+
+
+def last_line(text: str) -> str:
+    for line in reversed(text.splitlines()):
+        if line.strip():
+            return line.strip()[:1000]
+    return ""
+
+
+def staged_inputs(job: Job) -> list[StagedInput]:
+    staged = []
+    for civ in job.inputs.select_related("interface", "image"):
+        socket = civ.interface
+        common = {
+            "slug": socket.slug,
+            "kind": socket.kind,
+            "super_kind": super_kind(socket),
+            "relative_path": socket.relative_path,
+            "title": socket.title,
+            "pk": civ.pk,
+        }
+        if civ.image_id is not None:
+            image_file = _container_file(civ)
+            suffix = Path(image_file.file.name).suffix.lower() or ".mha"
+            staged.append(
+                StagedInput(
+                    **common,  # type: ignore[arg-type]
+                    bucket="protected",
+                    key=image_file.file.name,
+                    filename=f"{civ.image_id}{suffix}",
+                    image_pk=str(civ.image_id),
+                )
+            )
+        elif civ.file:
+            staged.append(StagedInput(**common, bucket="protected", key=civ.file.name))  # type: ignore[arg-type]
+        else:
+            staged.append(StagedInput(**common, value=civ.value))  # type: ignore[arg-type]
+    return staged
+
+
+def _container_file(civ: ComponentInterfaceValue) -> ImageFile:
+    files = {f.image_type: f for f in ImageFile.objects.filter(image=civ.image)}
+    for image_type in (ImageFile.ImageType.MHD, ImageFile.ImageType.TIFF):
+        if image_type in files:
+            return files[image_type]
+    raise StagingError(slug=civ.interface.slug, reason="the image has no .mha or .tif file")
+
+
+def settle_overdue(*, grace_s: int) -> list[str]:
+    """Fail jobs whose container should have ended long ago (the worker died, say) and
+    remove their containers. Returns the settled jobs' primary keys."""
+    now = timezone.now()
+    settled = []
+    for job in Job.objects.filter(status__in=Job.RUNNING_STATUSES).select_related(
+        "algorithm_image__algorithm"
+    ):
+        began = job.started or job.modified
+        if began + timedelta(seconds=job.time_limit + grace_s) > now:
+            continue
+        message = (
+            f"The job did not finish within its time limit of {job.time_limit} s plus "
+            f"{grace_s} s grace: its worker stopped or lost the container. It was stopped."
+        )
+        if fail(job.pk, message):
+            settled.append(str(job.pk))
+            remove_containers(job)
+    return settled
+
+
+def remove_containers(job: Job) -> None:
+    """Remove the job's containers from this host's engine (best effort)."""
+    from workers.services import remove_job_containers
+
+    try:
+        remove_job_containers(job_id=str(job.pk))
+    except Exception:
+        logger.warning("Could not remove the containers of job %s here", job.pk, exc_info=True)

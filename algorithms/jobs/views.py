@@ -1,0 +1,196 @@
+"""Job pages: list with live status, job detail, cancel, re-run, try-it-out form."""
+
+import json
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.dateparse import parse_datetime
+from django.views.decorators.http import require_POST
+
+from algorithms.jobs import selectors
+from algorithms.jobs.charts import chart_svg
+from algorithms.jobs.forms import TryOutForm
+from algorithms.jobs.inputs import InputsInvalid
+from algorithms.jobs.services import JobRefused, job_cancel, job_create, job_rerun
+from algorithms.models import Job
+from algorithms.selectors import algorithms_for
+from app.models import AuditRecord
+from app.permissions import get_visible_or_404
+from app.services import audit_record
+from app.storage import signed_url
+
+
+def _job_or_404(request: HttpRequest, pk: object) -> Job:
+    return get_visible_or_404(request.user, selectors.jobs_for(user=request.user), pk=pk)
+
+
+@login_required
+def job_list(request: HttpRequest) -> HttpResponse:
+    jobs = selectors.jobs_for(user=request.user)
+    if request.GET.get("algorithm"):
+        jobs = jobs.filter(algorithm_image__algorithm__slug=request.GET["algorithm"])
+    page = Paginator(jobs, 25).get_page(request.GET.get("page"))
+    return render(request, "algorithms/job_list.html", {"page": page})
+
+
+@login_required
+def job_statuses(request: HttpRequest) -> JsonResponse:
+    """Small JSON the list and job pages poll: status and note per job."""
+    ids = [i for i in request.GET.get("ids", "").split(",") if i][:100]
+    try:
+        jobs = selectors.jobs_for(user=request.user).filter(pk__in=ids)
+        data = {
+            str(j.pk): {"status": j.status, "note": j.status_note or j.error_message} for j in jobs
+        }
+    except Exception as e:
+        raise Http404("Unknown job ids") from e
+    return JsonResponse({"jobs": data})
+
+
+def _value_view(request: HttpRequest, job: Job, civ) -> dict:  # type: ignore[no-untyped-def]
+    socket = civ.interface
+    value = civ.value
+    if value is None and civ.file and socket.super_kind == "Value":
+        try:
+            with civ.file.open("rb") as f:
+                value = json.loads(f.read(2 * 1024 * 1024))
+        except Exception:
+            value = None
+    return {
+        "socket": socket,
+        "civ": civ,
+        "image": civ.image,
+        "file_url": reverse("algorithms:job-value-file", args=[job.pk, civ.pk])
+        if civ.file
+        else None,
+        "json": json.dumps(value, indent=2, sort_keys=True) if value is not None else None,
+        "chart": chart_svg(value) if socket.kind == "Chart" else None,
+    }
+
+
+@login_required
+def job_detail(request: HttpRequest, pk: str) -> HttpResponse:
+    job = _job_or_404(request, pk)
+    steps = [
+        {"status": step.get("status"), "at": parse_datetime(str(step.get("at", "")))}
+        for step in job.status_history
+    ]
+    context = {
+        "job": job,
+        "steps": steps,
+        "algorithm": job.algorithm_image.algorithm,
+        "inputs": [
+            _value_view(request, job, c) for c in job.inputs.select_related("interface", "image")
+        ],
+        "outputs": [
+            _value_view(request, job, c) for c in job.outputs.select_related("interface", "image")
+        ],
+        "may_view_logs": selectors.may_view_logs(user=request.user, job=job),
+        "may_cancel": selectors.may_cancel(user=request.user, job=job) and not job.is_final,
+        "active": not job.is_final,
+    }
+    return render(request, "algorithms/job_detail.html", context)
+
+
+@login_required
+def job_value_file(request: HttpRequest, pk: str, value_pk: int) -> HttpResponseRedirect:
+    job = _job_or_404(request, pk)
+    civ = job.inputs.filter(pk=value_pk).first() or job.outputs.filter(pk=value_pk).first()
+    if civ is None or not civ.file:
+        raise Http404("No such file on this job.")
+    audit_record(
+        action=AuditRecord.Action.DOWNLOAD,
+        actor=request.user,
+        obj=civ,
+        request=request,
+        detail={"job": str(job.pk), "socket": civ.interface.slug},
+    )
+    return HttpResponseRedirect(
+        signed_url(bucket="protected", key=civ.file.name, filename=civ.filename)
+    )
+
+
+@require_POST
+@login_required
+def job_cancel_view(request: HttpRequest, pk: str) -> HttpResponse:
+    job = _job_or_404(request, pk)
+    if not selectors.may_cancel(user=request.user, job=job):
+        raise Http404("No job matches the given query.")
+    try:
+        job_cancel(job=job, actor=request.user)  # type: ignore[arg-type]
+        messages.success(request, "The job was cancelled.")
+    except JobRefused as e:
+        messages.error(request, str(e))
+    return redirect("algorithms:job-detail", pk=job.pk)
+
+
+@require_POST
+@login_required
+def job_rerun_view(request: HttpRequest, pk: str) -> HttpResponse:
+    job = _job_or_404(request, pk)
+    try:
+        new = job_rerun(job=job, actor=request.user)  # type: ignore[arg-type]
+    except (JobRefused, InputsInvalid) as e:
+        messages.error(request, str(e))
+        return redirect("algorithms:job-detail", pk=job.pk)
+    messages.success(request, "A new job with the same inputs was queued.")
+    return redirect("algorithms:job-detail", pk=new.pk)
+
+
+@login_required
+def job_try_out(request: HttpRequest, slug: str) -> HttpResponse:
+    """Run the algorithm on images the user may see (or new uploads) and typed values."""
+    algorithm = algorithms_for(user=request.user, slug=slug).first()
+    if algorithm is None:
+        raise Http404("No algorithm matches the given query.")
+    form = TryOutForm(
+        request.POST or None, request.FILES or None, algorithm=algorithm, user=request.user
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            job, _ = job_create(creator=request.user, algorithm=algorithm, specs=form.specs())  # type: ignore[arg-type]
+        except InputsInvalid as e:
+            for key, errors in e.errors.items():
+                form.add_error(None, f"{key}: {' '.join(errors)}")
+        except JobRefused as e:
+            form.add_error(None, str(e))
+        else:
+            messages.success(request, "The job was queued.")
+            return redirect("algorithms:job-detail", pk=job.pk)
+    from archives.selectors import archives_visible_to
+
+    archives = archives_visible_to(request.user).order_by("title")
+    return render(
+        request,
+        "algorithms/job_try_out.html",
+        {"algorithm": algorithm, "form": form, "archives": archives},
+    )
+
+
+@require_POST
+@login_required
+def job_archive_run(request: HttpRequest, slug: str) -> HttpResponse:
+    """One job per item of an archive the user may see (no duplicates when asked twice)."""
+    from algorithms.jobs.archive_runs import jobs_for_archive
+    from archives.selectors import archives_visible_to
+
+    algorithm = algorithms_for(user=request.user, slug=slug).first()
+    archive = archives_visible_to(request.user).filter(slug=request.POST.get("archive", "")).first()
+    if algorithm is None or archive is None:
+        raise Http404("No such algorithm or archive.")
+    try:
+        run = jobs_for_archive(creator=request.user, algorithm=algorithm, archive=archive)  # type: ignore[arg-type]
+    except (JobRefused, InputsInvalid) as e:
+        messages.error(request, str(e))
+        return redirect("algorithms:job-try-out", slug=slug)
+    messages.success(
+        request,
+        f"{len(run.created)} job(s) queued, {len(run.reused)} already run or running"
+        + (f", {len(run.skipped)} item(s) without matching inputs" if run.skipped else "")
+        + ".",
+    )
+    return redirect(f"{reverse('algorithms:job-list')}?algorithm={algorithm.slug}")

@@ -1,0 +1,201 @@
+"""Algorithm pages: list, create, see, edit, members and images. Thin: work is in services."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from algorithms import selectors, services
+from algorithms.forms import AlgorithmForm, MemberForm
+from algorithms.images.services import algorithm_image_activate, max_image_bytes
+from algorithms.models import Algorithm, AlgorithmImage
+from app.permissions import may_create
+
+
+def _editable_or_404(request: HttpRequest, slug: str) -> Algorithm:
+    algorithm = get_object_or_404(selectors.algorithms_for(user=request.user), slug=slug)
+    if not selectors.is_editor(user=request.user, algorithm=algorithm):
+        raise Http404("No algorithm matches the given query.")
+    return algorithm
+
+
+def _form_errors(form: AlgorithmForm, error: ValidationError) -> None:
+    for field, problems in error.message_dict.items():
+        target = field if field in form.fields else None
+        for problem in problems:
+            form.add_error(target, problem)
+
+
+@login_required
+def algorithm_list(request: HttpRequest) -> HttpResponse:
+    algorithms = selectors.algorithms_for(user=request.user)
+    return render(
+        request,
+        "algorithms/algorithm_list.html",
+        {"algorithms": algorithms, "may_create": may_create(request.user, Algorithm)},
+    )
+
+
+@login_required
+def algorithm_create(request: HttpRequest) -> HttpResponse:
+    if not may_create(request.user, Algorithm):
+        raise Http404("You may not create algorithms.")
+    form = AlgorithmForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        fields = {k: v for k, v in form.cleaned_data.items() if k not in ("inputs", "outputs")}
+        logo = fields.pop("logo", None) or None
+        try:
+            algorithm = services.algorithm_create(
+                creator=request.user,  # type: ignore[arg-type]
+                interfaces=form.interfaces(),
+                logo=logo,
+                request=request,
+                **fields,
+            )
+        except ValidationError as e:
+            _form_errors(form, e)
+        else:
+            messages.success(request, f"Algorithm {algorithm.title} created.")
+            return redirect("algorithms:detail", slug=algorithm.slug)
+    return render(request, "algorithms/algorithm_form.html", {"form": form, "creating": True})
+
+
+@login_required
+def algorithm_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    algorithm = get_object_or_404(selectors.algorithms_for(user=request.user), slug=slug)
+    return render(
+        request,
+        "algorithms/algorithm_detail.html",
+        {
+            "algorithm": algorithm,
+            "is_editor": selectors.is_editor(user=request.user, algorithm=algorithm),
+        },
+    )
+
+
+@login_required
+def algorithm_update(request: HttpRequest, slug: str) -> HttpResponse:
+    algorithm = _editable_or_404(request, slug)
+    interface = algorithm.interfaces.first()
+    initial = (
+        {
+            "inputs": list(interface.inputs.values_list("slug", flat=True)),
+            "outputs": list(interface.outputs.values_list("slug", flat=True)),
+        }
+        if interface
+        else {}
+    )
+    form = AlgorithmForm(
+        request.POST or None, request.FILES or None, instance=algorithm, initial=initial
+    )
+    if request.method == "POST" and form.is_valid():
+        fields = {k: v for k, v in form.cleaned_data.items() if k not in ("inputs", "outputs")}
+        if not fields.get("logo"):
+            fields.pop("logo", None)
+        try:
+            algorithm = services.algorithm_update(
+                algorithm=Algorithm.objects.get(pk=algorithm.pk),
+                actor=request.user,  # type: ignore[arg-type]
+                interfaces=form.interfaces() if algorithm.interfaces.count() <= 1 else None,
+                request=request,
+                **fields,
+            )
+        except ValidationError as e:
+            _form_errors(form, e)
+        else:
+            messages.success(request, "Algorithm saved.")
+            return redirect("algorithms:detail", slug=algorithm.slug)
+    return render(
+        request,
+        "algorithms/algorithm_form.html",
+        {"form": form, "algorithm": algorithm, "creating": False},
+    )
+
+
+@login_required
+def algorithm_members(request: HttpRequest, slug: str) -> HttpResponse:
+    algorithm = _editable_or_404(request, slug)
+    form = MemberForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            added = services.algorithm_member_add(
+                algorithm=algorithm,
+                role=form.cleaned_data["role"],
+                username=form.cleaned_data["username"],
+                actor=request.user,
+                request=request,
+            )
+        except ValidationError as e:
+            for problem in e.message_dict.get("username", e.messages):
+                form.add_error("username", problem)
+        else:
+            messages.success(request, f"{added.username} added.")
+            return redirect("algorithms:members", slug=slug)
+    return render(
+        request,
+        "algorithms/algorithm_members.html",
+        {
+            "algorithm": algorithm,
+            "form": form,
+            "editors": algorithm.editors_group.user_set.order_by("username"),  # type: ignore[union-attr]
+            "users": algorithm.users_group.user_set.order_by("username"),  # type: ignore[union-attr]
+        },
+    )
+
+
+@login_required
+@require_POST
+def algorithm_member_remove(request: HttpRequest, slug: str) -> HttpResponse:
+    algorithm = _editable_or_404(request, slug)
+    user = get_object_or_404(User, username=request.POST.get("username", ""))
+    try:
+        services.algorithm_member_remove(
+            algorithm=algorithm,
+            role=request.POST.get("role", ""),
+            user=user,
+            actor=request.user,
+            request=request,
+        )
+    except ValidationError as e:
+        messages.error(request, " ".join(e.messages))
+    else:
+        messages.success(request, f"{user.username} removed.")
+    return redirect("algorithms:members", slug=slug)
+
+
+@login_required
+def image_list(request: HttpRequest, slug: str) -> HttpResponse:
+    algorithm = _editable_or_404(request, slug)
+    return render(
+        request,
+        "algorithms/image_list.html",
+        {
+            "algorithm": algorithm,
+            "images": algorithm.images.select_related("creator"),
+            "max_bytes": max_image_bytes(),
+        },
+    )
+
+
+@login_required
+def image_detail(request: HttpRequest, slug: str, pk: str) -> HttpResponse:
+    algorithm = _editable_or_404(request, slug)
+    image = get_object_or_404(AlgorithmImage, algorithm=algorithm, pk=pk)
+    return render(request, "algorithms/image_detail.html", {"algorithm": algorithm, "image": image})
+
+
+@login_required
+@require_POST
+def image_activate(request: HttpRequest, slug: str, pk: str) -> HttpResponse:
+    algorithm = _editable_or_404(request, slug)
+    image = get_object_or_404(AlgorithmImage, algorithm=algorithm, pk=pk)
+    try:
+        algorithm_image_activate(image=image, actor=request.user, request=request)  # type: ignore[arg-type]
+    except ValidationError as e:
+        messages.error(request, " ".join(e.messages))
+    else:
+        messages.success(request, "That image is now the active one.")
+    return redirect("algorithms:images", slug=slug)

@@ -1,0 +1,130 @@
+"""The execution task on real Docker: outputs become socket values, failures name the
+cause, a second delivery does not run the container again."""
+
+import json
+
+import pytest
+
+from algorithms.jobs.execution import run_job
+from algorithms.jobs.inputs import InputSpec
+from algorithms.jobs.services import job_create
+from algorithms.models import Job
+from tests.algorithms.test_jobs_support import (
+    copy_algorithm_for,
+    job_containers,
+    make_algorithm,
+    make_image,
+    socket,
+)
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def copy_algorithm(user):  # type: ignore[no-untyped-def]
+    return copy_algorithm_for(user)
+
+
+def create_copy_job(user, algorithm, probability=0.25) -> Job:  # type: ignore[no-untyped-def]
+    job, created = job_create(
+        creator=user,
+        algorithm=algorithm,
+        specs=[
+            InputSpec(socket=socket("ct-image"), image=make_image(user)),
+            InputSpec(socket=socket("probability"), value=probability),
+        ],
+    )
+    assert created
+    return job
+
+
+def test_job_succeeds_with_image_and_json_outputs(user, copy_algorithm):  # type: ignore[no-untyped-def]
+    job = create_copy_job(user, copy_algorithm)
+    run_job(job_pk=job.pk)
+    job.refresh_from_db()
+    assert job.status == Job.Status.SUCCEEDED, job.error_message
+    outputs = {civ.interface.slug: civ for civ in job.outputs.all()}
+    assert set(outputs) == {"segmentation", "results-json-file"}
+    seg = outputs["segmentation"].image
+    assert seg is not None
+    assert (seg.width, seg.height, seg.depth) == (8, 6, 4)
+    results = outputs["results-json-file"]
+    stored = json.loads(results.file.read()) if results.file else results.value
+    assert stored == {"threshold": 0.25, "ok": True}
+    assert "done" in job.stdout
+    assert [s["status"] for s in job.status_history] == [
+        "Queued",
+        "Provisioning",
+        "Executing",
+        "Parsing",
+        "Succeeded",
+    ]
+    assert job.exec_duration is not None and job.attempt == 1
+    assert job_containers(job) == []
+
+
+def test_second_run_of_the_task_does_not_run_the_container_again(user, copy_algorithm):  # type: ignore[no-untyped-def]
+    job = create_copy_job(user, copy_algorithm)
+    run_job(job_pk=job.pk)
+    job.refresh_from_db()
+    first = (job.status, job.attempt, job.started, job.stdout, job.outputs.count())
+    run_job(job_pk=job.pk)  # a re-delivered task
+    job.refresh_from_db()
+    assert (job.status, job.attempt, job.started, job.stdout, job.outputs.count()) == first
+    assert [s["status"] for s in job.status_history].count("Executing") == 1
+
+
+def run_script_job(user, script: str, **algorithm_kwargs) -> Job:  # type: ignore[no-untyped-def]
+    algorithm = make_algorithm(
+        script=script,
+        inputs=["probability"],
+        outputs=["results-json-file"],
+        editor=user,
+        **algorithm_kwargs,
+    )
+    job, _ = job_create(
+        creator=user,
+        algorithm=algorithm,
+        specs=[InputSpec(socket=socket("probability"), value=0.5)],
+    )
+    run_job(job_pk=job.pk)
+    job.refresh_from_db()
+    assert job_containers(job) == []
+    return job
+
+
+def test_non_zero_exit_shows_the_code_and_last_stderr_line(user):  # type: ignore[no-untyped-def]
+    job = run_script_job(user, "echo starting >&2\necho 'model weights not found' >&2\nexit 3\n")
+    assert job.status == Job.Status.FAILED
+    assert job.error_message == "The container exited with code 3: model weights not found"
+    assert "starting" in job.stderr
+
+
+def test_memory_limit_names_the_limit(user):  # type: ignore[no-untyped-def]
+    # /tmp is a tmpfs: what is written there counts against the container's memory
+    job = run_script_job(
+        user, "dd if=/dev/zero of=/tmp/fill bs=1M count=3000\nsleep 5\n", memory_limit_gb=1
+    )
+    assert job.status == Job.Status.FAILED
+    assert job.error_message == "The algorithm exceeded the memory limit of 1 GB."
+
+
+def test_time_limit_names_the_limit(user):  # type: ignore[no-untyped-def]
+    job = run_script_job(user, "sleep 60\n", time_limit=2)
+    assert job.status == Job.Status.FAILED
+    assert job.error_message == "The algorithm exceeded the time limit of 2 s and was stopped."
+
+
+def test_missing_output_names_the_socket(user):  # type: ignore[no-untyped-def]
+    job = run_script_job(user, "echo nothing written\n")
+    assert job.status == Job.Status.FAILED
+    assert "Output 'results-json-file'" in job.error_message
+    assert "results.json is missing" in job.error_message
+    assert job.outputs.count() == 0
+
+
+def test_invalid_output_says_why(user):  # type: ignore[no-untyped-def]
+    job = run_script_job(user, "echo '{not json' > /output/results.json\n")
+    assert job.status == Job.Status.FAILED
+    assert "Output 'results-json-file'" in job.error_message
+    assert "not valid JSON" in job.error_message
