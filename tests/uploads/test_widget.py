@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from django.db import connections
 from django.test import Client
 
 from app.storage import bucket_name, s3_client
@@ -63,6 +64,9 @@ def browser_page(live_server, logged_in_user, monkeypatch) -> Iterator:  # type:
             if os.environ.get("UPLOADS_SCREENSHOT"):
                 page.screenshot(path=os.environ["UPLOADS_SCREENSHOT"], full_page=True)
             browser.close()
+            # ORM calls made while Playwright runs hold a connection of their own
+            # context; left open it blocks dropping the test database.
+            connections.close_all()
 
 
 def _file(tmp_path: Path, size: int) -> tuple[Path, bytes]:
