@@ -4,9 +4,6 @@ from django.conf import settings
 
 from app.tasks import project_task
 
-# Seconds past a job's time limit before the sweep settles it (worker lost, say).
-DEFAULT_GRACE_S = 300
-
 
 @project_task(queue="jobs-cpu", max_retries=0, soft_time_limit=24 * 3600, time_limit=24 * 3600 + 60)
 def execute_job(*, job_pk: str) -> None:
@@ -25,4 +22,4 @@ def settle_overdue_jobs() -> list[str]:
     from algorithms.jobs.services import fail_jobs_with_failed_imports
 
     fail_jobs_with_failed_imports()
-    return settle_overdue(grace_s=getattr(settings, "JOBS_TIME_LIMIT_GRACE_S", DEFAULT_GRACE_S))
+    return settle_overdue(grace_s=settings.JOBS_TIME_LIMIT_GRACE_S)

@@ -244,6 +244,16 @@ WORKERS_MAX_LOG_BYTES = env.int("WORKERS_MAX_LOG_BYTES", default=1024 * 1024)
 WORKERS_PIDS_LIMIT = env.int("WORKERS_PIDS_LIMIT", default=256)
 WORKERS_TMPFS_MB = env.int("WORKERS_TMPFS_MB", default=1024)
 DOCKER_BASE_URL = env.str("DOCKER_HOST", default="unix:///var/run/docker.sock")
+# Jobs past their time limit plus this grace are failed by the every-minute sweep.
+JOBS_TIME_LIMIT_GRACE_S = env.int("JOBS_TIME_LIMIT_GRACE_S", default=300)
+ALGORITHM_IMAGE_MAX_BYTES = env.int("ALGORITHM_IMAGE_MAX_BYTES", default=10 * 1024**3)
+
+# Image import: ceilings that keep hostile or broken uploads from exhausting a worker.
+# Voxels count channels and timepoints; the ratio is unpacked / packed size (zip bombs).
+IMAGE_MAX_VOXELS = env.int("IMAGE_MAX_VOXELS", default=4 * 1024**3)
+IMAGE_ARCHIVE_MAX_MEMBERS = env.int("IMAGE_ARCHIVE_MAX_MEMBERS", default=20_000)
+IMAGE_ARCHIVE_MAX_BYTES = env.int("IMAGE_ARCHIVE_MAX_BYTES", default=64 * 1024**3)
+IMAGE_ARCHIVE_MAX_RATIO = env.int("IMAGE_ARCHIVE_MAX_RATIO", default=200)
 
 # API.
 REST_FRAMEWORK = {

@@ -20,11 +20,9 @@ from uploads.services import delete_upload, open_upload
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_MAX_BYTES = 10 * 1024**3
-
 
 def max_image_bytes() -> int:
-    return int(getattr(settings, "ALGORITHM_IMAGE_MAX_BYTES", DEFAULT_MAX_BYTES))
+    return int(settings.ALGORITHM_IMAGE_MAX_BYTES)
 
 
 def algorithm_image_create(
