@@ -13,7 +13,8 @@ from algorithms.images.services import (
 from algorithms.models import AlgorithmImage
 from app.storage import bucket_name, s3_client
 from tests.algorithms import images
-from tests.algorithms.factories import completed_upload, make_algorithm
+from tests.algorithms.factories import make_algorithm
+from tests.cases.helpers import completed_upload
 from uploads.models import UserUpload
 
 pytestmark = pytest.mark.django_db

@@ -9,8 +9,8 @@ from algorithms.models import Job
 from app.permissions import add_member
 from components.models import ComponentInterfaceValue
 from tests.algorithms.test_jobs_support import copy_algorithm_for, make_image, socket
+from tests.cases.helpers import completed_upload
 from uploads.models import UserUpload
-from uploads.services import upload_create
 
 pytestmark = pytest.mark.django_db(transaction=True)
 JOBS = "/api/v1/algorithms/jobs/"
@@ -21,26 +21,12 @@ def copy_algorithm(user):  # type: ignore[no-untyped-def]
     return copy_algorithm_for(user)
 
 
-def completed_upload(user, content: bytes, name: str) -> UserUpload:  # type: ignore[no-untyped-def]
-    from app.storage import bucket_name, s3_client
-
-    upload = upload_create(creator=user, filename=name)
-    s3_client("uploads").abort_multipart_upload(
-        Bucket=bucket_name("uploads"), Key=upload.key, UploadId=upload.s3_upload_id
-    )
-    s3_client("uploads").put_object(Bucket=bucket_name("uploads"), Key=upload.key, Body=content)
-    upload.status = UserUpload.Status.COMPLETED
-    upload.size = len(content)
-    upload.save()
-    return upload
-
-
 def algorithm_url(algorithm) -> str:  # type: ignore[no-untyped-def]
     return f"http://testserver{reverse('api:algorithm-detail', args=[algorithm.pk])}"
 
 
 def test_refused_job_leaves_no_job_value_or_upload(api_client, user, copy_algorithm):  # type: ignore[no-untyped-def]
-    upload = completed_upload(user, b"not an image", "ct.mha")
+    upload = completed_upload(user, "ct.mha", b"not an image")
     api_client.force_authenticate(user)
     response = api_client.post(
         JOBS,
