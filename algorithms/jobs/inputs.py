@@ -14,7 +14,12 @@ import tempfile
 from dataclasses import dataclass, field
 from typing import IO, Any
 
-from algorithms.jobs.sockets import check_socket_file, super_kind, validate_socket_value
+from algorithms.jobs.sockets import (
+    check_socket_file,
+    segments_problem,
+    super_kind,
+    validate_socket_value,
+)
 from algorithms.models import Algorithm, AlgorithmInterface
 from cases.models import Image
 from components.models import ComponentInterface, ComponentInterfaceValue
@@ -117,6 +122,9 @@ def _check_one(spec: InputSpec) -> str | None:
             and not spec.image.files.filter(image_type__in=["MHD", "TIFF"]).exists()
         ):
             return f"The image {spec.image.pk} has no .mha or .tif file."
+        if spec.image is not None:
+            problem = segments_problem(socket=socket, segments=spec.image.segments)
+            return f"The image {spec.image.pk} {problem}" if problem else None
         return None
     if spec.user_upload is None:
         return "This file socket takes one uploaded file (user_upload)."

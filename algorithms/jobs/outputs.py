@@ -16,8 +16,9 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 
-from algorithms.jobs.sockets import super_kind
+from algorithms.jobs.sockets import segments_problem, super_kind
 from cases.builders import build_images
+from cases.builders.segments import label_values
 from cases.builders.types import BuiltFile, BuiltImage
 from cases.models import ImageFile
 from cases.storing import delete_stored_objects, store_built_image
@@ -112,6 +113,9 @@ def _parse_image(  # type: ignore[no-untyped-def]
     if built is None:
         reasons = "; ".join(result.file_errors.values()) or "no image could be read"
         return f"{item.path.name} is not a readable image: {reasons}"
+    problem = segments_problem(socket=socket, segments=built.segments)
+    if problem:
+        return f"{item.path.name} {problem}"
     stored = store_built_image(built=built, stored_keys=parsed.stored_keys)
     stored.image.save(force_insert=True)
     ImageFile.objects.bulk_create(stored.files)
@@ -130,6 +134,7 @@ def _read_mha(path: Path) -> BuiltImage | None:
         return None
     size = list(image.GetSize())
     spacing = list(image.GetSpacing())
+    channels = image.GetNumberOfComponentsPerPixel()
     return BuiltImage(
         name=path.name,
         width=size[0],
@@ -142,7 +147,8 @@ def _read_mha(path: Path) -> BuiltImage | None:
         origin_mm=list(image.GetOrigin()),
         direction=list(image.GetDirection()),
         pixel_type=image.GetPixelIDTypeAsString(),
-        color_space="RGB" if image.GetNumberOfComponentsPerPixel() == 3 else "GRAY",
+        color_space="RGB" if channels == 3 else "GRAY",
+        segments=label_values(sitk.GetArrayViewFromImage(image)) if channels == 1 else None,
         files=[BuiltFile(path=path, image_type="MHD")],
     )
 

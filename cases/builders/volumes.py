@@ -22,6 +22,7 @@ import SimpleITK as sitk
 from cases.builders import limits, thumbnails
 from cases.builders.mha import write_mha
 from cases.builders.outputs import image_folder
+from cases.builders.segments import label_values
 from cases.builders.sources import Source, clean_text
 from cases.builders.types import BuildResult, BuiltFile, BuiltImage
 
@@ -333,6 +334,7 @@ def _write(image: sitk.Image, source: Source, folder: Path, *, known_spacing: bo
         direction=[float(v) for v in image.GetDirection()],
         pixel_type=str(array.dtype),
         color_space=color,  # type: ignore[arg-type]
+        segments=label_values(np.asarray(array)) if channels == 1 else None,
         files=[BuiltFile(path=path, image_type="MHD")],
         thumbnail_png=thumb,
     )

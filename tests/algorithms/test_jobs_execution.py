@@ -128,3 +128,55 @@ def test_invalid_output_says_why(user):  # type: ignore[no-untyped-def]
     assert job.status == Job.Status.FAILED
     assert "Output 'results-json-file'" in job.error_message
     assert "not valid JSON" in job.error_message
+
+
+ORGAN_SEGMENTS = [
+    {"name": "background", "visible": False, "voxel_value": 0},
+    {"name": "organ", "visible": True, "voxel_value": 1},
+]
+
+
+def test_output_that_is_no_label_map_for_overlay_segments_is_refused(user, copy_algorithm):  # type: ignore[no-untyped-def]
+    segmentation = socket("segmentation")
+    segmentation.overlay_segments = ORGAN_SEGMENTS
+    segmentation.save()
+    job = create_copy_job(user, copy_algorithm)  # the copied image holds 192 values
+    run_job(job_pk=job.pk)
+    job.refresh_from_db()
+
+    assert job.status == Job.Status.FAILED
+    assert "Output 'segmentation'" in job.error_message
+    assert "is not a label map" in job.error_message
+    assert job.outputs.count() == 0
+
+
+def test_input_image_with_values_outside_the_overlay_segments_is_refused(user):  # type: ignore[no-untyped-def]
+    from algorithms.jobs.inputs import InputsInvalid
+
+    segmentation = socket("segmentation")
+    segmentation.overlay_segments = ORGAN_SEGMENTS
+    segmentation.save()
+    algorithm = make_algorithm(
+        script="echo '{}' > /output/results.json\n",
+        inputs=["segmentation"],
+        outputs=["results-json-file"],
+        editor=user,
+    )
+    image = make_image(user)
+    image.segments = [0, 1, 5]
+    image.save()
+
+    with pytest.raises(InputsInvalid) as refused:
+        job_create(
+            creator=user,
+            algorithm=algorithm,
+            specs=[InputSpec(socket=segmentation, image=image)],
+        )
+
+    assert refused.value.errors == {
+        "segmentation": [
+            f"The image {image.pk} holds voxel values [5] that are not among the socket's "
+            "overlay segments [0, 1]."
+        ]
+    }
+    assert Job.objects.count() == 0

@@ -157,3 +157,21 @@ def test_gzip_file_that_is_not_nifti(tmp_path: Path) -> None:
     source.write_bytes(gzip.compress(b"hello" * 100))
     result = build([source], tmp_path / "work")
     assert "NIfTI" in result.file_errors["notes.nii.gz"]
+
+
+def test_label_map_lists_its_segments_and_intensity_images_do_not(tmp_path: Path) -> None:
+    labels = np.zeros((6, 8, 10), dtype=np.uint8)
+    labels[2:4, 3:5, 4:6] = 1
+    labels[5, 7, 9] = 3
+    sitk.WriteImage(sitk.GetImageFromArray(labels), str(tmp_path / "labels.nii.gz"))
+    sitk.WriteImage(_volume(), str(tmp_path / "ct.mha"))
+    floats = sitk.GetImageFromArray(np.zeros((4, 4, 4), dtype=np.float32))
+    sitk.WriteImage(floats, str(tmp_path / "probability.mha"))
+
+    result = build(
+        [tmp_path / "labels.nii.gz", tmp_path / "ct.mha", tmp_path / "probability.mha"],
+        tmp_path / "work",
+    )
+
+    segments = {image.name: image.segments for image in result.images}
+    assert segments == {"labels": [0, 1, 3], "ct": None, "probability": None}
