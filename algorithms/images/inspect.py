@@ -42,6 +42,8 @@ class ImageInfo:
     entrypoint: list[str] = field(default_factory=list)
     cmd: list[str] = field(default_factory=list)
     layers: int = 0
+    # for an OCI-only tarball: the manifest.json that engines before Docker 25 need
+    classic_manifest: bytes | None = None
 
 
 class _CountingPrefixed:
@@ -214,10 +216,14 @@ def inspect_image_tarball(fileobj: IO[bytes], *, max_bytes: int) -> ImageInfo:
             f"({max_bytes / 1024**3:.1f} GiB)."
         )
 
+    classic_manifest = None
     if "manifest.json" in members:
         config_path, layers = _config_from_manifest_json(members)
     elif "index.json" in members:
         config_path, layers = _config_from_oci_index(members)
+        classic_manifest = json.dumps(
+            [{"Config": config_path, "RepoTags": [], "Layers": layers}]
+        ).encode()
     else:
         raise ImageRefused(
             "The tarball has neither manifest.json nor index.json: it is not the "
@@ -249,4 +255,5 @@ def inspect_image_tarball(fileobj: IO[bytes], *, max_bytes: int) -> ImageInfo:
         entrypoint=entrypoint,
         cmd=cmd,
         layers=len(layers),
+        classic_manifest=classic_manifest,
     )

@@ -1,6 +1,8 @@
 """Writes for algorithm images: create from an upload, validate, activate."""
 
+import dataclasses
 import logging
+import tempfile
 from typing import Any
 
 from django.conf import settings
@@ -10,6 +12,7 @@ from django.db import transaction
 from django.http import HttpRequest
 
 from algorithms.images.inspect import ImageInfo, ImageRefused, inspect_image_tarball
+from algorithms.images.repack import add_classic_manifest
 from algorithms.models import Algorithm, AlgorithmImage
 from algorithms.models.algorithms import image_tarball_path
 from app.services import audit_record
@@ -96,9 +99,13 @@ def _inspect(image: AlgorithmImage) -> ImageInfo:
     return info
 
 
-def _move_to_private(image: AlgorithmImage, info: ImageInfo) -> str:
-    """Server-side copy from the uploads bucket to the private bucket; returns the key."""
+def _move_to_private(image: AlgorithmImage, info: ImageInfo) -> tuple[str, ImageInfo]:
+    """Server-side copy from the uploads bucket to the private bucket (re-packed with a
+    classic manifest when the tarball has only the OCI one); returns the key and the
+    info of what is stored."""
     assert image.user_upload is not None
+    if info.classic_manifest is not None:
+        return _repack_to_private(image, info)
     suffix = {"": ".tar", "gz": ".tar.gz", "xz": ".tar.xz"}[info.compression]
     key = image_tarball_path(image, f"image{suffix}")
     s3_client("private").copy(
@@ -106,7 +113,23 @@ def _move_to_private(image: AlgorithmImage, info: ImageInfo) -> str:
         bucket_name("private"),
         key,
     )
-    return key
+    return key, info
+
+
+def _repack_to_private(image: AlgorithmImage, info: ImageInfo) -> tuple[str, ImageInfo]:
+    assert image.user_upload is not None and info.classic_manifest is not None
+    key = image_tarball_path(image, "image.tar")
+    source = open_upload(upload=image.user_upload)
+    # on disk, not in memory: an image is gigabytes
+    with tempfile.TemporaryFile() as repacked:
+        try:
+            add_classic_manifest(source=source, target=repacked, manifest=info.classic_manifest)
+        finally:
+            source.close()
+        size = repacked.tell()
+        repacked.seek(0)
+        s3_client("private").upload_fileobj(repacked, bucket_name("private"), key)
+    return key, dataclasses.replace(info, size=size, compression="")
 
 
 def _settle(image: AlgorithmImage, *, info: ImageInfo | None, reason: str, key: str) -> bool:
@@ -155,7 +178,7 @@ def validate_image(*, image_pk: str) -> None:
     key = ""
     try:
         info = _inspect(image)
-        key = _move_to_private(image, info)
+        key, info = _move_to_private(image, info)
     except ImageRefused as e:
         reason = str(e)
         info = None

@@ -79,3 +79,38 @@ def truncated_gzip(data: bytes) -> bytes:
 
 def gzipped(data: bytes) -> bytes:
     return gzip.compress(data, compresslevel=1)
+
+
+def oci_only(data: bytes) -> bytes:
+    """The same image in the OCI layout alone, as podman, buildah or skopeo save it."""
+    members = _members(data)
+    manifest = json.loads(members["manifest.json"])[0]
+    blobs: dict[str, bytes] = {}
+
+    def blob(body: bytes, media_type: str) -> dict:
+        digest = hashlib.sha256(body).hexdigest()
+        blobs[f"blobs/sha256/{digest}"] = body
+        return {"mediaType": media_type, "digest": f"sha256:{digest}", "size": len(body)}
+
+    config = blob(members[manifest["Config"]], "application/vnd.oci.image.config.v1+json")
+    layers = [
+        blob(members[name], "application/vnd.oci.image.layer.v1.tar") for name in manifest["Layers"]
+    ]
+    manifest_type = "application/vnd.oci.image.manifest.v1+json"
+    image_manifest = {
+        "schemaVersion": 2,
+        "mediaType": manifest_type,
+        "config": config,
+        "layers": layers,
+    }
+    index = {
+        "schemaVersion": 2,
+        "manifests": [blob(json.dumps(image_manifest).encode(), manifest_type)],
+    }
+    return _pack(
+        {
+            "oci-layout": b'{"imageLayoutVersion": "1.0.0"}',
+            "index.json": json.dumps(index).encode(),
+            **blobs,
+        }
+    )

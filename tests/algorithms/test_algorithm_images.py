@@ -2,6 +2,7 @@
 
 import json
 import time
+import uuid
 
 import pytest
 
@@ -216,3 +217,24 @@ def test_images_api_is_for_editors_only(api_client, user, other_user):
         format="json",
     )
     assert response.status_code == 400 and "user_upload" in response.json()
+
+
+def test_oci_only_tarball_is_stored_so_the_engine_loads_it(user, tmp_path):
+    from workers.engine import docker_client
+
+    image_id = images.good_image(tag="tessera-tests/algo-oci", script=f"echo {uuid.uuid4()}")
+    classic = images.saved(image_id, tmp_path / "classic.tar", compress=False)
+    docker_client().images.remove(image_id, force=True)
+    algorithm = make_algorithm(creator=user)
+
+    image = _validated(
+        algorithm=algorithm, user=user, data=images.gzipped(images.oci_only(classic))
+    )
+
+    assert image.status == AlgorithmImage.Status.VALID, image.status_reason
+    assert image.image_sha256 == image_id
+    stored = _private_object(image.image.name)
+    assert image.size == len(stored)
+    loaded = docker_client().images.load(stored)
+    assert [i.id for i in loaded] == [image_id]
+    docker_client().images.remove(image_id, force=True)
