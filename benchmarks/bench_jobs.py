@@ -15,7 +15,6 @@ import argparse
 import os
 import statistics
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -52,27 +51,11 @@ def _create_database(url: str) -> None:
 
 
 def _workers(n: int, env: dict[str, str]) -> list[subprocess.Popen]:
+    from workers.testing import solo_worker_command
+
     return [
         subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "app",
-                "worker",
-                "-Q",
-                "jobs-cpu",
-                "--pool",
-                "solo",
-                "-l",
-                "warning",
-                "-n",
-                f"bench{i}@%h",
-                "--without-heartbeat",
-                "--without-gossip",
-                "--without-mingle",
-            ],
+            solo_worker_command(queue="jobs-cpu", name=f"bench{i}@%h"),
             cwd=ROOT,
             env={**os.environ, **env},
             stdout=subprocess.DEVNULL,

@@ -21,7 +21,21 @@ from workers.engine import docker_client
 from workers.executors.base import ImageRef
 from workers.images.busybox import build_busybox_image
 
-__all__ = ["build_busybox_image", "save_image_tarball", "store_image_tarball"]
+__all__ = [
+    "build_busybox_image",
+    "save_image_tarball",
+    "solo_worker_command",
+    "store_image_tarball",
+]
+
+
+def solo_worker_command(*, queue: str, name: str = "") -> list[str]:
+    """A quiet one-process Celery worker for `queue`, as tests and benchmarks start it."""
+    import sys
+
+    command = [sys.executable, "-m", "celery", "-A", "app", "worker", "-Q", queue]
+    command += ["--pool", "solo", "-l", "warning", "--without-heartbeat", "--without-gossip"]
+    return command + (["-n", name, "--without-mingle"] if name else [])
 
 
 def save_image_tarball(*, image: str, path: Path, compress: bool = True) -> Path:

@@ -4,7 +4,6 @@ goes. A real `celery worker` subprocess runs the job; the beat sweep settles it.
 import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -23,6 +22,7 @@ from tests.algorithms.test_jobs_support import (
     socket,
     wait_for,
 )
+from workers.testing import solo_worker_command
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -36,22 +36,7 @@ def start_worker() -> subprocess.Popen:
         "TEST_CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
     }
     return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "app",
-            "worker",
-            "-Q",
-            "jobs-cpu",
-            "--pool",
-            "solo",
-            "-l",
-            "warning",
-            "--without-heartbeat",
-            "--without-gossip",
-        ],
+        solo_worker_command(queue="jobs-cpu"),
         cwd=Path(settings.BASE_DIR),
         env=env,
         stdout=subprocess.DEVNULL,
