@@ -42,4 +42,9 @@ def attach_images(*, session: "RawImageUploadSession", images: Sequence["Image"]
     handler = _handlers.get(kind)
     if handler is None:
         raise TargetError(f"Unknown upload target '{kind}'")
-    handler(session=session, images=images)
+    from django.core.exceptions import ValidationError
+
+    try:
+        handler(session=session, images=images)
+    except ValidationError as e:  # a socket refused an image: the user's mistake, not ours
+        raise TargetError(" ".join(e.messages)) from e

@@ -82,6 +82,28 @@ def _store_json_file(*, socket: ComponentInterface, value: Any) -> ContentFile:
     return ContentFile(json.dumps(value).encode(), name=civ_file_name(socket=socket))
 
 
+def image_segments_problem(*, socket: ComponentInterface, segments: list[int] | None) -> str | None:
+    """Why an image with these voxel values (its `segments`) does not fit the socket's
+    overlay segments, worded to follow the image's name; None when it fits."""
+    from cases.builders.segments import MAX_SEGMENTS
+
+    allowed = {s["voxel_value"] for s in socket.overlay_segments}
+    if not allowed:
+        return None
+    if segments is None:
+        return (
+            "is not a label map: the socket's overlay segments need a single-channel "
+            f"integer image with at most {MAX_SEGMENTS} distinct values."
+        )
+    unknown = sorted(set(segments) - allowed)
+    if unknown:
+        return (
+            f"holds voxel values {unknown} that are not among the socket's overlay "
+            f"segments {sorted(allowed)}."
+        )
+    return None
+
+
 def socket_value_create(
     *,
     socket: ComponentInterface,
@@ -108,6 +130,9 @@ def socket_value_create(
     if image is not None:
         if socket.super_kind != SuperKind.IMAGE:
             raise ValidationError(f"Socket {socket.slug!r} ({socket.kind}) does not take images.")
+        problem = image_segments_problem(socket=socket, segments=image.segments)
+        if problem:
+            raise ValidationError(f"Socket {socket.slug!r}: the image {image.pk} {problem}")
         civ.image = image
         civ.save()
         return civ

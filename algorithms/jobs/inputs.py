@@ -16,14 +16,13 @@ from typing import IO, Any
 
 from algorithms.jobs.sockets import (
     check_socket_file,
-    segments_problem,
     super_kind,
     validate_socket_value,
 )
 from algorithms.models import Algorithm, AlgorithmInterface
 from cases.models import Image
 from components.models import ComponentInterface, ComponentInterfaceValue
-from components.services import socket_value_create
+from components.services import image_segments_problem, socket_value_create
 from uploads.models import UserUpload
 from uploads.services import open_upload
 
@@ -123,7 +122,7 @@ def _check_one(spec: InputSpec) -> str | None:
         ):
             return f"The image {spec.image.pk} has no .mha or .tif file."
         if spec.image is not None:
-            problem = segments_problem(socket=socket, segments=spec.image.segments)
+            problem = image_segments_problem(socket=socket, segments=spec.image.segments)
             return f"The image {spec.image.pk} {problem}" if problem else None
         return None
     if spec.user_upload is None:

@@ -16,14 +16,14 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 
-from algorithms.jobs.sockets import segments_problem, super_kind
+from algorithms.jobs.sockets import super_kind
 from cases.builders import build_images
 from cases.builders.segments import label_values
 from cases.builders.types import BuiltFile, BuiltImage
 from cases.models import ImageFile
 from cases.storing import delete_stored_objects, store_built_image
 from components.models import ComponentInterface, ComponentInterfaceValue
-from components.services import socket_value_create
+from components.services import image_segments_problem, socket_value_create
 from workers.io import CollectedOutput, OutputError, OutputSpec, collect_outputs
 
 logger = logging.getLogger(__name__)
@@ -113,7 +113,8 @@ def _parse_image(  # type: ignore[no-untyped-def]
     if built is None:
         reasons = "; ".join(result.file_errors.values()) or "no image could be read"
         return f"{item.path.name} is not a readable image: {reasons}"
-    problem = segments_problem(socket=socket, segments=built.segments)
+    # checked before storing, so a refused image leaves no object behind
+    problem = image_segments_problem(socket=socket, segments=built.segments)
     if problem:
         return f"{item.path.name} {problem}"
     stored = store_built_image(built=built, stored_keys=parsed.stored_keys)

@@ -26,7 +26,7 @@ from app.tasks import enqueue
 from cases.models import Image, RawImageUploadSession
 from cases.storing import delete_stored_objects
 from cases.targets import TargetError
-from components.models import ComponentInterfaceValue
+from components.services import socket_value_create
 from uploads.models import UserUpload
 from uploads.services import delete_upload
 
@@ -170,7 +170,7 @@ def attach_imported_images(*, session: RawImageUploadSession, images: Sequence[I
             f"Input {slug!r} takes one image, but the uploaded files gave {len(images)}."
         )
     socket = job.algorithm_interface.inputs.get(slug=slug)
-    job.inputs.add(ComponentInterfaceValue.objects.create(interface=socket, image=images[0]))
+    job.inputs.add(socket_value_create(socket=socket, image=images[0]))
     job.pending_inputs = [p for p in job.pending_inputs if p.get("session") != str(session.pk)]
     if not job.pending_inputs:
         job.status_note = ""

@@ -4,7 +4,6 @@ from typing import IO, Any
 
 from django.core.exceptions import ValidationError
 
-from cases.builders.segments import MAX_SEGMENTS
 from components.file_checks import FileCheckError, check_file
 from components.models import ComponentInterface
 from components.services import validate_value
@@ -32,23 +31,4 @@ def check_socket_file(*, socket: ComponentInterface, fileobj: IO[bytes]) -> str 
         return f"the file {e}"
     finally:
         fileobj.seek(0)
-    return None
-
-
-def segments_problem(*, socket: ComponentInterface, segments: list[int] | None) -> str | None:
-    """Why an image with these voxel values does not fit the socket's overlay segments."""
-    allowed = {s["voxel_value"] for s in socket.overlay_segments}
-    if not allowed:
-        return None
-    if segments is None:
-        return (
-            "is not a label map: the socket's overlay segments need a single-channel "
-            f"integer image with at most {MAX_SEGMENTS} distinct values."
-        )
-    unknown = sorted(set(segments) - allowed)
-    if unknown:
-        return (
-            f"holds voxel values {unknown} that are not among the socket's overlay "
-            f"segments {sorted(allowed)}."
-        )
     return None

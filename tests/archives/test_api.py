@@ -143,3 +143,35 @@ def test_users_of_an_archive_cannot_change_its_items(api_client, user):
     assert response.status_code == 404
     item.refresh_from_db()
     assert item.title == ""
+
+
+def test_image_that_does_not_fit_the_overlay_segments_is_refused(api_client, user):
+    from components.models import ComponentInterface
+
+    ComponentInterface.objects.filter(slug="segmentation").update(
+        overlay_segments=[{"name": "organ", "visible": True, "voxel_value": 1}]
+    )
+    _archive, item, image = archive_with_image(user)
+    image.segments = [0, 1]
+    image.save()
+    api_client.force_authenticate(user)
+    before = item.values.count()
+
+    response = api_client.patch(
+        f"/api/v1/archives/items/{item.pk}/",
+        {
+            "values": [
+                {
+                    "interface": "segmentation",
+                    "image": f"http://testserver/api/v1/cases/images/{image.pk}/",
+                }
+            ]
+        },
+        format="json",
+    )
+
+    assert response.status_code == 400
+    assert "holds voxel values [0] that are not among the socket's overlay segments [1]" in str(
+        response.json()
+    )
+    assert item.values.count() == before

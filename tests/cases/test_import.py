@@ -134,3 +134,27 @@ def test_only_completed_uploads_of_the_creator_are_accepted(user, other_user, vo
     with pytest.raises(ValidationError, match="not completed"):
         upload_session_create(creator=user, uploads=[unfinished])
     assert RawImageUploadSession.objects.count() == 0
+
+
+def test_a_socket_refusing_the_image_fails_the_session_with_its_reason(user, volume):
+    from components.models import ComponentInterface
+
+    segmentation = ComponentInterface.objects.get(slug="segmentation")
+    segmentation.overlay_segments = [{"name": "organ", "visible": True, "voxel_value": 1}]
+    segmentation.save()
+    archive = archive_create(creator=user, title="Organs")
+    upload = completed_upload(user, "scan.mha", mha_bytes(volume))  # intensities, no labels
+    session = archive_cases_add(
+        archive=archive, creator=user, uploads=[upload], interface=segmentation
+    )
+    before = set(keys_in("protected"))
+
+    import_session(session_pk=str(session.pk))
+
+    session.refresh_from_db()
+    assert session.status == RawImageUploadSession.Status.FAILED
+    assert "Socket 'segmentation'" in session.error_message
+    assert "is not a label map" in session.error_message
+    assert Image.objects.count() == 0
+    assert ArchiveItem.objects.count() == 0
+    assert set(keys_in("protected")) == before
