@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import pagination, serializers
 from rest_framework.exceptions import ParseError, ValidationError
 from rest_framework.response import Response
@@ -47,11 +48,20 @@ class StrictModelSerializer(StrictSerializerMixin, serializers.ModelSerializer):
     pass
 
 
+def django_error_detail(e: DjangoValidationError) -> Any:
+    """A Django ValidationError as DRF detail: a field dict when it has one, else a list."""
+    return e.message_dict if hasattr(e, "error_dict") else e.messages
+
+
 def exception_handler(exc: Exception, context: dict) -> Response | None:
+    """The one place API errors are shaped: services raise Django's ValidationError and
+    views let it through; it answers 400 with the messages, never 500."""
     from django.core.exceptions import RequestDataTooBig
 
     from app.parsers import body_too_large_message
 
     if isinstance(exc, RequestDataTooBig):
         exc = ParseError(body_too_large_message())
+    elif isinstance(exc, DjangoValidationError):
+        exc = ValidationError(django_error_detail(exc))
     return drf_exception_handler(exc, context)
