@@ -1,12 +1,38 @@
 """API plumbing shared by every app: pagination, strict fields, errors."""
 
+import uuid
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import HttpRequest
 from rest_framework import pagination, serializers
-from rest_framework.exceptions import ParseError, ValidationError
+from rest_framework.exceptions import NotAuthenticated, ParseError, ValidationError
+from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+
+
+def absolute(request: Request | HttpRequest | None, path: str) -> str:
+    """An absolute URL on the host the request came to (gcapi follows only those)."""
+    return request.build_absolute_uri(path) if request is not None else path
+
+
+def request_user(request: Request | HttpRequest) -> User:
+    """The signed-in user of a request that the view's permissions let through; raises
+    NotAuthenticated (401) for an anonymous one, so services always get a real `User`."""
+    user = request.user
+    if not isinstance(user, User):
+        raise NotAuthenticated()
+    return user
+
+
+def uuid_param(name: str, value: str) -> str:
+    """A UUID from a query parameter or form field, or a 400 naming the parameter."""
+    try:
+        return str(uuid.UUID(value))
+    except (ValueError, AttributeError, TypeError) as e:
+        raise ValidationError({name: f"{value!r} is not a valid UUID."}) from e
 
 
 class Pagination(pagination.LimitOffsetPagination):
@@ -49,8 +75,11 @@ class StrictModelSerializer(StrictSerializerMixin, serializers.ModelSerializer):
 
 
 def django_error_detail(e: DjangoValidationError) -> Any:
-    """A Django ValidationError as DRF detail: a field dict when it has one, else a list."""
-    return e.message_dict if hasattr(e, "error_dict") else e.messages
+    """A Django ValidationError as DRF detail: its field dict, or its messages under
+    `non_field_errors` (DRF's own key for errors of no one field)."""
+    if hasattr(e, "error_dict"):
+        return e.message_dict
+    return {"non_field_errors": e.messages}
 
 
 def exception_handler(exc: Exception, context: dict) -> Response | None:

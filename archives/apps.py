@@ -8,9 +8,12 @@ class ArchivesConfig(AppConfig):
         # archives receive imported images and let their members see them
         from archives.selectors import images_in_archives_visible_to
         from archives.services import attach_to_archive, attach_to_archive_item
+        from archives.targets import archive_item_request_target, archive_request_target
         from cases.selectors import register_image_visibility
-        from cases.targets import register_target
+        from cases.targets import register_request_target, register_target
 
         register_target("archive", attach_to_archive)
         register_target("archive-item", attach_to_archive_item)
+        register_request_target("archive", archive_request_target)
+        register_request_target("archive_item", archive_item_request_target)
         register_image_visibility("archives", images_in_archives_visible_to)

@@ -4,6 +4,7 @@ from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Count, QuerySet
 
 from app.permissions import can, visible_to
+from app.urlresolve import pk_from_api_url
 from archives.models import Archive, ArchiveItem
 from cases.models import Image
 
@@ -23,6 +24,17 @@ def images_in_archives_visible_to(user: User) -> QuerySet[Image]:
     return Image.objects.filter(
         componentinterfacevalue__archive_items__archive__in=archives_visible_to(user).values("pk")
     )
+
+
+def archive_from_reference(*, user: AnyUser, value: object) -> Archive | None:
+    """The archive an API URL, pk or slug names, if user may see it."""
+    archives = archives_visible_to(user)
+    pk = pk_from_api_url(value, "api:archive-detail")
+    if pk is not None:
+        return archives.filter(pk=pk).first()
+    if isinstance(value, str) and len(value) <= 255:
+        return archives.filter(slug=value.rstrip("/").rsplit("/", 1)[-1]).first()
+    return None
 
 
 def may_upload(user: AnyUser, archive: Archive) -> bool:

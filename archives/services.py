@@ -17,6 +17,7 @@ from cases.targets import TargetError
 from components.kinds import SuperKind
 from components.models import ComponentInterface, ComponentInterfaceValue
 from components.services import socket_value_create
+from components.values import ValueSpec, socket_values_create
 from uploads.models import UserUpload
 
 DEFAULT_IMAGE_SOCKET = "generic-medical-image"
@@ -119,6 +120,17 @@ def image_socket(slug: str | None) -> ComponentInterface:
     return socket
 
 
+def archive_cases_target(*, archive: Archive, interface: ComponentInterface) -> dict:
+    """The upload target that makes each built image a new item of archive."""
+    return {"kind": "archive", "archive": str(archive.pk), "interface": interface.slug}
+
+
+def archive_item_image_target(*, item: ArchiveItem, interface: ComponentInterface) -> dict:
+    """The upload target that makes the one built image item's value of interface."""
+    image_socket(interface.slug)
+    return {"kind": "archive-item", "item": str(item.pk), "interface": interface.slug}
+
+
 def archive_cases_add(
     *,
     archive: Archive,
@@ -127,28 +139,40 @@ def archive_cases_add(
     interface: ComponentInterface | None = None,
 ) -> RawImageUploadSession:
     """Import uploads; each built image becomes a new item of archive (caller checked access)."""
-    socket = interface or image_socket(None)
-    return upload_session_create(
-        creator=creator,
-        uploads=uploads,
-        target={"kind": "archive", "archive": str(archive.pk), "interface": socket.slug},
-    )
+    target = archive_cases_target(archive=archive, interface=interface or image_socket(None))
+    return upload_session_create(creator=creator, uploads=uploads, target=target)
 
 
-def archive_item_image_add(
+def archive_item_create_with_values(
+    *, archive: Archive, creator: User, specs: Sequence[ValueSpec], title: str = ""
+) -> ArchiveItem:
+    """A new item of archive holding these checked values, all in one transaction."""
+    with transaction.atomic():
+        item = archive_item_create(archive=archive, title=title)
+        return archive_item_values_set(item=item, creator=creator, specs=specs)
+
+
+def archive_item_values_set(
     *,
     item: ArchiveItem,
     creator: User,
-    uploads: Sequence[UserUpload],
-    interface: ComponentInterface,
-) -> RawImageUploadSession:
-    """Import uploads as the one image of item's socket (replacing any old value)."""
-    image_socket(interface.slug)
-    return upload_session_create(
-        creator=creator,
-        uploads=uploads,
-        target={"kind": "archive-item", "item": str(item.pk), "interface": interface.slug},
-    )
+    specs: Sequence[ValueSpec],
+    title: str | None = None,
+) -> ArchiveItem:
+    """Give item these checked values (replacing its values of the same sockets) and,
+    when given, a new title; images still to be built from uploads join it when ready."""
+    with transaction.atomic():
+        if title is not None:
+            item.title = title[:255]
+            item.save(update_fields=["title"])
+        created = socket_values_create(
+            specs=specs,
+            creator=creator,
+            image_target=lambda spec: archive_item_image_target(item=item, interface=spec.socket),
+        )
+        for civ in created.values:
+            archive_item_value_set(item=item, value=civ)
+    return item
 
 
 def archive_item_value_set(*, item: ArchiveItem, value: ComponentInterfaceValue) -> None:

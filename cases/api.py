@@ -9,16 +9,15 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 
-from app.api import StrictSerializerMixin
+from app.api import StrictSerializerMixin, absolute, request_user, uuid_param
+from app.urlresolve import UUID_PATTERN
 from cases import selectors
 from cases.models import Image, ImageFile, RawImageUploadSession
+from cases.services import upload_session_create
+from cases.targets import request_target_fields, target_for_request
 from uploads.selectors import completed_uploads_for
 
 COLOR_CHANNELS = {"RGB": 3, "RGBA": 4, "YCBCR": 3}
-
-
-def absolute(request: Request | None, path: str) -> str:
-    return request.build_absolute_uri(path) if request is not None else path
 
 
 def image_file_url(request: Request | None, image_file: ImageFile) -> str:
@@ -152,29 +151,20 @@ class ImageViewSet(viewsets.ReadOnlyModelViewSet):
     """Images the user may see: through an upload session they made or an archive they see."""
 
     serializer_class = HyperlinkedImageSerializer
-    lookup_value_regex = "[0-9a-fA-F-]{36}"
+    lookup_value_regex = UUID_PATTERN
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
         images = selectors.images_visible_to(self.request.user).prefetch_related("files")
         params = self.request.query_params
         if origin := params.get("origin"):
-            images = images.filter(origin__pk=_uuid_or_400("origin", origin))
+            images = images.filter(origin__pk=uuid_param("origin", origin))
         if archive := params.get("archive"):
             images = images.filter(
-                componentinterfacevalue__archive_items__archive_id=_uuid_or_400("archive", archive)
+                componentinterfacevalue__archive_items__archive_id=uuid_param("archive", archive)
             ).distinct()
         if name := params.get("name"):
             images = images.filter(name=name)
         return images.order_by("-created", "pk")
-
-
-def _uuid_or_400(field: str, value: str) -> str:
-    import uuid
-
-    try:
-        return str(uuid.UUID(value))
-    except ValueError as e:
-        raise ValidationError({field: f"'{value}' is not a valid UUID."}) from e
 
 
 class RawImageUploadSessionSerializer(StrictSerializerMixin, serializers.ModelSerializer):
@@ -253,22 +243,20 @@ class RawImageUploadSessionViewSet(
     """Upload sessions: the user's own imports of uploads into images."""
 
     serializer_class = RawImageUploadSessionSerializer
-    lookup_value_regex = "[0-9a-fA-F-]{36}"
+    lookup_value_regex = UUID_PATTERN
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
         return selectors.upload_sessions_of(self.request.user).order_by("-created")
 
     def perform_create(self, serializer: serializers.BaseSerializer) -> None:
-        from archives.api import session_for_request
-
         data = dict(serializer.validated_data)
-        try:
-            serializer.instance = session_for_request(
-                user=self.request.user,  # type: ignore[arg-type]
-                uploads=data["uploads"],
-                archive=data.get("archive"),
-                archive_item=data.get("archive_item"),
-                interface=data.get("interface"),
-            )
-        except DjangoValidationError as e:
-            raise ValidationError(e.message_dict if hasattr(e, "error_dict") else e.messages) from e
+        user = request_user(self.request)
+        target = None
+        for field in request_target_fields():
+            if data.get(field) is not None:
+                target = target_for_request(
+                    user=user, field=field, value=data[field], interface=data.get("interface")
+                )
+        serializer.instance = upload_session_create(
+            creator=user, uploads=data["uploads"], target=target
+        )

@@ -1,17 +1,23 @@
 """`components/interfaces/`: the socket catalogue in gcapi's shape; staff may add sockets."""
 
+import json
+import logging
+from collections.abc import Callable
 from typing import Any
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from app.api import Pagination, StrictSerializerMixin
+from cases.api import image_api_url
 from components import selectors, services
-from components.kinds import Kind
-from components.models import ComponentInterface
+from components.kinds import Kind, SuperKind
+from components.models import ComponentInterface, ComponentInterfaceValue
+
+logger = logging.getLogger(__name__)
+MAX_INLINE_JSON_BYTES = 16 * 2**20  # a JSON value kept as a file is inlined up to this size
 
 
 class ComponentInterfaceSerializer(serializers.ModelSerializer):
@@ -63,12 +69,7 @@ class ComponentInterfaceCreateSerializer(StrictSerializerMixin, serializers.Seri
         return value
 
     def create(self, validated_data: dict[str, Any]) -> ComponentInterface:
-        try:
-            return services.socket_create(**validated_data)
-        except DjangoValidationError as e:
-            raise serializers.ValidationError(
-                e.message_dict if hasattr(e, "error_dict") else {"non_field_errors": e.messages}
-            ) from e
+        return services.socket_create(**validated_data)
 
 
 class IsStaffToCreate(permissions.BasePermission):
@@ -107,3 +108,55 @@ class ComponentInterfaceViewSet(
             ComponentInterfaceSerializer(socket, context={"request": request}).data,
             status=status.HTTP_201_CREATED,
         )
+
+
+# --- socket values: the one read form ---------------------------------------------------
+
+FileUrl = Callable[[ComponentInterfaceValue], str]
+
+
+def _json_of_file(civ: ComponentInterfaceValue) -> Any:
+    """A JSON value kept as a file, for gcapi's `value` field (capped)."""
+    try:
+        with civ.file.open("rb") as f:
+            return json.loads(f.read(MAX_INLINE_JSON_BYTES))
+    except Exception:
+        logger.warning("Could not read the JSON file of socket value %s", civ.pk)
+        return None
+
+
+def _value_of(civ: ComponentInterfaceValue) -> Any:
+    if civ.value is None and civ.file and civ.interface.super_kind == SuperKind.VALUE:
+        return _json_of_file(civ)
+    return civ.value
+
+
+def socket_value_data(
+    request: Request | None, civ: ComponentInterfaceValue, *, file_url: FileUrl
+) -> dict[str, Any]:
+    """gcapi's `HyperlinkedComponentInterfaceValue`: the socket under both `interface` and
+    `socket` (gcapi 0.16.1 requires `socket`), the value, and our host's permission-checked
+    URLs for a file (`file_url` of the owner: job, archive item...) or an image."""
+    socket = ComponentInterfaceSerializer(civ.interface, context={"request": request}).data
+    return {
+        "pk": civ.pk,
+        "interface": socket,
+        "socket": socket,
+        "value": _value_of(civ),
+        "file": file_url(civ) if civ.file else None,
+        "image": image_api_url(request, civ.image_id) if civ.image_id else None,
+    }
+
+
+def socket_value_post_data(
+    request: Request | None, civ: ComponentInterfaceValue, *, file_url: FileUrl
+) -> dict[str, Any]:
+    """gcapi's `ComponentInterfaceValuePost`: what a create or update answers with."""
+    return {
+        "pk": civ.pk,
+        "interface": civ.interface.slug,
+        "value": _value_of(civ),
+        "file": file_url(civ) if civ.file else None,
+        "image": image_api_url(request, civ.image_id) if civ.image_id else None,
+        "image_name": None,
+    }

@@ -4,16 +4,15 @@ import uuid
 from collections.abc import Iterable
 from datetime import timedelta
 from typing import Any
-from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser, User
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet, Sum
-from django.urls import Resolver404, resolve
 from django.utils import timezone
 
 from app.storage import bucket_name, s3_client
+from app.urlresolve import pk_from_api_url
 from uploads.models import UserUpload
 
 QUOTA_WINDOW = timedelta(hours=24)
@@ -71,24 +70,8 @@ def uploaded_parts(*, upload: UserUpload) -> list[dict[str, Any]]:
 
 def _upload_pk(value: object) -> uuid.UUID | None:
     """The pk in an upload API URL (`https://host/api/v1/uploads/<uuid>/`) or a bare pk."""
-    if isinstance(value, uuid.UUID):
-        return value
-    if not isinstance(value, str):
-        return None
-    try:
-        return uuid.UUID(value)
-    except ValueError:
-        pass
-    try:
-        match = resolve(urlsplit(value).path)
-    except Resolver404:
-        return None
-    if match.view_name != "api:upload-detail":
-        return None
-    try:
-        return uuid.UUID(str(match.kwargs["pk"]))
-    except (KeyError, ValueError):
-        return None
+    pk = pk_from_api_url(value, "api:upload-detail")
+    return uuid.UUID(pk) if pk else None
 
 
 def completed_uploads_for(

@@ -1,94 +1,40 @@
 """`algorithms/jobs/`: list, detail and create exactly as gcapi 0.16 uses them, plus
 cancel, re-run and the permission-checked file download of a job's socket values."""
 
-import json
-import logging
+from functools import partial
 from typing import Any
-from urllib.parse import urlsplit
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
 from django.http import HttpResponseRedirect
-from django.urls import NoReverseMatch, Resolver404, resolve, reverse
+from django.urls import NoReverseMatch, reverse
 from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from algorithms.jobs import selectors
-from algorithms.jobs.inputs import UNSET, InputsInvalid, InputSpec
-from algorithms.jobs.services import JobRefused, discard_uploads, job_cancel, job_create, job_rerun
+from algorithms.jobs.services import discard_uploads, job_cancel, job_create, job_rerun
 from algorithms.models import Algorithm, Job
 from algorithms.selectors import algorithms_for
-from app.api import Pagination
+from app.api import Pagination, absolute, request_user, uuid_param
 from app.models import AuditRecord
 from app.services import audit_record
 from app.storage import signed_url
-from cases.models import Image, RawImageUploadSession
-from cases.selectors import images_visible_to, upload_sessions_of
-from cases.urlresolve import pk_from_api_url
-from components.api import ComponentInterfaceSerializer
-from components.models import ComponentInterface, ComponentInterfaceValue
-from uploads.models import UserUpload
-from uploads.selectors import completed_uploads_for
-
-logger = logging.getLogger(__name__)
-
-INPUT_FIELDS = (
-    "interface",
-    "value",
-    "file",
-    "image",
-    "upload_session",
-    "user_upload",
-    "user_uploads",
-    "image_name",
-)
-
-
-def _absolute(request: Request | None, path: str) -> str:
-    return request.build_absolute_uri(path) if request is not None else path
+from app.urlresolve import pk_from_api_url
+from components.api import socket_value_data, socket_value_post_data
+from components.models import ComponentInterfaceValue
+from components.values import SocketValuesInvalid, value_posts_resolve
 
 
 def _reverse_or_none(request: Request | None, name: str, args: list) -> str | None:
     try:
-        return _absolute(request, reverse(name, args=args))
+        return absolute(request, reverse(name, args=args))
     except NoReverseMatch:
         return None
 
 
 def value_file_url(request: Request | None, job: Job, civ: ComponentInterfaceValue) -> str:
-    return _absolute(request, reverse("api:algorithm-job-value-file", args=[job.pk, civ.pk]))
-
-
-def _json_of_file(civ: ComponentInterfaceValue) -> Any:
-    """A JSON value kept as a file, for gcapi's `value` field (capped)."""
-    try:
-        with civ.file.open("rb") as f:
-            return json.loads(f.read(16 * 1024 * 1024))
-    except Exception:
-        logger.warning("Could not read the JSON file of socket value %s", civ.pk)
-        return None
-
-
-def socket_value_data(request: Request | None, job: Job, civ: ComponentInterfaceValue) -> dict:
-    """gcapi's HyperlinkedComponentInterfaceValue."""
-    socket = ComponentInterfaceSerializer(civ.interface, context={"request": request}).data
-    value = civ.value
-    if value is None and civ.file and civ.interface.super_kind == "Value":
-        value = _json_of_file(civ)
-    return {
-        "pk": civ.pk,
-        "interface": socket,
-        "socket": socket,
-        "value": value,
-        "file": value_file_url(request, job, civ) if civ.file else None,
-        "image": (
-            _absolute(request, reverse("api:cases-image-detail", args=[civ.image_id]))
-            if civ.image_id
-            else None
-        ),
-    }
+    return absolute(request, reverse("api:algorithm-job-value-file", args=[job.pk, civ.pk]))
 
 
 def _duration(value: Any) -> str | None:
@@ -158,11 +104,16 @@ class JobSerializer(serializers.ModelSerializer):
             self._request(), "api:algorithm-image-detail", [obj.algorithm_image_id]
         )
 
+    def _values(self, obj: Job, values: Any) -> list[dict]:
+        request = self._request()
+        file_url = partial(value_file_url, request, obj)
+        return [socket_value_data(request, civ, file_url=file_url) for civ in values.all()]
+
     def get_inputs(self, obj: Job) -> list[dict]:
-        return [socket_value_data(self._request(), obj, c) for c in obj.inputs.all()]
+        return self._values(obj, obj.inputs)
 
     def get_outputs(self, obj: Job) -> list[dict]:
-        return [socket_value_data(self._request(), obj, c) for c in obj.outputs.all()]
+        return self._values(obj, obj.outputs)
 
     def get_hanging_protocol(self, obj: Job) -> None:
         return None
@@ -196,132 +147,31 @@ class JobSerializer(serializers.ModelSerializer):
 def job_post_data(request: Request, job: Job) -> dict:
     """gcapi's JobPost: the created job with its inputs as `ComponentInterfaceValuePost`
     (image inputs still being imported appear once they are; see `status_note`)."""
-    inputs = []
-    for civ in job.inputs.select_related("interface"):
-        item = socket_value_data(request, job, civ)
-        inputs.append({**item, "interface": civ.interface.slug, "image_name": None})
+    file_url = partial(value_file_url, request, job)
     return {
         "pk": str(job.pk),
-        "api_url": _absolute(request, reverse("api:algorithm-job-detail", args=[job.pk])),
+        "api_url": absolute(request, reverse("api:algorithm-job-detail", args=[job.pk])),
         "status": job.status,
         "status_note": job.status_note,
-        "inputs": inputs,
+        "inputs": [
+            socket_value_post_data(request, civ, file_url=file_url)
+            for civ in job.inputs.select_related("interface")
+        ],
     }
 
 
-class _Resolver:
-    """Turns the posted inputs into `InputSpec`s, collecting every error; remembers the
-    uploads it met so a refused request can delete them."""
-
-    def __init__(self, request: Request) -> None:
-        self.user = request.user
-        self.errors: dict[str, list[str]] = {}
-        self.uploads: list[UserUpload] = []
-
-    def error(self, key: str, message: str) -> None:
-        self.errors.setdefault(key, []).append(message)
-
-    def algorithm(self, value: object) -> Algorithm | None:
-        visible = algorithms_for(user=self.user)
-        key = None
-        if isinstance(value, str):
-            try:
-                match = resolve(urlsplit(value).path)
-                key = match.kwargs.get("pk") if match.view_name == "api:algorithm-detail" else None
-            except Resolver404:
-                key = None
-            if key is None:
-                found = visible.filter(slug=value).first()
-                if found is not None:
-                    return found
-                key = value
-        try:
-            return visible.get(pk=str(key))
-        except (Algorithm.DoesNotExist, DjangoValidationError, ValueError):
-            self.error("algorithm", f"{value!r} is not an algorithm you may see.")
-            return None
-
-    def specs(self, items: object) -> list[InputSpec]:
-        if not isinstance(items, list):
-            self.error("inputs", "Give the inputs as a list of socket values.")
-            return []
-        specs = []
-        for index, item in enumerate(items):
-            spec = self.spec(index, item)
-            if spec is not None:
-                specs.append(spec)
-        return specs
-
-    def spec(self, index: int, item: object) -> InputSpec | None:
-        if not isinstance(item, dict):
-            self.error("inputs", f"Input {index} is not an object.")
-            return None
-        slug = item.get("interface") or item.get("socket")
-        socket = (
-            ComponentInterface.objects.filter(slug=slug).first() if isinstance(slug, str) else None
+def algorithm_from_reference(request: Request, value: object) -> Algorithm:
+    """The algorithm an API URL, pk or slug names, among those the user may see."""
+    visible = algorithms_for(user=request.user)
+    pk = pk_from_api_url(value, "api:algorithm-detail")
+    found = visible.filter(pk=pk).first() if pk else None
+    if found is None and isinstance(value, str) and len(value) <= 255:
+        found = visible.filter(slug=value).first()
+    if found is None:
+        raise exceptions.ValidationError(
+            {"algorithm": [f"{value!r} is not an algorithm you may see."]}
         )
-        if socket is None:
-            self.error("inputs", f"Input {index}: unknown socket {slug!r}.")
-            return None
-        key = socket.slug
-        unknown = sorted(set(item) - set(INPUT_FIELDS) - {"socket"})
-        if unknown:
-            self.error(key, f"Unknown field(s): {', '.join(unknown)}.")
-        spec = InputSpec(socket=socket)
-        if item.get("value") is not None:
-            spec.value = item["value"]
-        if item.get("file") is not None:
-            self.error(key, "Send files through the uploads API and give `user_upload`.")
-        if item.get("image") is not None:
-            spec.image = self.image(key, item["image"])
-        if item.get("upload_session") is not None:
-            spec.image = self.session_image(key, item["upload_session"])
-        if item.get("user_upload") is not None:
-            found = self.completed_uploads(key, [item["user_upload"]])
-            spec.user_upload = found[0] if found else None
-        if item.get("user_uploads"):
-            values = item["user_uploads"]
-            spec.user_uploads = self.completed_uploads(
-                key, values if isinstance(values, list) else [values]
-            )
-        if (
-            spec.value is UNSET
-            and spec.image is None
-            and not spec.uploads()
-            and key not in self.errors
-        ):
-            self.error(
-                key, "Give one of value, image, upload_session, user_upload or user_uploads."
-            )
-        return spec
-
-    def image(self, key: str, value: object) -> Image | None:
-        pk = pk_from_api_url(value, "api:cases-image-detail")
-        image = images_visible_to(self.user).filter(pk=pk).first() if pk else None
-        if image is None:
-            self.error(key, f"{value!r} is not an image you may see.")
-        return image
-
-    def session_image(self, key: str, value: object) -> Image | None:
-        pk = pk_from_api_url(value, "api:cases-upload-session-detail")
-        session = upload_sessions_of(self.user).filter(pk=pk).first() if pk else None
-        if session is None:
-            self.error(key, f"{value!r} is not an upload session of yours.")
-            return None
-        images = list(Image.objects.filter(origin=session)[:2])
-        if session.status != RawImageUploadSession.Status.SUCCEEDED or len(images) != 1:
-            self.error(key, "The upload session must have finished with exactly one image.")
-            return None
-        return images[0]
-
-    def completed_uploads(self, key: str, values: list) -> list[UserUpload]:
-        try:
-            found = completed_uploads_for(user=self.user, api_urls_or_pks=values)
-        except DjangoValidationError as e:
-            self.error(key, " ".join(e.messages))
-            return []
-        self.uploads.extend(found)
-        return found
+    return found
 
 
 class JobViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
@@ -333,41 +183,39 @@ class JobViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         jobs = selectors.jobs_for(user=self.request.user)
         params = self.request.query_params
         if params.get("image"):
-            try:
-                jobs = jobs.filter(inputs__image_id=params["image"]).distinct()
-            except DjangoValidationError:
-                return jobs.none()
+            image = uuid_param("image", params["image"])
+            jobs = jobs.filter(inputs__image_id=image).distinct()
         if params.get("algorithm_image__algorithm"):
-            jobs = jobs.filter(algorithm_image__algorithm_id=params["algorithm_image__algorithm"])
+            algorithm = uuid_param(
+                "algorithm_image__algorithm", params["algorithm_image__algorithm"]
+            )
+            jobs = jobs.filter(algorithm_image__algorithm_id=algorithm)
         if params.get("algorithm"):
             jobs = jobs.filter(algorithm_image__algorithm__slug=params["algorithm"])
         if params.get("status"):
             jobs = jobs.filter(status=params["status"])
         return jobs
 
-    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        try:
-            return super().list(request, *args, **kwargs)
-        except DjangoValidationError as e:
-            raise exceptions.ValidationError({"image": e.messages}) from e
-
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         data = request.data if isinstance(request.data, dict) else {}
-        unknown = sorted(set(data) - {"algorithm", "inputs"})
-        resolver = _Resolver(request)
+        unknown = sorted(str(k) for k in set(data) - {"algorithm", "inputs"})
         if unknown:
-            resolver.error("non_field_errors", f"Unknown field(s): {', '.join(unknown)}.")
-        algorithm = resolver.algorithm(data.get("algorithm"))
-        specs = resolver.specs(data.get("inputs", []))
-        if resolver.errors or algorithm is None:
-            discard_uploads(resolver.uploads)
-            raise exceptions.ValidationError(resolver.errors)
+            raise exceptions.ValidationError(
+                {"non_field_errors": [f"Unknown field(s): {', '.join(unknown)}."]}
+            )
+        user = request_user(request)
         try:
-            job, _ = job_create(creator=request.user, algorithm=algorithm, specs=specs)  # type: ignore[arg-type]
-        except InputsInvalid as e:
-            raise exceptions.ValidationError(e.errors) from e
-        except JobRefused as e:
-            raise exceptions.ValidationError({"non_field_errors": [str(e)]}) from e
+            resolved = value_posts_resolve(user=user, items=data.get("inputs", []), field="inputs")
+        except SocketValuesInvalid as e:
+            # a refused job leaves nothing behind, not even the uploads its request named
+            discard_uploads(getattr(e, "uploads", []))
+            raise
+        try:
+            algorithm = algorithm_from_reference(request, data.get("algorithm"))
+        except exceptions.ValidationError:
+            discard_uploads(resolved.uploads)
+            raise
+        job, _ = job_create(creator=user, algorithm=algorithm, specs=resolved.specs)
         return Response(job_post_data(request, job), status=status.HTTP_201_CREATED)
 
     @action(detail=False, methods=["post"], url_path="archive-run", url_name="archive-run")
@@ -375,27 +223,16 @@ class JobViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         """Beyond gcapi: `{"algorithm": <url|slug>, "archive": <url|slug>}` starts one job
         per archive item; items already run with the same image and inputs are reused."""
         from algorithms.jobs.archive_runs import jobs_for_archive
-        from archives.selectors import archives_visible_to
+        from archives.selectors import archive_from_reference
 
         data = request.data if isinstance(request.data, dict) else {}
-        resolver = _Resolver(request)
-        algorithm = resolver.algorithm(data.get("algorithm"))
-        key = str(data.get("archive") or "").rstrip("/").rsplit("/", 1)[-1]
-        archives = archives_visible_to(request.user)
-        archive = archives.filter(slug=key).first()
+        algorithm = algorithm_from_reference(request, data.get("algorithm"))
+        archive = archive_from_reference(user=request.user, value=data.get("archive"))
         if archive is None:
-            try:
-                archive = archives.filter(pk=key).first()
-            except DjangoValidationError:
-                archive = None
-        if archive is None:
-            resolver.error("archive", f"{data.get('archive')!r} is not an archive you may see.")
-        if resolver.errors or algorithm is None or archive is None:
-            raise exceptions.ValidationError(resolver.errors)
-        try:
-            run = jobs_for_archive(creator=request.user, algorithm=algorithm, archive=archive)  # type: ignore[arg-type]
-        except (JobRefused, InputsInvalid) as e:
-            raise exceptions.ValidationError({"non_field_errors": [str(e)]}) from e
+            raise exceptions.ValidationError(
+                {"archive": [f"{data.get('archive')!r} is not an archive you may see."]}
+            )
+        run = jobs_for_archive(creator=request_user(request), algorithm=algorithm, archive=archive)
         context = {"request": request}
         body = {
             "created": JobSerializer(run.created, many=True, context=context).data,
@@ -411,19 +248,13 @@ class JobViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
             raise exceptions.PermissionDenied(
                 "Only the creator and the algorithm's editors may cancel."
             )
-        try:
-            job = job_cancel(job=job, actor=request.user)  # type: ignore[arg-type]
-        except JobRefused as e:
-            raise exceptions.ValidationError({"non_field_errors": [str(e)]}) from e
+        job = job_cancel(job=job, actor=request_user(request))
         return Response(self.get_serializer(job).data)
 
     @action(detail=True, methods=["post"])
     def rerun(self, request: Request, pk: str | None = None) -> Response:
         job = self.get_object()
-        try:
-            new = job_rerun(job=job, actor=request.user)  # type: ignore[arg-type]
-        except (JobRefused, InputsInvalid) as e:
-            raise exceptions.ValidationError({"non_field_errors": [str(e)]}) from e
+        new = job_rerun(job=job, actor=request_user(request))
         return Response(self.get_serializer(new).data, status=status.HTTP_201_CREATED)
 
     @action(

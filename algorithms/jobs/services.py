@@ -3,20 +3,15 @@ input images, and settle jobs whose image import failed."""
 
 import logging
 from collections.abc import Sequence
+from functools import partial
 from typing import Any
 
 from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from algorithms.jobs.inputs import (
-    InputsInvalid,
-    InputSpec,
-    check_inputs,
-    close_local_files,
-    create_input_values,
-    inputs_digest,
-)
+from algorithms.jobs.inputs import InputsInvalid, InputSpec, check_inputs, inputs_digest
 from algorithms.jobs.permissions import grant_job_permissions
 from algorithms.models import Algorithm, Job
 from app.models import AuditRecord
@@ -27,6 +22,7 @@ from cases.models import Image, RawImageUploadSession
 from cases.storing import delete_stored_objects
 from cases.targets import TargetError
 from components.services import socket_value_create
+from components.values import socket_values_create, value_specs_close
 from uploads.models import UserUpload
 from uploads.services import delete_upload
 
@@ -36,8 +32,12 @@ UPLOAD_TARGET = "algorithm-job-input"
 S = Job.Status
 
 
-class JobRefused(Exception):
-    """The job cannot be created or changed; the message says why, for the user."""
+class JobRefused(ValidationError):
+    """The job cannot be created or changed; the message says why, for the user (the API
+    answers 400 with it under `non_field_errors`)."""
+
+    def __str__(self) -> str:
+        return " ".join(self.messages)
 
 
 def job_create(
@@ -63,7 +63,7 @@ def job_create(
         discard_uploads([u for spec in specs for u in spec.uploads()])
         raise
     finally:
-        close_local_files(specs)
+        value_specs_close(specs)
 
 
 def discard_uploads(uploads: Sequence[UserUpload]) -> None:
@@ -108,17 +108,28 @@ def _job_create(
                 status_history=[{"status": S.QUEUED, "at": timezone.now().isoformat()}],
             )
             grant_job_permissions(job=job)
-            job.inputs.set(create_input_values(specs=specs, stored_keys=stored_keys))
-            _import_images(job=job, creator=creator, specs=specs)
+            created = socket_values_create(
+                specs=specs,
+                creator=creator,
+                image_target=partial(_image_input_target, job),
+                stored_keys=stored_keys,
+            )
+            job.inputs.set(created.values)
+            if created.imports:
+                job.pending_inputs = [
+                    {"session": str(session.pk), "socket": spec.socket.slug}
+                    for spec, session in created.imports
+                ]
+                job.status_note = (
+                    f"Waiting for {len(created.imports)} input image(s) to be imported."
+                )
+                job.save(update_fields=["pending_inputs", "status_note"])
             audit_record(action=AuditRecord.Action.JOB_CREATED, actor=creator, obj=job)
             if not job.pending_inputs:
                 job_enqueue(job=job)
     except BaseException:
         delete_stored_objects(stored_keys)
         raise
-    for spec in specs:  # their content now lives in the protected bucket
-        if spec.user_upload is not None:
-            delete_upload(upload=spec.user_upload)
     return job, True
 
 
@@ -134,22 +145,9 @@ def check_active_job_limit(*, creator: User, algorithm: Algorithm, new_jobs: int
         )
 
 
-def _import_images(*, job: Job, creator: User, specs: list[InputSpec]) -> None:
-    from cases.services import upload_session_create
-
-    pending = []
-    for spec in specs:
-        if spec.user_uploads:
-            session = upload_session_create(
-                creator=creator,
-                uploads=spec.user_uploads,
-                target={"kind": UPLOAD_TARGET, "job": str(job.pk), "socket": spec.socket.slug},
-            )
-            pending.append({"session": str(session.pk), "socket": spec.socket.slug})
-    if pending:
-        job.pending_inputs = pending
-        job.status_note = f"Waiting for {len(pending)} input image(s) to be imported."
-        job.save(update_fields=["pending_inputs", "status_note"])
+def _image_input_target(job: Job, spec: InputSpec) -> dict:
+    """Where an input image built from uploads goes: see `attach_imported_images`."""
+    return {"kind": UPLOAD_TARGET, "job": str(job.pk), "socket": spec.socket.slug}
 
 
 def job_enqueue(*, job: Job) -> None:
