@@ -9,25 +9,16 @@ from django.urls import reverse
 from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.serializers import as_serializer_error
 
 from algorithms import selectors, services
 from algorithms.images.services import algorithm_image_activate, algorithm_image_create
 from algorithms.models import Algorithm, AlgorithmImage, AlgorithmInterface
-from app.api import Pagination, StrictSerializerMixin
+from app.api import Pagination, StrictSerializerMixin, uuid_param
+from app.http import absolute, request_user
 from app.permissions import may_create
+from app.urlresolve import UUID_PATTERN, pk_from_api_url
 from components.api import ComponentInterfaceSerializer
 from uploads.selectors import completed_uploads_for
-
-UUID_PATTERN = r"[0-9a-fA-F-]{36}"
-
-
-def _absolute(request: Request | None, path: str) -> str:
-    return request.build_absolute_uri(path) if request is not None else path
-
-
-def _refusal(error: DjangoValidationError) -> exceptions.ValidationError:
-    return exceptions.ValidationError(detail=as_serializer_error(error))
 
 
 class AlgorithmInterfaceSerializer(serializers.ModelSerializer):
@@ -69,7 +60,7 @@ class AlgorithmSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_url(self, obj: Algorithm) -> str:
-        return _absolute(self.context.get("request"), reverse("algorithms:detail", args=[obj.slug]))
+        return absolute(self.context.get("request"), reverse("algorithms:detail", args=[obj.slug]))
 
     def get_logo(self, obj: Algorithm) -> str:
         return obj.logo.url if obj.logo else ""
@@ -114,14 +105,9 @@ class AlgorithmViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
             raise exceptions.PermissionDenied("You may not create algorithms.")
         data = AlgorithmCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            algorithm = services.algorithm_create(
-                creator=request.user,  # type: ignore[arg-type]
-                request=request._request,
-                **data.validated_data,
-            )
-        except DjangoValidationError as e:
-            raise _refusal(e) from e
+        algorithm = services.algorithm_create(
+            creator=request_user(request), request=request._request, **data.validated_data
+        )
         body = AlgorithmSerializer(algorithm, context={"request": request}).data
         return Response(body, status=status.HTTP_201_CREATED)
 
@@ -156,7 +142,7 @@ class AlgorithmImageSerializer(serializers.ModelSerializer):
 
     def get_url(self, obj: AlgorithmImage) -> str:
         path = reverse("algorithms:image-detail", args=[obj.algorithm.slug, obj.pk])
-        return _absolute(self.context.get("request"), path)
+        return absolute(self.context.get("request"), path)
 
     def get_image(self, obj: AlgorithmImage) -> str | None:
         # the tarball holds the algorithm's code: it is never handed out, only run
@@ -175,14 +161,15 @@ class AlgorithmImageUpdateSerializer(StrictSerializerMixin, serializers.Serializ
 
 def _algorithm_from_url(request: Request, value: str) -> Algorithm:
     """The algorithm an API URL (or pk) names, if the user may edit it; 400 otherwise."""
-    key = value.rstrip("/").rsplit("/", 1)[-1]
-    editable = selectors.editable_algorithms_for(user=request.user)
-    try:
-        return editable.get(pk=key)
-    except (Algorithm.DoesNotExist, DjangoValidationError, ValueError) as e:
+    pk = pk_from_api_url(value, "api:algorithm-detail")
+    found = (
+        selectors.editable_algorithms_for(user=request.user).filter(pk=pk).first() if pk else None
+    )
+    if found is None:
         raise exceptions.ValidationError(
             {"algorithm": [f"{value!r} is not an algorithm you may add images to."]}
-        ) from e
+        )
+    return found
 
 
 class AlgorithmImageViewSet(
@@ -198,28 +185,27 @@ class AlgorithmImageViewSet(
         queryset = selectors.images_for(user=self.request.user)
         algorithm = self.request.query_params.get("algorithm")
         if algorithm:
-            queryset = queryset.filter(algorithm__pk=algorithm)
+            queryset = queryset.filter(algorithm__pk=uuid_param("algorithm", algorithm))
         return queryset
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         data = AlgorithmImageCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         algorithm: Algorithm = _algorithm_from_url(request, data.validated_data["algorithm"])
+        user = request_user(request)
         try:
             (upload,) = completed_uploads_for(
-                user=request.user, api_urls_or_pks=[data.validated_data["user_upload"]]
+                user=user, api_urls_or_pks=[data.validated_data["user_upload"]]
             )
-            image = algorithm_image_create(
-                algorithm=algorithm,
-                creator=request.user,  # type: ignore[arg-type]
-                user_upload=upload,
-                comment=data.validated_data["comment"],
-                request=request._request,
-            )
-        except DjangoValidationError as e:
-            if not hasattr(e, "error_dict"):
-                e = DjangoValidationError({"user_upload": e.messages})
-            raise _refusal(e) from e
+        except DjangoValidationError as e:  # name the field: the messages name the upload
+            raise DjangoValidationError({"user_upload": e.messages}) from e
+        image = algorithm_image_create(
+            algorithm=algorithm,
+            creator=user,
+            user_upload=upload,
+            comment=data.validated_data["comment"],
+            request=request._request,
+        )
         body = AlgorithmImageSerializer(image, context={"request": request}).data
         return Response(body, status=status.HTTP_201_CREATED)
 
@@ -231,14 +217,9 @@ class AlgorithmImageViewSet(
             raise exceptions.ValidationError(
                 {"is_active": ["Activate another image instead of deactivating this one."]}
             )
-        try:
-            image = algorithm_image_activate(
-                image=image,
-                actor=request.user,  # type: ignore[arg-type]
-                request=request._request,
-            )
-        except DjangoValidationError as e:
-            raise _refusal(e) from e
+        image = algorithm_image_activate(
+            image=image, actor=request_user(request), request=request._request
+        )
         return Response(AlgorithmImageSerializer(image, context={"request": request}).data)
 
     def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:

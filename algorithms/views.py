@@ -12,6 +12,7 @@ from algorithms import selectors, services
 from algorithms.forms import AlgorithmForm, MemberForm
 from algorithms.images.services import algorithm_image_activate, max_image_bytes
 from algorithms.models import Algorithm, AlgorithmImage
+from app.http import request_user
 from app.permissions import may_create
 
 
@@ -49,7 +50,7 @@ def algorithm_create(request: HttpRequest) -> HttpResponse:
         logo = fields.pop("logo", None) or None
         try:
             algorithm = services.algorithm_create(
-                creator=request.user,  # type: ignore[arg-type]
+                creator=request_user(request),
                 interfaces=form.interfaces(),
                 logo=logo,
                 request=request,
@@ -98,7 +99,7 @@ def algorithm_update(request: HttpRequest, slug: str) -> HttpResponse:
         try:
             algorithm = services.algorithm_update(
                 algorithm=Algorithm.objects.get(pk=algorithm.pk),
-                actor=request.user,  # type: ignore[arg-type]
+                actor=request_user(request),
                 interfaces=form.interfaces() if algorithm.interfaces.count() <= 1 else None,
                 request=request,
                 **fields,
@@ -193,7 +194,7 @@ def image_activate(request: HttpRequest, slug: str, pk: str) -> HttpResponse:
     algorithm = _editable_or_404(request, slug)
     image = get_object_or_404(AlgorithmImage, algorithm=algorithm, pk=pk)
     try:
-        algorithm_image_activate(image=image, actor=request.user, request=request)  # type: ignore[arg-type]
+        algorithm_image_activate(image=image, actor=request_user(request), request=request)
     except ValidationError as e:
         messages.error(request, " ".join(e.messages))
     else:

@@ -3,28 +3,11 @@
 import uuid
 from typing import Any
 
-from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import HttpRequest
 from rest_framework import pagination, serializers
-from rest_framework.exceptions import NotAuthenticated, ParseError, ValidationError
-from rest_framework.request import Request
+from rest_framework.exceptions import ParseError, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
-
-
-def absolute(request: Request | HttpRequest | None, path: str) -> str:
-    """An absolute URL on the host the request came to (gcapi follows only those)."""
-    return request.build_absolute_uri(path) if request is not None else path
-
-
-def request_user(request: Request | HttpRequest) -> User:
-    """The signed-in user of a request that the view's permissions let through; raises
-    NotAuthenticated (401) for an anonymous one, so services always get a real `User`."""
-    user = request.user
-    if not isinstance(user, User):
-        raise NotAuthenticated()
-    return user
 
 
 def uuid_param(name: str, value: str) -> str:

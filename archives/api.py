@@ -9,7 +9,8 @@ from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from app.api import StrictSerializerMixin, absolute, request_user
+from app.api import StrictSerializerMixin
+from app.http import absolute, request_user
 from app.permissions import may_create
 from app.urlresolve import UUID_PATTERN, pk_from_api_url
 from archives import selectors, services

@@ -9,7 +9,8 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 
-from app.api import StrictSerializerMixin, absolute, request_user, uuid_param
+from app.api import StrictSerializerMixin, uuid_param
+from app.http import absolute, request_user
 from app.urlresolve import UUID_PATTERN
 from cases import selectors
 from cases.models import Image, ImageFile, RawImageUploadSession

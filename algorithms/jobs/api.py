@@ -16,7 +16,8 @@ from algorithms.jobs import selectors
 from algorithms.jobs.services import discard_uploads, job_cancel, job_create, job_rerun
 from algorithms.models import Algorithm, Job
 from algorithms.selectors import algorithms_for
-from app.api import Pagination, absolute, request_user, uuid_param
+from app.api import Pagination, uuid_param
+from app.http import absolute, request_user
 from app.models import AuditRecord
 from app.services import audit_record
 from app.storage import signed_url

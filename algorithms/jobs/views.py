@@ -18,6 +18,7 @@ from algorithms.jobs.inputs import InputsInvalid
 from algorithms.jobs.services import JobRefused, job_cancel, job_create, job_rerun
 from algorithms.models import Job
 from algorithms.selectors import algorithms_for
+from app.http import request_user
 from app.models import AuditRecord
 from app.permissions import get_visible_or_404
 from app.services import audit_record
@@ -121,7 +122,7 @@ def job_cancel_view(request: HttpRequest, pk: str) -> HttpResponse:
     if not selectors.may_cancel(user=request.user, job=job):
         raise Http404("No job matches the given query.")
     try:
-        job_cancel(job=job, actor=request.user)  # type: ignore[arg-type]
+        job_cancel(job=job, actor=request_user(request))
         messages.success(request, "The job was cancelled.")
     except JobRefused as e:
         messages.error(request, str(e))
@@ -133,7 +134,7 @@ def job_cancel_view(request: HttpRequest, pk: str) -> HttpResponse:
 def job_rerun_view(request: HttpRequest, pk: str) -> HttpResponse:
     job = _job_or_404(request, pk)
     try:
-        new = job_rerun(job=job, actor=request.user)  # type: ignore[arg-type]
+        new = job_rerun(job=job, actor=request_user(request))
     except (JobRefused, InputsInvalid) as e:
         messages.error(request, str(e))
         return redirect("algorithms:job-detail", pk=job.pk)
@@ -152,7 +153,9 @@ def job_try_out(request: HttpRequest, slug: str) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         try:
-            job, _ = job_create(creator=request.user, algorithm=algorithm, specs=form.specs())  # type: ignore[arg-type]
+            job, _ = job_create(
+                creator=request_user(request), algorithm=algorithm, specs=form.specs()
+            )
         except InputsInvalid as e:
             for key, errors in e.errors.items():
                 form.add_error(None, f"{key}: {' '.join(errors)}")
@@ -183,7 +186,7 @@ def job_archive_run(request: HttpRequest, slug: str) -> HttpResponse:
     if algorithm is None or archive is None:
         raise Http404("No such algorithm or archive.")
     try:
-        run = jobs_for_archive(creator=request.user, algorithm=algorithm, archive=archive)  # type: ignore[arg-type]
+        run = jobs_for_archive(creator=request_user(request), algorithm=algorithm, archive=archive)
     except (JobRefused, InputsInvalid) as e:
         messages.error(request, str(e))
         return redirect("algorithms:job-try-out", slug=slug)

@@ -62,7 +62,7 @@ def test_one_bad_value_refuses_the_whole_item_and_names_each_socket(editor_clien
 def test_a_file_that_is_not_what_its_socket_holds_is_refused_and_nothing_is_stored(
     editor_client, user
 ):
-    archive, item, _ = archive_with_image(user)
+    _archive, item, _ = archive_with_image(user)
     report = make_socket(title="Report", kind=Kind.PDF, relative_path="report.pdf")
     upload = completed_upload(user, "report.pdf", b"just text, no PDF header")
     stored_before = keys_in("protected", "values/")
@@ -81,7 +81,7 @@ def test_a_file_that_is_not_what_its_socket_holds_is_refused_and_nothing_is_stor
 
 
 def test_a_json_document_upload_is_validated_like_a_value_and_stored(editor_client, user):
-    archive, item, _ = archive_with_image(user)
+    _archive, item, _ = archive_with_image(user)
     box = make_socket(
         title="Nodule box", kind=Kind.BOUNDING_BOX_2D, relative_path="nodule-box.json"
     )
@@ -138,10 +138,8 @@ def test_an_image_from_a_finished_upload_session_becomes_the_items_value(editor_
     assert response.json()["values"][0]["image"].endswith(f"/cases/images/{image.pk}/")
 
 
-def test_another_users_image_or_upload_session_is_not_found(
-    editor_client, user, other_user
-):
-    archive, item, _ = archive_with_image(user)
+def test_another_users_image_or_upload_session_is_not_found(editor_client, user, other_user):
+    _archive, item, _ = archive_with_image(user)
     theirs = stored_image("theirs")
     session = RawImageUploadSession.objects.create(
         creator=other_user, status=RawImageUploadSession.Status.SUCCEEDED
@@ -165,13 +163,11 @@ def test_another_users_image_or_upload_session_is_not_found(
         format="json",
     )
     assert response.status_code == 400
-    assert "not an upload session of yours" in " ".join(
-        response.json()["generic-medical-image"]
-    )
+    assert "not an upload session of yours" in " ".join(response.json()["generic-medical-image"])
 
 
 def test_values_read_back_with_the_socket_under_interface_and_socket(editor_client, user):
-    archive, item, image = archive_with_image(user)
+    _archive, item, image = archive_with_image(user)
 
     body = editor_client.get(f"{ITEMS}{item.pk}/").json()
 
@@ -209,7 +205,7 @@ def test_values_read_back_with_the_socket_under_interface_and_socket(editor_clie
     ],
 )
 def test_malformed_values_get_a_400_naming_where(editor_client, user, values, key, fragment):
-    archive, item, _ = archive_with_image(user)
+    _archive, item, _ = archive_with_image(user)
 
     response = editor_client.patch(f"{ITEMS}{item.pk}/", {"values": values}, format="json")
 
