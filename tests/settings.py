@@ -9,14 +9,15 @@ import os
 _worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
 _index = int(_worker.removeprefix("gw") or 0)
 # Several checkouts may run their suites side by side on one machine: each sets its own
-# TEST_REDIS_DB_BASE, bucket prefix, database and object-store port.
+# TEST_REDIS_PORT and TEST_REDIS_DB_BASE, bucket prefix, database and object-store port.
 _redis_base = int(os.environ.get("TEST_REDIS_DB_BASE", "10"))
+_redis_port = int(os.environ.get("TEST_REDIS_PORT", "6379"))
 _prefix = os.environ.get("TEST_BUCKET_PREFIX", "test")
 
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/tessera")
 os.environ.setdefault("DATABASE_CONN_MAX_AGE", "0")
 os.environ["CELERY_BROKER_URL"] = os.environ.get(
-    "TEST_CELERY_BROKER_URL", f"redis://127.0.0.1:6379/{_redis_base + _index}"
+    "TEST_CELERY_BROKER_URL", f"redis://127.0.0.1:{_redis_port}/{_redis_base + _index}"
 )
 os.environ.setdefault("AWS_S3_ENDPOINT_URL", "http://127.0.0.1:18333")
 os.environ.setdefault("TESSERA_VAR_DIR", os.path.join(os.getcwd(), "var", "test"))
