@@ -47,7 +47,20 @@ def project_task(
     return decorate
 
 
-def enqueue(task: Task, *, queue: str | None = None, **kwargs: Any) -> None:
-    """Send the task once the surrounding transaction commits, so it sees its rows."""
+def enqueue(task: Task | str, *, queue: str | None = None, **kwargs: Any) -> None:
+    """Send the task once the surrounding transaction commits, so it sees its rows.
+
+    `task` may be the registered name (`"algorithms.tasks.execute_job"`): services
+    enqueue by name, so that the tasks module can import its services and not the other
+    way round. An unknown name fails here, in the caller, not after the commit."""
+    resolved = registered_task(task) if isinstance(task, str) else task
     options = {"queue": queue} if queue else {}
-    transaction.on_commit(lambda: task.apply_async(kwargs=kwargs, **options))
+    transaction.on_commit(lambda: resolved.apply_async(kwargs=kwargs, **options))
+
+
+def registered_task(name: str) -> Task:
+    """The task registered under `name`; raises NotRegistered for a name no app defines."""
+    if name not in celery_app.tasks:
+        # outside a worker, the apps' tasks modules are imported on first need
+        celery_app.loader.import_default_modules()
+    return celery_app.tasks[name]

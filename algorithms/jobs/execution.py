@@ -12,10 +12,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
-from django.utils.module_loading import import_string
 
 from algorithms.jobs.outputs import OutputsInvalid, parse_outputs
 from algorithms.jobs.sockets import super_kind
@@ -24,6 +21,7 @@ from cases.models import ImageFile
 from components.models import ComponentInterfaceValue
 from workers.executors.base import ContainerLimits, ExecutionResult, Executor, ImageRef
 from workers.io import StagedInput, StagingError, stage_inputs
+from workers.services import executor_class
 
 logger = logging.getLogger(__name__)
 
@@ -34,8 +32,7 @@ S = Job.Status
 def executor_for(job: Job) -> Executor:
     algorithm_image = job.algorithm_image
     algorithm = algorithm_image.algorithm
-    cls = import_string(settings.WORKERS_EXECUTOR)
-    return cls(  # type: ignore[no-any-return]
+    return executor_class()(
         job_id=str(job.pk),
         image=ImageRef(sha256=algorithm_image.image_sha256, storage_key=algorithm_image.image.name),
         limits=ContainerLimits(
@@ -210,34 +207,3 @@ def _container_file(civ: ComponentInterfaceValue) -> ImageFile:
         if image_type in files:
             return files[image_type]
     raise StagingError(slug=civ.interface.slug, reason="the image has no .mha or .tif file")
-
-
-def settle_overdue(*, grace_s: int) -> list[str]:
-    """Fail jobs whose container should have ended long ago (the worker died, say) and
-    remove their containers. Returns the settled jobs' primary keys."""
-    now = timezone.now()
-    settled = []
-    for job in Job.objects.filter(status__in=Job.RUNNING_STATUSES).select_related(
-        "algorithm_image__algorithm"
-    ):
-        began = job.started or job.modified
-        if began + timedelta(seconds=job.time_limit + grace_s) > now:
-            continue
-        message = (
-            f"The job did not finish within its time limit of {job.time_limit} s plus "
-            f"{grace_s} s grace: its worker stopped or lost the container. It was stopped."
-        )
-        if fail(job.pk, message):
-            settled.append(str(job.pk))
-            remove_containers(job)
-    return settled
-
-
-def remove_containers(job: Job) -> None:
-    """Remove the job's containers from this host's engine (best effort)."""
-    from workers.services import remove_job_containers
-
-    try:
-        remove_job_containers(job_id=str(job.pk))
-    except Exception:
-        logger.warning("Could not remove the containers of job %s here", job.pk, exc_info=True)

@@ -20,7 +20,8 @@ from cases.models import Image, ImageFile, RawImageUploadSession
 from components.models import ComponentInterface
 from workers.engine import docker_client
 from workers.executors.docker import JOB_LABEL
-from workers.testing import build_busybox_image, store_image_tarball
+from workers.images.busybox import build_busybox_image
+from workers.images.tarballs import store_image_tarball
 
 # Copies the input image to the output socket and writes a JSON result; a JSON input
 # `threshold` (value socket, in the database) is echoed back.

@@ -22,7 +22,7 @@ from tests.algorithms.test_jobs_support import (
     socket,
     wait_for,
 )
-from workers.testing import solo_worker_command
+from workers.devtools import solo_worker_command
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

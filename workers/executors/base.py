@@ -1,5 +1,6 @@
 """The container execution interface. The job code speaks only to this; settings pick
-the implementation (`WORKERS_EXECUTOR`), Docker first."""
+the implementation (`WORKERS_EXECUTOR`), Docker first. Every container action (run,
+stop, clean up) goes through it, and only on a worker: web and beat have no engine."""
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
@@ -53,3 +54,15 @@ class Executor(ABC):
     @abstractmethod
     def deprovision(self) -> None:
         """Remove the container and anything staged. Never raises for missing things."""
+
+    @classmethod
+    @abstractmethod
+    def stop_job(cls, *, job_id: str) -> int:
+        """Kill and remove every container (and volume) of `job_id` on this worker's
+        engine, whichever process made them; returns how many containers went. Idempotent."""
+
+    @classmethod
+    @abstractmethod
+    def remove_stale(cls, *, older_than_s: float) -> list[str]:
+        """Remove the job containers made more than `older_than_s` seconds ago, running or
+        not; returns their job ids."""

@@ -15,7 +15,7 @@ engine, so the engine may be remote (`DOCKER_HOST=tcp://...`):
   `workers.io.collect_outputs` refuses them by name) into the caller's `output_dir`.
 
 Everything the executor creates carries the label `tessera.job=<job id>`, so
-`workers.services.remove_job_containers` can always clean up after a lost worker.
+`docker_cleanup.remove_job_containers` can always clean up after a lost worker.
 """
 
 import bz2
@@ -43,10 +43,14 @@ from docker.types import DeviceRequest, LogConfig
 from app.storage import bucket_name, s3_client
 from workers.engine import docker_client
 from workers.executors.base import ContainerLimits, ExecutionResult, Executor, ImageRef
+from workers.executors.docker_cleanup import (
+    CREATED_LABEL,
+    JOB_LABEL,
+    ROLE_LABEL,
+    remove_job_containers,
+    remove_stale_containers,
+)
 
-JOB_LABEL = "tessera.job"
-ROLE_LABEL = "tessera.role"
-CREATED_LABEL = "tessera.created"
 CHUNK = 1024 * 1024
 MAX_OUTPUT_BYTES = 32 * 1024**3  # all outputs of one job together
 STATS_INTERVAL_S = 0.5
@@ -213,9 +217,17 @@ class DockerExecutor(Executor):
             shutil.rmtree(self.input_dir, ignore_errors=True)
 
     def _remove_job_objects(self) -> None:
-        from workers.services import remove_job_containers
-
         remove_job_containers(job_id=self.job_id)
+
+    # control of any job on this engine -------------------------------------------------
+
+    @classmethod
+    def stop_job(cls, *, job_id: str) -> int:
+        return remove_job_containers(job_id=str(job_id))
+
+    @classmethod
+    def remove_stale(cls, *, older_than_s: float) -> list[str]:
+        return remove_stale_containers(older_than_s=older_than_s)
 
 
 # images --------------------------------------------------------------------------------
