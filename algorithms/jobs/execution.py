@@ -134,19 +134,25 @@ def _save_logs(job_pk: Any, logs: dict) -> None:
 
 
 def _parse_and_succeed(job_pk: Any, output_dir: Path) -> None:
-    with transaction.atomic():
-        job = Job.objects.select_for_update().get(pk=job_pk)
-        if job.status != S.PARSING:
-            return  # cancelled or settled meanwhile: keep nothing
-        sockets = list(job.algorithm_interface.outputs.all())
-        parsed = parse_outputs(sockets=sockets, output_dir=output_dir)
-        try:
-            job.outputs.set(parsed.values)
-            job.record_status(S.SUCCEEDED)
-            job.save()
-        except BaseException:
-            parsed.discard()
-            raise
+    """Convert and store the outputs with no lock held (slow: image conversion, uploads),
+    then attach them in one short transaction that settles the job. A job cancelled or
+    settled meanwhile keeps nothing: its outputs' rows and objects are deleted."""
+    job = Job.objects.select_related("algorithm_interface").get(pk=job_pk)
+    sockets = list(job.algorithm_interface.outputs.all())
+    parsed = parse_outputs(sockets=sockets, output_dir=output_dir)
+    try:
+        with transaction.atomic():
+            locked = Job.objects.select_for_update().get(pk=job_pk)
+            kept = locked.status == S.PARSING
+            if kept:
+                locked.outputs.set(parsed.values)
+                locked.record_status(S.SUCCEEDED)
+                locked.save()
+    except BaseException:
+        parsed.discard()
+        raise
+    if not kept:
+        parsed.discard()
 
 
 def execution_problem(*, job: Job, result: ExecutionResult) -> str | None:
