@@ -12,7 +12,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from django.db import transaction
+from django.db import DatabaseError, transaction
 
 from algorithms.jobs.outputs import OutputsInvalid, parse_outputs
 from algorithms.jobs.sockets import super_kind
@@ -110,7 +110,9 @@ def _run(*, job: Job, executor: Executor, work_dir: Path) -> None:
     executor.provision(input_dir=input_dir)
     if move(job.pk, to=S.EXECUTING, expect=(S.PROVISIONING,)) is None:
         return  # cancelled or settled meanwhile
-    result = executor.execute(output_dir=output_dir)
+    result = executor.execute(
+        output_dir=output_dir, should_stop=lambda: not _still(job.pk, S.EXECUTING)
+    )
     logs = {
         "stdout": result.stdout[-LOG_CAP:],
         "stderr": result.stderr[-LOG_CAP:],
@@ -127,6 +129,16 @@ def _run(*, job: Job, executor: Executor, work_dir: Path) -> None:
         _parse_and_succeed(job.pk, output_dir)
     except OutputsInvalid as e:
         fail(job.pk, str(e), expect=(S.PARSING,))
+
+
+def _still(job_pk: Any, status: str) -> bool:
+    """Whether the job is still in `status` (not cancelled or settled meanwhile); a
+    database hiccup is no reason to kill a running container, so it answers yes."""
+    try:
+        return Job.objects.filter(pk=job_pk, status=status).exists()
+    except DatabaseError:
+        logger.warning("Could not check whether job %s is still wanted", job_pk, exc_info=True)
+        return True
 
 
 def _save_logs(job_pk: Any, logs: dict) -> None:

@@ -127,7 +127,9 @@ def wait_until_final(job: Job, timeout: float = 120) -> Job:
 
 
 def job_containers(job: Job) -> list:
-    return docker_client().containers.list(all=True, filters={"label": f"{JOB_LABEL}={job.pk}"})
+    # sparse: one list call, no inspect per container that a removal meanwhile would fail
+    label = f"{JOB_LABEL}={job.pk}"
+    return docker_client().containers.list(all=True, sparse=True, filters={"label": label})
 
 
 def copy_algorithm_for(user):  # type: ignore[no-untyped-def]

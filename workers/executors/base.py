@@ -3,6 +3,7 @@ the implementation (`WORKERS_EXECUTOR`), Docker first. Every container action (r
 stop, clean up) goes through it, and only on a worker: web and beat have no engine."""
 
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -48,8 +49,11 @@ class Executor(ABC):
         """Make the image available and take the staged inputs (read-only /input)."""
 
     @abstractmethod
-    def execute(self, *, output_dir: Path) -> ExecutionResult:
-        """Run the container under the sandbox; /output ends up in output_dir."""
+    def execute(
+        self, *, output_dir: Path, should_stop: Callable[[], bool] | None = None
+    ) -> ExecutionResult:
+        """Run the container under the sandbox; /output ends up in output_dir. While it
+        runs, `should_stop` is asked every few seconds; True kills the container."""
 
     @abstractmethod
     def deprovision(self) -> None:

@@ -29,7 +29,7 @@ import tarfile
 import tempfile
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path, PurePosixPath
 
@@ -54,6 +54,7 @@ from workers.executors.docker_cleanup import (
 CHUNK = 1024 * 1024
 MAX_OUTPUT_BYTES = 32 * 1024**3  # all outputs of one job together
 STATS_INTERVAL_S = 0.5
+STOP_POLL_S = 3.0  # how often a running job asks whether it was cancelled
 
 
 class ProvisionError(Exception):
@@ -154,7 +155,9 @@ class DockerExecutor(Executor):
 
     # execute -----------------------------------------------------------------------
 
-    def execute(self, *, output_dir: Path) -> ExecutionResult:
+    def execute(
+        self, *, output_dir: Path, should_stop: Callable[[], bool] | None = None
+    ) -> ExecutionResult:
         """Start the container, wait at most the time limit (then kill it), and copy
         `/output` into `output_dir`. Never raises for what the algorithm did."""
         container = self.client.containers.get(self.name)
@@ -164,13 +167,7 @@ class DockerExecutor(Executor):
         started = time.monotonic()
         container.start()
         sampler.start()
-        timed_out = False
-        try:
-            status = container.wait(timeout=self.limits.time_limit_s)
-        except (requests.exceptions.ReadTimeout, requests.exceptions.ConnectionError):
-            timed_out = True
-            _kill(container)
-            status = container.wait(timeout=60)
+        status, timed_out, stopped = self._wait(container, started, should_stop)
         duration = time.monotonic() - started
         sampler.stop()
 
@@ -184,6 +181,8 @@ class DockerExecutor(Executor):
         )
         stdout, stderr = self._logs(container)
         extra: dict = {"container_id": container.id, "image_loaded": self.image_loaded}
+        if stopped:
+            extra["stopped"] = True
         try:
             extra["output_bytes"] = _copy_outputs(container, output_dir)
         except (APIError, OSError, tarfile.TarError, _OutputTooLarge) as error:
@@ -198,6 +197,25 @@ class DockerExecutor(Executor):
             timed_out=timed_out,
             extra=extra,
         )
+
+    def _wait(
+        self, container: Container, started: float, should_stop: Callable[[], bool] | None
+    ) -> tuple[dict, bool, bool]:
+        """Wait for the container's end; kill it past the time limit or once `should_stop`
+        says so (asked every few seconds: a cancel must not wait for a free worker).
+        Returns (wait status, timed out, stopped)."""
+        deadline = started + self.limits.time_limit_s
+        while True:
+            remaining = deadline - time.monotonic()
+            step = remaining if should_stop is None else min(remaining, STOP_POLL_S)
+            try:
+                return container.wait(timeout=max(step, 0.01)), False, False
+            except (requests.exceptions.ReadTimeout, requests.exceptions.ConnectionError):
+                pass
+            timed_out = time.monotonic() >= deadline
+            if timed_out or (should_stop is not None and should_stop()):
+                _kill(container)
+                return container.wait(timeout=60), timed_out, not timed_out
 
     def _logs(self, container: Container) -> tuple[str, str]:
         cap = settings.WORKERS_MAX_LOG_BYTES
