@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 from celery import Task
+from django.conf import settings
 from django.db import transaction
 from django.db.utils import InterfaceError, OperationalError
 
@@ -19,7 +20,7 @@ RETRY_ON: tuple[type[BaseException], ...] = (OperationalError, InterfaceError, C
 
 def project_task(
     *,
-    queue: str = "default",
+    queue: str | None = None,
     max_retries: int = 3,
     soft_time_limit: int = 600,
     time_limit: int = 660,
@@ -29,7 +30,7 @@ def project_task(
         name = f"{func.__module__}.{func.__name__}"
         # Routing by name (not the deprecated task attribute) also routes beat's sends.
         routes = dict(celery_app.conf.task_routes or {})
-        routes[name] = {"queue": queue}
+        routes[name] = {"queue": queue or settings.QUEUE_DEFAULT}
         celery_app.conf.task_routes = routes
         return celery_app.task(  # type: ignore[no-any-return]
             name=name,
