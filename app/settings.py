@@ -5,6 +5,7 @@ import socket
 from pathlib import Path
 
 import environ
+from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
@@ -214,15 +215,41 @@ CELERY_BROKER_TRANSPORT_OPTIONS: dict = (
 )
 if CELERY_BROKER_URL.startswith("filesystem"):
     _broker_dir.mkdir(parents=True, exist_ok=True)
-CELERY_TASK_DEFAULT_QUEUE = "default"
-CELERY_TASK_QUEUES_NAMES = ["default", "images", "jobs-cpu", "jobs-gpu"]
+# Queues: the one place their names are written. Jobs' containers run on the jobs-*
+# queues, and so does every other container action (stop, clean up): only workers of
+# those queues have a container engine.
+QUEUE_DEFAULT, QUEUE_IMAGES = "default", "images"
+QUEUE_JOBS_CPU, QUEUE_JOBS_GPU = "jobs-cpu", "jobs-gpu"
+CELERY_TASK_DEFAULT_QUEUE = QUEUE_DEFAULT
+CELERY_TASK_QUEUES_NAMES = [QUEUE_DEFAULT, QUEUE_IMAGES, QUEUE_JOBS_CPU, QUEUE_JOBS_GPU]
+CELERY_TASK_QUEUES = [Queue(name) for name in CELERY_TASK_QUEUES_NAMES]
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
-CELERY_BEAT_SCHEDULE: dict = {}  # apps add their periodic tasks in their AppConfig.ready
+# Beat sends; the sweeps settle what is stuck past its deadline (below), and the stale
+# container clean-up goes to each jobs queue, whose workers have the engine.
+CELERY_BEAT_SCHEDULE: dict = {
+    "settle-stuck-jobs": {"task": "algorithms.tasks.settle_stuck_jobs", "schedule": 60.0},
+    "settle-stuck-algorithm-images": {
+        "task": "algorithms.images.tasks.settle_stuck_algorithm_images",
+        "schedule": 60.0,
+    },
+    "settle-stuck-upload-sessions": {
+        "task": "cases.tasks.settle_stuck_upload_sessions",
+        "schedule": 60.0,
+    },
+    **{
+        f"remove-stale-containers-{queue}": {
+            "task": "workers.tasks.remove_stale_job_containers",
+            "schedule": 600.0,
+            "options": {"queue": queue, "expires": 600},
+        }
+        for queue in (QUEUE_JOBS_CPU, QUEUE_JOBS_GPU)
+    },
+}
 
 # `make run` (app/run.py): where the embedded servers listen.
 RUN_HOST = env.str("RUN_HOST", default="127.0.0.1")
@@ -246,6 +273,17 @@ WORKERS_TMPFS_MB = env.int("WORKERS_TMPFS_MB", default=1024)
 DOCKER_BASE_URL = env.str("DOCKER_HOST", default="unix:///var/run/docker.sock")
 # Jobs past their time limit plus this grace are failed by the every-minute sweep.
 JOBS_TIME_LIMIT_GRACE_S = env.int("JOBS_TIME_LIMIT_GRACE_S", default=300)
+# Deadlines of the sweeps: past them an object is settled (failed) with the cause named.
+# Queued means no worker took it (its broker message was lost, or no worker serves it).
+JOBS_QUEUED_TIMEOUT_S = env.int("JOBS_QUEUED_TIMEOUT_S", default=24 * 3600)
+# Job containers older than the longest run (24 h task limit) plus grace are removed.
+WORKERS_STALE_CONTAINER_S = env.int("WORKERS_STALE_CONTAINER_S", default=24 * 3600 + 900)
+UPLOAD_SESSIONS_QUEUED_TIMEOUT_S = env.int("UPLOAD_SESSIONS_QUEUED_TIMEOUT_S", default=24 * 3600)
+# Longer than the import task's hard time limit (1 h): past it, its worker is gone.
+UPLOAD_SESSIONS_STARTED_TIMEOUT_S = env.int("UPLOAD_SESSIONS_STARTED_TIMEOUT_S", default=3900)
+ALGORITHM_IMAGES_VALIDATION_TIMEOUT_S = env.int(
+    "ALGORITHM_IMAGES_VALIDATION_TIMEOUT_S", default=24 * 3600
+)
 ALGORITHM_IMAGE_MAX_BYTES = env.int("ALGORITHM_IMAGE_MAX_BYTES", default=10 * 1024**3)
 
 # Image import: ceilings that keep hostile or broken uploads from exhausting a worker.

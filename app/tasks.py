@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 from celery import Task
+from django.conf import settings
 from django.db import transaction
 from django.db.utils import InterfaceError, OperationalError
 
@@ -19,7 +20,7 @@ RETRY_ON: tuple[type[BaseException], ...] = (OperationalError, InterfaceError, C
 
 def project_task(
     *,
-    queue: str = "default",
+    queue: str | None = None,
     max_retries: int = 3,
     soft_time_limit: int = 600,
     time_limit: int = 660,
@@ -29,7 +30,7 @@ def project_task(
         name = f"{func.__module__}.{func.__name__}"
         # Routing by name (not the deprecated task attribute) also routes beat's sends.
         routes = dict(celery_app.conf.task_routes or {})
-        routes[name] = {"queue": queue}
+        routes[name] = {"queue": queue or settings.QUEUE_DEFAULT}
         celery_app.conf.task_routes = routes
         return celery_app.task(  # type: ignore[no-any-return]
             name=name,
@@ -47,7 +48,20 @@ def project_task(
     return decorate
 
 
-def enqueue(task: Task, *, queue: str | None = None, **kwargs: Any) -> None:
-    """Send the task once the surrounding transaction commits, so it sees its rows."""
+def enqueue(task: Task | str, *, queue: str | None = None, **kwargs: Any) -> None:
+    """Send the task once the surrounding transaction commits, so it sees its rows.
+
+    `task` may be the registered name (`"algorithms.tasks.execute_job"`): services
+    enqueue by name, so that the tasks module can import its services and not the other
+    way round. An unknown name fails here, in the caller, not after the commit."""
+    resolved = registered_task(task) if isinstance(task, str) else task
     options = {"queue": queue} if queue else {}
-    transaction.on_commit(lambda: task.apply_async(kwargs=kwargs, **options))
+    transaction.on_commit(lambda: resolved.apply_async(kwargs=kwargs, **options))
+
+
+def registered_task(name: str) -> Task:
+    """The task registered under `name`; raises NotRegistered for a name no app defines."""
+    if name not in celery_app.tasks:
+        # outside a worker, the apps' tasks modules are imported on first need
+        celery_app.loader.import_default_modules()
+    return celery_app.tasks[name]

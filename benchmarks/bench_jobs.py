@@ -51,7 +51,7 @@ def _create_database(url: str) -> None:
 
 
 def _workers(n: int, env: dict[str, str]) -> list[subprocess.Popen]:
-    from workers.testing import solo_worker_command
+    from workers.devtools import solo_worker_command
 
     return [
         subprocess.Popen(
@@ -81,7 +81,8 @@ def _fixture():  # type: ignore[no-untyped-def]
     from algorithms.models import Algorithm, AlgorithmImage, AlgorithmInterface
     from app.permissions import add_member, create_role_groups
     from components.models import ComponentInterface
-    from workers.testing import build_busybox_image, store_image_tarball
+    from workers.images.busybox import build_busybox_image
+    from workers.images.tarballs import store_image_tarball
 
     user, _ = User.objects.get_or_create(username="bench-jobs")
     image_id = build_busybox_image(script=TRIVIAL, tag="tessera-bench/trivial")

@@ -15,6 +15,7 @@ import tempfile
 from datetime import timedelta
 from pathlib import Path
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -28,9 +29,12 @@ from uploads.services import delete_upload, download_upload_to
 
 logger = logging.getLogger(__name__)
 
-# A session left Started longer than the task's hard time limit lost its worker.
-STALE_AFTER = timedelta(hours=1, minutes=5)
 MAX_LISTED_ERRORS = 5
+
+
+def _started_timeout() -> timedelta:
+    """A session Started longer than this (past the task's hard time limit) lost its worker."""
+    return timedelta(seconds=int(settings.UPLOAD_SESSIONS_STARTED_TIMEOUT_S))
 
 
 def import_session(*, session_pk: str) -> None:
@@ -69,7 +73,7 @@ def _claim(session_pk: str) -> RawImageUploadSession | None:
         stale = (
             session.status == RawImageUploadSession.Status.STARTED
             and session.started is not None
-            and session.started < now - STALE_AFTER
+            and session.started < now - _started_timeout()
         )
         if session.status != RawImageUploadSession.Status.QUEUED and not stale:
             return None
@@ -161,3 +165,46 @@ def _fail(session_pk: str, message: str) -> None:
         session.error_message = message
         session.completed = timezone.now()
         session.save(update_fields=["status", "error_message", "completed"])
+
+
+def settle_stuck_sessions() -> list[str]:
+    """Fail sessions left Queued or Started past their deadline, naming the cause, so the
+    uploader (and a job waiting for the images) sees why; returns their primary keys.
+
+    This also ends a session whose import was redelivered while it looked Started too
+    recently to take over: that delivery leaves it, and this sweep settles it."""
+    Status = RawImageUploadSession.Status
+    now = timezone.now()
+    queued_timeout = int(settings.UPLOAD_SESSIONS_QUEUED_TIMEOUT_S)
+    started_timeout = _started_timeout()
+    causes = {
+        Status.QUEUED: (
+            now - timedelta(seconds=queued_timeout),
+            f"No worker took the import within {queued_timeout} s: its message to the "
+            "broker was lost or no worker serves the images queue. Upload the files again.",
+        ),
+        Status.STARTED: (
+            now - started_timeout,
+            f"The import did not finish within {int(started_timeout.total_seconds())} s: "
+            "its worker stopped. Nothing was stored; upload the files again.",
+        ),
+    }
+    settled = []
+    for status, (cutoff, message) in causes.items():
+        since = "created" if status == Status.QUEUED else "started"
+        stuck = RawImageUploadSession.objects.filter(status=status, **{f"{since}__lt": cutoff})
+        for pk in stuck.values_list("pk", flat=True):
+            with transaction.atomic():
+                session = (
+                    RawImageUploadSession.objects.select_for_update()
+                    .filter(pk=pk, status=status, **{f"{since}__lt": cutoff})
+                    .first()
+                )
+                if session is None:
+                    continue
+                session.status = Status.FAILED
+                session.error_message = message
+                session.completed = now
+                session.save(update_fields=["status", "error_message", "completed"])
+                settled.append(str(pk))
+    return settled

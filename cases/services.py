@@ -28,8 +28,6 @@ def upload_session_create(
     `target` says where the images go (see `cases.targets`); the caller has checked that
     creator may add images there.
     """
-    from cases.tasks import build_images_for_session
-
     if not uploads:
         raise ValidationError({"uploads": "Give at least one completed upload."})
     if len(uploads) > MAX_UPLOADS_PER_SESSION:
@@ -61,7 +59,7 @@ def upload_session_create(
             )
         session = RawImageUploadSession.objects.create(creator=creator, target=target or {})
         session.user_uploads.set(uploads)
-        enqueue(build_images_for_session, session_pk=str(session.pk))
+        enqueue("cases.tasks.build_images_for_session", session_pk=str(session.pk))
     return session
 
 

@@ -73,7 +73,7 @@ def celery_worker(transactional_db):  # type: ignore[no-untyped-def]
         pool="threads",
         concurrency=2,
         perform_ping_check=False,
-        queues=["default", "images", "jobs-cpu", "jobs-gpu"],
+        queues=settings.CELERY_TASK_QUEUES_NAMES,
         shutdown_timeout=60,
     ) as worker:
         yield worker

@@ -1,70 +1,27 @@
-"""Clean-up of the engine objects (containers, volumes) that jobs leave behind.
+"""Container control for any job, through the executor the settings choose.
 
-Every container and volume made for a job carries `tessera.job=<job id>`; these helpers
-find them by that label, so they work after the worker that made them died.
+These run on a worker (the engine is local to it); other processes send
+`workers.tasks` to the job's queue instead of calling them.
 """
 
-import time
+from django.conf import settings
+from django.utils.module_loading import import_string
 
-from docker.errors import APIError, NotFound
+from workers.executors.base import Executor
 
-from workers.engine import docker_client
-from workers.executors.docker import CREATED_LABEL, JOB_LABEL
+
+def executor_class() -> type[Executor]:
+    return import_string(settings.WORKERS_EXECUTOR)  # type: ignore[no-any-return]
 
 
 def remove_job_containers(*, job_id: str) -> int:
-    """Force-remove every container and volume of one job; returns how many containers
+    """Kill and remove every container and volume of one job; returns how many containers
     were removed. Idempotent: nothing to remove is fine."""
-    client = docker_client()
-    label = f"{JOB_LABEL}={job_id}"
-    removed = 0
-    for container in client.containers.list(all=True, filters={"label": label}):
-        removed += _remove_container(container)
-    for volume in client.volumes.list(filters={"label": label}):
-        _remove_volume(volume)
-    return removed
+    return executor_class().stop_job(job_id=job_id)
 
 
 def remove_stale_containers(*, older_than_s: float) -> list[str]:
-    """Force-remove job containers and volumes created more than `older_than_s` seconds
-    ago (running or not) and return the job ids they belonged to. Pass more than the
-    longest time limit plus a grace period: a running job younger than that is kept."""
-    client = docker_client()
-    cutoff = time.time() - older_than_s
-    jobs: set[str] = set()
-    for container in client.containers.list(all=True, filters={"label": JOB_LABEL}):
-        if _created(container.labels) < cutoff:
-            jobs.add(container.labels[JOB_LABEL])
-            _remove_container(container)
-    for volume in client.volumes.list(filters={"label": JOB_LABEL}):
-        labels = volume.attrs.get("Labels") or {}
-        if _created(labels) < cutoff:
-            jobs.add(labels[JOB_LABEL])
-            _remove_volume(volume)
-    return sorted(jobs)
-
-
-def _created(labels: dict) -> float:
-    try:
-        return float(labels.get(CREATED_LABEL, 0))
-    except ValueError:
-        return 0.0
-
-
-def _remove_container(container) -> int:  # type: ignore[no-untyped-def]
-    try:
-        container.remove(force=True, v=True)
-    except NotFound:
-        return 0
-    except APIError as error:
-        if "already in progress" in str(error):
-            return 0
-        raise
-    return 1
-
-
-def _remove_volume(volume) -> None:  # type: ignore[no-untyped-def]
-    try:
-        volume.remove(force=True)
-    except NotFound:
-        pass
+    """Remove job containers made more than `older_than_s` seconds ago (running or not)
+    and return their job ids. Pass more than the longest time limit plus a grace period:
+    a running job younger than that is kept."""
+    return executor_class().remove_stale(older_than_s=older_than_s)

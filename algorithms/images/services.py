@@ -3,6 +3,7 @@
 import dataclasses
 import logging
 import tempfile
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
@@ -10,6 +11,7 @@ from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest
+from django.utils import timezone
 
 from algorithms.images.inspect import ImageInfo, ImageRefused, inspect_image_tarball
 from algorithms.images.repack import add_classic_manifest
@@ -48,14 +50,12 @@ def algorithm_image_create(
         )
     if AlgorithmImage.objects.filter(user_upload=user_upload).exists():
         raise ValidationError({"user_upload": "This upload is already used by another image."})
-    from algorithms.images.tasks import validate_algorithm_image
-
     with transaction.atomic():
         image = AlgorithmImage.objects.create(
             algorithm=algorithm, creator=creator, user_upload=user_upload, comment=comment
         )
         audit_record(action="algorithm-image-uploaded", actor=creator, obj=image, request=request)
-        enqueue(validate_algorithm_image, image_pk=str(image.pk))
+        enqueue("algorithms.images.tasks.validate_algorithm_image", image_pk=str(image.pk))
     return image
 
 
@@ -207,3 +207,36 @@ def algorithm_image_activate(
         locked.save(update_fields=["is_active", "modified"])
         audit_record(action="algorithm-image-activated", actor=actor, obj=locked, request=request)
     return locked
+
+
+def settle_stuck_images() -> list[str]:
+    """Refuse images left Queued or Validating past the deadline (their task was lost or
+    its worker died), so the uploader sees why; returns their primary keys."""
+    timeout = int(settings.ALGORITHM_IMAGES_VALIDATION_TIMEOUT_S)
+    cutoff = timezone.now() - timedelta(seconds=timeout)
+    settled = []
+    stuck = AlgorithmImage.objects.filter(
+        status__in=(AlgorithmImage.Status.QUEUED, AlgorithmImage.Status.VALIDATING),
+        modified__lt=cutoff,
+    ).values_list("pk", flat=True)
+    for pk in stuck:
+        with transaction.atomic():
+            image = AlgorithmImage.objects.select_for_update().get(pk=pk)
+            if (
+                image.status
+                not in (
+                    AlgorithmImage.Status.QUEUED,
+                    AlgorithmImage.Status.VALIDATING,
+                )
+                or image.modified >= cutoff
+            ):
+                continue
+            stage = "queued" if image.status == AlgorithmImage.Status.QUEUED else "validating"
+            image.status = AlgorithmImage.Status.INVALID
+            image.status_reason = (
+                f"The image stayed {stage} for more than {timeout} s: its validation task "
+                "was lost or its worker stopped. Upload the image again."
+            )
+            image.save(update_fields=["status", "status_reason", "modified"])
+            settled.append(str(pk))
+    return settled

@@ -38,7 +38,7 @@ def register_demo_algorithm(*, log: Callable[[str], object] = print) -> Algorith
         log("Docker is not reachable: the demo algorithm is not registered.")
         return None
     from workers.images.python_base import build_demo_algorithm
-    from workers.testing import store_image_tarball
+    from workers.images.tarballs import store_image_tarball
 
     image_id = build_demo_algorithm(log=log)
     algorithm = _demo_algorithm()

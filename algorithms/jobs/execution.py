@@ -12,10 +12,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from django.conf import settings
-from django.db import transaction
-from django.utils import timezone
-from django.utils.module_loading import import_string
+from django.db import DatabaseError, transaction
 
 from algorithms.jobs.outputs import OutputsInvalid, parse_outputs
 from algorithms.jobs.sockets import super_kind
@@ -24,6 +21,7 @@ from cases.models import ImageFile
 from components.models import ComponentInterfaceValue
 from workers.executors.base import ContainerLimits, ExecutionResult, Executor, ImageRef
 from workers.io import StagedInput, StagingError, stage_inputs
+from workers.services import executor_class
 
 logger = logging.getLogger(__name__)
 
@@ -34,8 +32,7 @@ S = Job.Status
 def executor_for(job: Job) -> Executor:
     algorithm_image = job.algorithm_image
     algorithm = algorithm_image.algorithm
-    cls = import_string(settings.WORKERS_EXECUTOR)
-    return cls(  # type: ignore[no-any-return]
+    return executor_class()(
         job_id=str(job.pk),
         image=ImageRef(sha256=algorithm_image.image_sha256, storage_key=algorithm_image.image.name),
         limits=ContainerLimits(
@@ -113,7 +110,9 @@ def _run(*, job: Job, executor: Executor, work_dir: Path) -> None:
     executor.provision(input_dir=input_dir)
     if move(job.pk, to=S.EXECUTING, expect=(S.PROVISIONING,)) is None:
         return  # cancelled or settled meanwhile
-    result = executor.execute(output_dir=output_dir)
+    result = executor.execute(
+        output_dir=output_dir, should_stop=lambda: not _still(job.pk, S.EXECUTING)
+    )
     logs = {
         "stdout": result.stdout[-LOG_CAP:],
         "stderr": result.stderr[-LOG_CAP:],
@@ -132,24 +131,40 @@ def _run(*, job: Job, executor: Executor, work_dir: Path) -> None:
         fail(job.pk, str(e), expect=(S.PARSING,))
 
 
+def _still(job_pk: Any, status: str) -> bool:
+    """Whether the job is still in `status` (not cancelled or settled meanwhile); a
+    database hiccup is no reason to kill a running container, so it answers yes."""
+    try:
+        return Job.objects.filter(pk=job_pk, status=status).exists()
+    except DatabaseError:
+        logger.warning("Could not check whether job %s is still wanted", job_pk, exc_info=True)
+        return True
+
+
 def _save_logs(job_pk: Any, logs: dict) -> None:
     Job.objects.filter(pk=job_pk).update(**logs)
 
 
 def _parse_and_succeed(job_pk: Any, output_dir: Path) -> None:
-    with transaction.atomic():
-        job = Job.objects.select_for_update().get(pk=job_pk)
-        if job.status != S.PARSING:
-            return  # cancelled or settled meanwhile: keep nothing
-        sockets = list(job.algorithm_interface.outputs.all())
-        parsed = parse_outputs(sockets=sockets, output_dir=output_dir)
-        try:
-            job.outputs.set(parsed.values)
-            job.record_status(S.SUCCEEDED)
-            job.save()
-        except BaseException:
-            parsed.discard()
-            raise
+    """Convert and store the outputs with no lock held (slow: image conversion, uploads),
+    then attach them in one short transaction that settles the job. A job cancelled or
+    settled meanwhile keeps nothing: its outputs' rows and objects are deleted."""
+    job = Job.objects.select_related("algorithm_interface").get(pk=job_pk)
+    sockets = list(job.algorithm_interface.outputs.all())
+    parsed = parse_outputs(sockets=sockets, output_dir=output_dir)
+    try:
+        with transaction.atomic():
+            locked = Job.objects.select_for_update().get(pk=job_pk)
+            kept = locked.status == S.PARSING
+            if kept:
+                locked.outputs.set(parsed.values)
+                locked.record_status(S.SUCCEEDED)
+                locked.save()
+    except BaseException:
+        parsed.discard()
+        raise
+    if not kept:
+        parsed.discard()
 
 
 def execution_problem(*, job: Job, result: ExecutionResult) -> str | None:
@@ -210,34 +225,3 @@ def _container_file(civ: ComponentInterfaceValue) -> ImageFile:
         if image_type in files:
             return files[image_type]
     raise StagingError(slug=civ.interface.slug, reason="the image has no .mha or .tif file")
-
-
-def settle_overdue(*, grace_s: int) -> list[str]:
-    """Fail jobs whose container should have ended long ago (the worker died, say) and
-    remove their containers. Returns the settled jobs' primary keys."""
-    now = timezone.now()
-    settled = []
-    for job in Job.objects.filter(status__in=Job.RUNNING_STATUSES).select_related(
-        "algorithm_image__algorithm"
-    ):
-        began = job.started or job.modified
-        if began + timedelta(seconds=job.time_limit + grace_s) > now:
-            continue
-        message = (
-            f"The job did not finish within its time limit of {job.time_limit} s plus "
-            f"{grace_s} s grace: its worker stopped or lost the container. It was stopped."
-        )
-        if fail(job.pk, message):
-            settled.append(str(job.pk))
-            remove_containers(job)
-    return settled
-
-
-def remove_containers(job: Job) -> None:
-    """Remove the job's containers from this host's engine (best effort)."""
-    from workers.services import remove_job_containers
-
-    try:
-        remove_job_containers(job_id=str(job.pk))
-    except Exception:
-        logger.warning("Could not remove the containers of job %s here", job.pk, exc_info=True)

@@ -2,9 +2,13 @@
 
 Images must convert (the `cases` builders, so an output image is stored like an
 uploaded one), JSON must match the socket's schema, files must be of their kind
-(`components.services.socket_value_create` checks both). Call `parse_outputs` inside
-the transaction that settles the job: on any problem it deletes what it stored and
-raises, and the transaction drops the rows.
+(`components.services.socket_value_create` checks both).
+
+Call `parse_outputs` outside any transaction: converting and uploading take seconds to
+minutes, and no lock (on SQLite, the whole database's write lock) may be held meanwhile.
+Its rows are written in short transactions of their own and attached to the job by the
+caller's short settling transaction; `ParsedOutputs.discard` removes the rows and the
+stored objects when the job is not settled with them (or on any problem, here).
 """
 
 import json
@@ -15,12 +19,13 @@ from pathlib import Path
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.db import transaction
 
 from algorithms.jobs.sockets import super_kind
 from cases.builders import build_images
 from cases.builders.segments import label_values
 from cases.builders.types import BuiltFile, BuiltImage
-from cases.models import ImageFile
+from cases.models import Image, ImageFile
 from cases.storing import delete_stored_objects, store_built_image
 from components.models import ComponentInterface, ComponentInterfaceValue
 from components.services import image_segments_problem, socket_value_create
@@ -35,12 +40,20 @@ class OutputsInvalid(Exception):
 
 @dataclass
 class ParsedOutputs:
-    """The outputs' socket values (saved) and the object keys stored for them."""
+    """The outputs' socket values (saved), the images saved for them and the object keys
+    stored for both."""
 
     values: list[ComponentInterfaceValue] = field(default_factory=list)
+    images: list[Image] = field(default_factory=list)
     stored_keys: list[str] = field(default_factory=list)
 
     def discard(self) -> None:
+        """Delete the rows and then the objects; never raises (called on failures)."""
+        try:
+            ComponentInterfaceValue.objects.filter(pk__in=[v.pk for v in self.values]).delete()
+            Image.objects.filter(pk__in=[i.pk for i in self.images]).delete()
+        except Exception:
+            logger.exception("Could not delete the rows of discarded outputs")
         delete_stored_objects(self.stored_keys)
 
 
@@ -58,7 +71,8 @@ def output_specs(sockets: list[ComponentInterface]) -> list[OutputSpec]:
 
 def parse_outputs(*, sockets: list[ComponentInterface], output_dir: Path) -> ParsedOutputs:
     """Check and store every output socket's value; raise OutputsInvalid naming each
-    socket that is missing or invalid. Call inside a transaction."""
+    socket that is missing or invalid. Call outside a transaction; `discard` the result
+    when it is not kept."""
     by_slug = {s.slug: s for s in sockets}
     collected = collect_outputs(directory=output_dir, outputs=output_specs(sockets))
     errors = [c.message for c in collected if isinstance(c, OutputError)]
@@ -118,8 +132,10 @@ def _parse_image(  # type: ignore[no-untyped-def]
     if problem:
         return f"{item.path.name} {problem}"
     stored = store_built_image(built=built, stored_keys=parsed.stored_keys)
-    stored.image.save(force_insert=True)
-    ImageFile.objects.bulk_create(stored.files)
+    with transaction.atomic():
+        stored.image.save(force_insert=True)
+        ImageFile.objects.bulk_create(stored.files)
+    parsed.images.append(stored.image)
     parsed.values.append(socket_value_create(socket=socket, image=stored.image))
     return None
 

@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from algorithms.jobs.deadlines import stuck_cause
 from algorithms.jobs.inputs import InputsInvalid, InputSpec, check_inputs, inputs_digest
 from algorithms.jobs.permissions import grant_job_permissions
 from algorithms.models import Algorithm, Job
@@ -135,9 +136,11 @@ def _job_create(
 
 def check_active_job_limit(*, creator: User, algorithm: Algorithm, new_jobs: int) -> None:
     limit = algorithm.max_active_jobs_per_user
-    active = Job.objects.filter(
+    active_jobs = Job.objects.filter(
         creator=creator, algorithm_image__algorithm=algorithm, status__in=Job.ACTIVE_STATUSES
-    ).count()
+    ).only("status", "status_history", "modified", "started", "time_limit", "pending_inputs")
+    # a stuck job is the platform's fault, not the user's: it does not use up the limit
+    active = sum(1 for job in active_jobs if stuck_cause(job) is None)
     if active + new_jobs > limit:
         raise JobRefused(
             f"You already have {active} queued or running job(s) with {algorithm.slug!r}; "
@@ -151,9 +154,13 @@ def _image_input_target(job: Job, spec: InputSpec) -> dict:
 
 
 def job_enqueue(*, job: Job) -> None:
-    from algorithms.tasks import execute_job
+    enqueue("algorithms.tasks.execute_job", queue=job.queue, job_pk=str(job.pk))
 
-    enqueue(execute_job, queue=job.queue, job_pk=str(job.pk))
+
+def stop_containers(job: Job) -> None:
+    """Have a worker of the job's own queue stop and remove its containers: only the
+    workers have the container engine (web and beat may have none)."""
+    enqueue("workers.tasks.stop_job_containers", queue=job.queue, job_id=str(job.pk))
 
 
 def attach_imported_images(*, session: RawImageUploadSession, images: Sequence[Image]) -> None:
@@ -217,17 +224,9 @@ def job_cancel(*, job: Job, actor: User) -> Job:
         locked.record_status(S.CANCELLED)
         locked.save()
         audit_record(action=AuditRecord.Action.JOB_CANCELLED, actor=actor, obj=locked)
-    if was_running:
-        _kill_container(locked)
+        if was_running:
+            stop_containers(locked)
     return locked
-
-
-def _kill_container(job: Job) -> None:
-    """Best effort from this process; the worker's own clean-up and the overdue sweep
-    remove the container too when this host has no container engine."""
-    from algorithms.jobs.execution import remove_containers
-
-    remove_containers(job)
 
 
 def job_rerun(*, job: Job, actor: User) -> Job:

@@ -27,9 +27,9 @@ class Job(models.Model):
     ACTIVE_STATUSES = (Status.QUEUED, *RUNNING_STATUSES)
     FINAL_STATUSES = (Status.SUCCEEDED, Status.FAILED, Status.CANCELLED)
 
-    class Queue(models.TextChoices):
-        CPU = "jobs-cpu"
-        GPU = "jobs-gpu"
+    class Queue(models.TextChoices):  # the worker queue, named in settings
+        CPU = settings.QUEUE_JOBS_CPU
+        GPU = settings.QUEUE_JOBS_GPU
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     created = models.DateTimeField(auto_now_add=True)

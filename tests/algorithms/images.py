@@ -1,6 +1,6 @@
 """Real `docker save` tarballs for algorithm image tests, good and deliberately bad.
 
-Images are built with workers.testing (FROM scratch + static busybox, cached by content);
+Images are built with workers.images.busybox (FROM scratch + static busybox, cached by content);
 the bad tarballs are real ones edited consistently, so each fails for one reason only.
 """
 
@@ -12,7 +12,8 @@ import subprocess
 import tarfile
 from pathlib import Path
 
-from workers.testing import build_busybox_image, save_image_tarball
+from workers.images.busybox import build_busybox_image
+from workers.images.tarballs import save_image_tarball
 
 
 def good_image(tag: str = "tessera-tests/algo-ok", script: str = "echo ok") -> str:

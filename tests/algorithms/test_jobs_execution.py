@@ -180,3 +180,73 @@ def test_input_image_with_values_outside_the_overlay_segments_is_refused(user): 
         ]
     }
     assert Job.objects.count() == 0
+
+
+def test_outputs_parsed_with_no_lock_so_a_cancel_meanwhile_wins(user, copy_algorithm, monkeypatch):  # type: ignore[no-untyped-def]
+    """Converting and storing outputs holds no lock: a cancel from another connection
+    while the output image is being converted goes through at once (it waited for the
+    whole parsing before), and the job keeps nothing of what was parsed."""
+    import threading
+
+    from botocore.exceptions import ClientError
+    from django.db import connection, transaction
+
+    from algorithms.jobs import outputs
+    from algorithms.jobs.services import job_cancel
+    from app.storage import bucket_name, s3_client
+    from cases.models import Image
+
+    job = create_copy_job(user, copy_algorithm)
+    images_before = Image.objects.count()
+    seen: dict = {"stored_keys": []}
+
+    def cancel_from_another_connection() -> None:
+        try:
+            with transaction.atomic():
+                # a lock held by the parsing worker makes this fail at once
+                Job.objects.select_for_update(nowait=True).get(pk=job.pk)
+            job_cancel(job=Job.objects.get(pk=job.pk), actor=user)
+            seen["cancelled"] = True
+        except Exception as error:
+            seen["error"] = repr(error)
+        finally:
+            connection.close()
+
+    real_build_images = outputs.build_images
+    real_store = outputs.store_built_image
+
+    def build_images_while_cancelled(**kwargs):  # type: ignore[no-untyped-def]
+        seen["status_while_parsing"] = Job.objects.get(pk=job.pk).status
+        other = threading.Thread(target=cancel_from_another_connection)
+        other.start()
+        other.join(timeout=20)
+        seen["cancel_returned_while_parsing"] = not other.is_alive()
+        return real_build_images(**kwargs)
+
+    def store_and_record(*, built, stored_keys):  # type: ignore[no-untyped-def]
+        seen["stored_keys"] = stored_keys  # the very list the parser fills
+        return real_store(built=built, stored_keys=stored_keys)
+
+    monkeypatch.setattr(outputs, "build_images", build_images_while_cancelled)
+    monkeypatch.setattr(outputs, "store_built_image", store_and_record)
+
+    run_job(job_pk=job.pk)
+
+    job.refresh_from_db()
+    assert seen.get("error") is None
+    assert seen["status_while_parsing"] == Job.Status.PARSING
+    assert seen["cancel_returned_while_parsing"] is True
+    assert seen["cancelled"] is True
+    assert job.status == Job.Status.CANCELLED
+    assert job.error_message == f"Cancelled by {user.get_username()}."
+    assert job.outputs.count() == 0
+    assert Image.objects.count() == images_before  # the output image's row is gone too
+    keys = list(seen["stored_keys"])
+    assert any(key.endswith(".mha") for key in keys)
+    client = s3_client("protected")
+    input_key = job.inputs.get(interface__slug="ct-image").image.files.first().file.name
+    client.head_object(Bucket=bucket_name("protected"), Key=input_key)  # the store answers
+    for key in keys:
+        with pytest.raises(ClientError) as missing:
+            client.head_object(Bucket=bucket_name("protected"), Key=key)
+        assert missing.value.response["Error"]["Code"] == "404"

@@ -20,7 +20,8 @@ from cases.models import Image, ImageFile, RawImageUploadSession
 from components.models import ComponentInterface
 from workers.engine import docker_client
 from workers.executors.docker import JOB_LABEL
-from workers.testing import build_busybox_image, store_image_tarball
+from workers.images.busybox import build_busybox_image
+from workers.images.tarballs import store_image_tarball
 
 # Copies the input image to the output socket and writes a JSON result; a JSON input
 # `threshold` (value socket, in the database) is echoed back.
@@ -126,7 +127,9 @@ def wait_until_final(job: Job, timeout: float = 120) -> Job:
 
 
 def job_containers(job: Job) -> list:
-    return docker_client().containers.list(all=True, filters={"label": f"{JOB_LABEL}={job.pk}"})
+    # sparse: one list call, no inspect per container that a removal meanwhile would fail
+    label = f"{JOB_LABEL}={job.pk}"
+    return docker_client().containers.list(all=True, sparse=True, filters={"label": label})
 
 
 def copy_algorithm_for(user):  # type: ignore[no-untyped-def]

@@ -1,20 +1,18 @@
 """A worker killed with SIGKILL mid-job: the job does not stay Executing, its container
-goes. A real `celery worker` subprocess runs the job; the beat sweep settles it."""
+goes. A real `celery worker` subprocess runs the job; the beat sweep (in a process with
+no container engine, as beat is) settles it, and a worker of the job's queue removes
+the container."""
 
-import os
 import signal
-import subprocess
-import time
-from pathlib import Path
+from datetime import timedelta
 
 import pytest
-from django.conf import settings
-from django.db import connection
+from django.db.models import F
 
 from algorithms.jobs.inputs import InputSpec
 from algorithms.jobs.services import job_create
 from algorithms.models import Job
-from algorithms.tasks import settle_overdue_jobs
+from algorithms.tasks import settle_stuck_jobs
 from tests.algorithms.test_jobs_support import (
     job_containers,
     job_status,
@@ -22,26 +20,9 @@ from tests.algorithms.test_jobs_support import (
     socket,
     wait_for,
 )
-from workers.testing import solo_worker_command
+from tests.workers.processes import no_docker_here, start_worker, stop_worker
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def start_worker() -> subprocess.Popen:
-    db = connection.settings_dict
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "tests.settings",
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-        "TEST_CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
-    }
-    return subprocess.Popen(
-        solo_worker_command(queue="jobs-cpu"),
-        cwd=Path(settings.BASE_DIR),
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
 
 
 def test_sigkilled_worker_leaves_no_executing_job_nor_container(user, settings):  # type: ignore[no-untyped-def]
@@ -53,9 +34,9 @@ def test_sigkilled_worker_leaves_no_executing_job_nor_container(user, settings):
         inputs=["probability"],
         outputs=["results-json-file"],
         editor=user,
-        time_limit=3,
+        time_limit=60,  # far beyond the kill: load cannot make the job end by itself
     )
-    worker = start_worker()
+    worker = start_worker(queue="jobs-cpu")
     try:
         job, _ = job_create(
             creator=user,
@@ -72,11 +53,21 @@ def test_sigkilled_worker_leaves_no_executing_job_nor_container(user, settings):
     assert job_status(job) == Job.Status.EXECUTING  # nobody is left to finish it...
 
     settings.JOBS_TIME_LIMIT_GRACE_S = 1
-    time.sleep(job.time_limit + 1.5)
-    settled = settle_overdue_jobs()  # ...until the every-minute sweep runs
+    # as if the time limit and grace had passed since the container started
+    Job.objects.filter(pk=job.pk).update(started=F("started") - timedelta(seconds=62))
+    with no_docker_here():
+        settled = settle_stuck_jobs()  # ...until the every-minute sweep runs
 
     job.refresh_from_db()
     assert settled == [str(job.pk)]
     assert job.status == Job.Status.FAILED
-    assert "did not finish within its time limit of 3 s" in job.error_message
-    assert job_containers(job) == []
+    assert job.error_message == (
+        "The job did not finish within its time limit of 60 s plus 1 s grace: its worker "
+        "stopped or lost the container. It was stopped."
+    )
+    assert job_containers(job) != []  # beat could not remove it; a worker of jobs-cpu does
+    cleaner = start_worker(queue="jobs-cpu")
+    try:
+        wait_for(lambda: job_containers(job) == [], timeout=60, what="container removed")
+    finally:
+        stop_worker(cleaner)

@@ -7,7 +7,8 @@ import pytest
 from workers.engine import docker_client
 from workers.executors.base import ContainerLimits, ExecutionResult, ImageRef
 from workers.executors.docker import JOB_LABEL, DockerExecutor
-from workers.testing import build_busybox_image, store_image_tarball
+from workers.images.busybox import build_busybox_image
+from workers.images.tarballs import store_image_tarball
 
 DEFAULT_LIMITS = ContainerLimits(memory_limit_gb=0.25, time_limit_s=60, pids_limit=64)
 

@@ -19,8 +19,9 @@ from workers.executors.docker import (
     ProvisionError,
     container_name,
 )
+from workers.images.busybox import build_busybox_image
+from workers.images.tarballs import save_image_tarball, store_image_tarball
 from workers.services import remove_job_containers, remove_stale_containers
-from workers.testing import build_busybox_image, save_image_tarball, store_image_tarball
 
 from .conftest import DEFAULT_LIMITS, job_objects
 

@@ -1,7 +1,9 @@
 """The container execution interface. The job code speaks only to this; settings pick
-the implementation (`WORKERS_EXECUTOR`), Docker first."""
+the implementation (`WORKERS_EXECUTOR`), Docker first. Every container action (run,
+stop, clean up) goes through it, and only on a worker: web and beat have no engine."""
 
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -47,9 +49,24 @@ class Executor(ABC):
         """Make the image available and take the staged inputs (read-only /input)."""
 
     @abstractmethod
-    def execute(self, *, output_dir: Path) -> ExecutionResult:
-        """Run the container under the sandbox; /output ends up in output_dir."""
+    def execute(
+        self, *, output_dir: Path, should_stop: Callable[[], bool] | None = None
+    ) -> ExecutionResult:
+        """Run the container under the sandbox; /output ends up in output_dir. While it
+        runs, `should_stop` is asked every few seconds; True kills the container."""
 
     @abstractmethod
     def deprovision(self) -> None:
         """Remove the container and anything staged. Never raises for missing things."""
+
+    @classmethod
+    @abstractmethod
+    def stop_job(cls, *, job_id: str) -> int:
+        """Kill and remove every container (and volume) of `job_id` on this worker's
+        engine, whichever process made them; returns how many containers went. Idempotent."""
+
+    @classmethod
+    @abstractmethod
+    def remove_stale(cls, *, older_than_s: float) -> list[str]:
+        """Remove the job containers made more than `older_than_s` seconds ago, running or
+        not; returns their job ids."""

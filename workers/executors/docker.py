@@ -15,7 +15,7 @@ engine, so the engine may be remote (`DOCKER_HOST=tcp://...`):
   `workers.io.collect_outputs` refuses them by name) into the caller's `output_dir`.
 
 Everything the executor creates carries the label `tessera.job=<job id>`, so
-`workers.services.remove_job_containers` can always clean up after a lost worker.
+`docker_cleanup.remove_job_containers` can always clean up after a lost worker.
 """
 
 import bz2
@@ -29,7 +29,7 @@ import tarfile
 import tempfile
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path, PurePosixPath
 
@@ -43,13 +43,18 @@ from docker.types import DeviceRequest, LogConfig
 from app.storage import bucket_name, s3_client
 from workers.engine import docker_client
 from workers.executors.base import ContainerLimits, ExecutionResult, Executor, ImageRef
+from workers.executors.docker_cleanup import (
+    CREATED_LABEL,
+    JOB_LABEL,
+    ROLE_LABEL,
+    remove_job_containers,
+    remove_stale_containers,
+)
 
-JOB_LABEL = "tessera.job"
-ROLE_LABEL = "tessera.role"
-CREATED_LABEL = "tessera.created"
 CHUNK = 1024 * 1024
 MAX_OUTPUT_BYTES = 32 * 1024**3  # all outputs of one job together
 STATS_INTERVAL_S = 0.5
+STOP_POLL_S = 3.0  # how often a running job asks whether it was cancelled
 
 
 class ProvisionError(Exception):
@@ -150,7 +155,9 @@ class DockerExecutor(Executor):
 
     # execute -----------------------------------------------------------------------
 
-    def execute(self, *, output_dir: Path) -> ExecutionResult:
+    def execute(
+        self, *, output_dir: Path, should_stop: Callable[[], bool] | None = None
+    ) -> ExecutionResult:
         """Start the container, wait at most the time limit (then kill it), and copy
         `/output` into `output_dir`. Never raises for what the algorithm did."""
         container = self.client.containers.get(self.name)
@@ -160,13 +167,7 @@ class DockerExecutor(Executor):
         started = time.monotonic()
         container.start()
         sampler.start()
-        timed_out = False
-        try:
-            status = container.wait(timeout=self.limits.time_limit_s)
-        except (requests.exceptions.ReadTimeout, requests.exceptions.ConnectionError):
-            timed_out = True
-            _kill(container)
-            status = container.wait(timeout=60)
+        status, timed_out, stopped = self._wait(container, started, should_stop)
         duration = time.monotonic() - started
         sampler.stop()
 
@@ -180,6 +181,8 @@ class DockerExecutor(Executor):
         )
         stdout, stderr = self._logs(container)
         extra: dict = {"container_id": container.id, "image_loaded": self.image_loaded}
+        if stopped:
+            extra["stopped"] = True
         try:
             extra["output_bytes"] = _copy_outputs(container, output_dir)
         except (APIError, OSError, tarfile.TarError, _OutputTooLarge) as error:
@@ -194,6 +197,25 @@ class DockerExecutor(Executor):
             timed_out=timed_out,
             extra=extra,
         )
+
+    def _wait(
+        self, container: Container, started: float, should_stop: Callable[[], bool] | None
+    ) -> tuple[dict, bool, bool]:
+        """Wait for the container's end; kill it past the time limit or once `should_stop`
+        says so (asked every few seconds: a cancel must not wait for a free worker).
+        Returns (wait status, timed out, stopped)."""
+        deadline = started + self.limits.time_limit_s
+        while True:
+            remaining = deadline - time.monotonic()
+            step = remaining if should_stop is None else min(remaining, STOP_POLL_S)
+            try:
+                return container.wait(timeout=max(step, 0.01)), False, False
+            except (requests.exceptions.ReadTimeout, requests.exceptions.ConnectionError):
+                pass
+            timed_out = time.monotonic() >= deadline
+            if timed_out or (should_stop is not None and should_stop()):
+                _kill(container)
+                return container.wait(timeout=60), timed_out, not timed_out
 
     def _logs(self, container: Container) -> tuple[str, str]:
         cap = settings.WORKERS_MAX_LOG_BYTES
@@ -213,9 +235,17 @@ class DockerExecutor(Executor):
             shutil.rmtree(self.input_dir, ignore_errors=True)
 
     def _remove_job_objects(self) -> None:
-        from workers.services import remove_job_containers
-
         remove_job_containers(job_id=self.job_id)
+
+    # control of any job on this engine -------------------------------------------------
+
+    @classmethod
+    def stop_job(cls, *, job_id: str) -> int:
+        return remove_job_containers(job_id=str(job_id))
+
+    @classmethod
+    def remove_stale(cls, *, older_than_s: float) -> list[str]:
+        return remove_stale_containers(older_than_s=older_than_s)
 
 
 # images --------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ import tarfile
 from pathlib import Path
 
 from workers.engine import docker_client
+from workers.images.tarballs import save_image_tarball
 
 BUSYBOX = Path("/bin/busybox")
 CONTENT_LABEL = "tessera.content-hash"
@@ -102,8 +103,6 @@ def main(argv: list[str] | None = None) -> int:
         image_id = build_busybox_image(script=script, tag=tag)
         print(f"{tag} {image_id}")
         if args.save:
-            from workers.testing import save_image_tarball
-
             args.save.mkdir(parents=True, exist_ok=True)
             save_image_tarball(image=image_id, path=args.save / f"{tag.split('/')[-1]}.tar.gz")
     return 0

@@ -1,14 +1,8 @@
-"""Helpers for tests (of any app) that need real container images.
+"""`docker save` tarballs of engine images: written to disk or to the private bucket, in
+the form algorithm images are uploaded and loaded (`docker save | gzip`).
 
-    from workers.testing import build_busybox_image, save_image_tarball, store_image_tarball
-
-    image_id = build_busybox_image(script="echo hi > /output/results.json", tag="t/hi")
-    save_image_tarball(image=image_id, path=tmp_path / "hi.tar.gz")  # like `docker save | gzip`
+    save_image_tarball(image=image_id, path=tmp_path / "hi.tar.gz")
     ref = store_image_tarball(image=image_id)  # ImageRef with the tarball in the private bucket
-
-Images are `FROM scratch` with Debian's static busybox (`/bin/sh`, `wget`, `dd`...),
-run as uid 1000 (pass `user="0"` for a root image, to test refusals), and cached by
-content, so building the same script twice is a lookup.
 """
 
 import gzip
@@ -19,23 +13,6 @@ from pathlib import Path
 from app.storage import bucket_name, s3_client
 from workers.engine import docker_client
 from workers.executors.base import ImageRef
-from workers.images.busybox import build_busybox_image
-
-__all__ = [
-    "build_busybox_image",
-    "save_image_tarball",
-    "solo_worker_command",
-    "store_image_tarball",
-]
-
-
-def solo_worker_command(*, queue: str, name: str = "") -> list[str]:
-    """A quiet one-process Celery worker for `queue`, as tests and benchmarks start it."""
-    import sys
-
-    command = [sys.executable, "-m", "celery", "-A", "app", "worker", "-Q", queue]
-    command += ["--pool", "solo", "-l", "warning", "--without-heartbeat", "--without-gossip"]
-    return command + (["-n", name, "--without-mingle"] if name else [])
 
 
 def save_image_tarball(*, image: str, path: Path, compress: bool = True) -> Path:
