@@ -29,6 +29,9 @@ from app import objectstore
 RUN_ENV = "TESSERA_TEST_RUN"
 RUN_LABEL = "tessera.test-run"
 STOP_TIMEOUT_S = 10
+# SeaweedFS drains for more than 10 s on SIGTERM even when idle; its data is deleted
+# right after, so it gets only a moment before SIGKILL.
+STORE_GRACE_S = 1
 
 
 def run_id() -> str:
@@ -59,7 +62,7 @@ def start_store() -> OwnedStore | None:
     if objectstore.is_up():
         return OwnedStore(pid=leftover, data_dir=data_dir) if leftover else None
     if leftover:  # alive but not answering: a half-dead leftover holding the ports
-        _stop_group(leftover)
+        _stop_group(leftover, grace_s=STORE_GRACE_S)
     shutil.rmtree(data_dir, ignore_errors=True)  # start empty: no objects of earlier runs
     objectstore.ensure_running()
     return OwnedStore(pid=int((data_dir / "weed.pid").read_text()), data_dir=data_dir)
@@ -71,7 +74,7 @@ def end_of_run(*, run: str, store: OwnedStore | None) -> None:
     stop_processes(run=run, spare=spared)
     remove_containers(run=run)
     if store:
-        _stop_group(store.pid)
+        _stop_group(store.pid, grace_s=STORE_GRACE_S)
         shutil.rmtree(store.data_dir, ignore_errors=True)
 
 
@@ -135,19 +138,19 @@ def remove_containers(*, run: str) -> None:
         pass  # no engine here: no containers either
 
 
-def _stop_group(pid: int) -> None:
+def _stop_group(pid: int, *, grace_s: float) -> None:
     """SeaweedFS runs in a session of its own: end the whole group, its data is not kept."""
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pid, signal.SIGTERM)
-    _wait_dead([pid])
+    _wait_dead([pid], timeout=grace_s)
     if _alive(pid):
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(pid, signal.SIGKILL)
         _wait_dead([pid])
 
 
-def _wait_dead(pids: list[int]) -> None:
-    deadline = time.monotonic() + STOP_TIMEOUT_S
+def _wait_dead(pids: list[int], timeout: float = STOP_TIMEOUT_S) -> None:
+    deadline = time.monotonic() + timeout
     while any(_alive(pid) for pid in pids) and time.monotonic() < deadline:
         time.sleep(0.1)
 
