@@ -270,6 +270,9 @@ WORKERS_EXECUTOR = env.str("WORKERS_EXECUTOR", default="workers.executors.docker
 WORKERS_MAX_LOG_BYTES = env.int("WORKERS_MAX_LOG_BYTES", default=1024 * 1024)
 WORKERS_PIDS_LIMIT = env.int("WORKERS_PIDS_LIMIT", default=256)
 WORKERS_TMPFS_MB = env.int("WORKERS_TMPFS_MB", default=1024)
+# Extra labels on every container and volume the executor creates, so that deployments
+# (or test runs) sharing one engine can tell theirs apart: "key=value,key=value".
+WORKERS_CONTAINER_LABELS = env.dict("WORKERS_CONTAINER_LABELS", default={})
 DOCKER_BASE_URL = env.str("DOCKER_HOST", default="unix:///var/run/docker.sock")
 # Jobs past their time limit plus this grace are failed by the every-minute sweep.
 JOBS_TIME_LIMIT_GRACE_S = env.int("JOBS_TIME_LIMIT_GRACE_S", default=300)

@@ -6,12 +6,37 @@ import pytest
 from django.conf import settings
 
 from app import objectstore
+from tests import cleanup
 from tests.factories import UserFactory
+
+_OWNED_STORE = pytest.StashKey[cleanup.OwnedStore | None]()
+
+
+def _controls_the_run(config: pytest.Config) -> bool:
+    return not hasattr(config, "workerinput")  # not an xdist worker
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    cleanup.interrupt_on_sigterm()
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    # runs before xdist starts its workers: they find the store up
+    if _controls_the_run(session.config):
+        session.config.stash[_OWNED_STORE] = cleanup.start_store()
+
+
+@pytest.hookimpl(trylast=True)  # after xdist has stopped its workers
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    if _controls_the_run(session.config):
+        store = session.config.stash.get(_OWNED_STORE, None)
+        cleanup.end_of_run(run=cleanup.run_id(), store=store)
 
 
 @pytest.fixture(scope="session", autouse=True)
 def object_store() -> Iterator[None]:
-    """One real SeaweedFS for the whole run (xdist workers take turns starting it)."""
+    """One real SeaweedFS for the whole run, started and stopped by the process that
+    controls the run (see tests/cleanup.py); each process makes its own buckets."""
     lock_path = Path(settings.VAR_DIR) / "seaweedfs.lock"
     lock_path.parent.mkdir(parents=True, exist_ok=True)
     with open(lock_path, "w") as lock:

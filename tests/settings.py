@@ -5,6 +5,7 @@ never see each other's tasks or objects; all share one SeaweedFS server.
 """
 
 import os
+import uuid
 
 _worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
 _index = int(_worker.removeprefix("gw") or 0)
@@ -24,6 +25,11 @@ os.environ.setdefault("TESSERA_VAR_DIR", os.path.join(os.getcwd(), "var", "test"
 os.environ.setdefault("SEAWEEDFS_DIR", os.path.join(os.getcwd(), "var", "test", "seaweedfs"))
 for _bucket in ("private", "protected", "public", "uploads"):
     os.environ[f"BUCKET_{_bucket.upper()}"] = f"{_prefix}-{_worker}-{_bucket}"
+# One id per test run, inherited by xdist workers and every process a test starts, and
+# put on every container the executor creates: the end of the run (tests/cleanup.py)
+# finds and removes what the run left, even after an interrupt, and nothing of others'.
+os.environ.setdefault("TESSERA_TEST_RUN", uuid.uuid4().hex)
+os.environ["WORKERS_CONTAINER_LABELS"] = f"tessera.test-run={os.environ['TESSERA_TEST_RUN']}"
 os.environ.setdefault("SECRET_KEY", "tests-only-secret-key-not-for-production-use-0123456789")
 os.environ.setdefault("ACCOUNT_EMAIL_VERIFICATION", "mandatory")
 

@@ -1,9 +1,14 @@
 """A worker killed with SIGKILL mid-job: the job does not stay Executing, its container
 goes. A real `celery worker` subprocess runs the job; the beat sweep (in a process with
 no container engine, as beat is) settles it, and a worker of the job's queue removes
-the container."""
+the container.
+
+The kill follows the engine's own "container started" event and the job's time limit is
+far longer than any wait here, so no load can make the job end before the kill; the
+time that would pass before the sweep is simulated by moving the job's start back."""
 
 import signal
+import time
 from datetime import timedelta
 
 import pytest
@@ -21,8 +26,25 @@ from tests.algorithms.test_jobs_support import (
     wait_for,
 )
 from tests.workers.processes import no_docker_here, start_worker, stop_worker
+from workers.engine import docker_client
+from workers.executors.docker import JOB_LABEL, ROLE_LABEL
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+TIME_LIMIT_S = 600
+
+
+def wait_for_container_start(job: Job, *, since: int, timeout: int = 120) -> None:
+    """Block until the engine reports that the job's container (not its stager) started."""
+    events = docker_client().events(
+        since=since,
+        until=int(time.time()) + timeout,
+        decode=True,
+        filters={"event": "start", "label": [f"{JOB_LABEL}={job.pk}", f"{ROLE_LABEL}=job"]},
+    )
+    for _event in events:
+        return
+    raise AssertionError(f"the container of job {job.pk} did not start in {timeout}s")
 
 
 def test_sigkilled_worker_leaves_no_executing_job_nor_container(user, settings):  # type: ignore[no-untyped-def]
@@ -30,44 +52,56 @@ def test_sigkilled_worker_leaves_no_executing_job_nor_container(user, settings):
 
     celery_app.control.purge()
     algorithm = make_algorithm(
-        script="echo working\nsleep 120\n",
+        script="echo working\nsleep 1200\n",
         inputs=["probability"],
         outputs=["results-json-file"],
         editor=user,
-        time_limit=60,  # far beyond the kill: load cannot make the job end by itself
+        time_limit=TIME_LIMIT_S,  # far beyond the kill: load cannot make the job end by itself
     )
     worker = start_worker(queue="jobs-cpu")
+    since = int(time.time()) - 1
+    job = None
     try:
         job, _ = job_create(
             creator=user,
             algorithm=algorithm,
             specs=[InputSpec(socket=socket("probability"), value=0.5)],
         )
-        wait_for(lambda: job_status(job) == Job.Status.EXECUTING, timeout=120, what="executing")
-        wait_for(lambda: any(c.status == "running" for c in job_containers(job)), timeout=30)
+        wait_for_container_start(job, since=since)
+        wait_for(lambda: job_status(job) == Job.Status.EXECUTING, timeout=60, what="executing")
         worker.send_signal(signal.SIGKILL)
         worker.wait(timeout=30)
     finally:
         if worker.poll() is None:
             worker.kill()
-    assert job_status(job) == Job.Status.EXECUTING  # nobody is left to finish it...
-
-    settings.JOBS_TIME_LIMIT_GRACE_S = 1
-    # as if the time limit and grace had passed since the container started
-    Job.objects.filter(pk=job.pk).update(started=F("started") - timedelta(seconds=62))
-    with no_docker_here():
-        settled = settle_stuck_jobs()  # ...until the every-minute sweep runs
-
-    job.refresh_from_db()
-    assert settled == [str(job.pk)]
-    assert job.status == Job.Status.FAILED
-    assert job.error_message == (
-        "The job did not finish within its time limit of 60 s plus 1 s grace: its worker "
-        "stopped or lost the container. It was stopped."
-    )
-    assert job_containers(job) != []  # beat could not remove it; a worker of jobs-cpu does
-    cleaner = start_worker(queue="jobs-cpu")
+            worker.wait(timeout=30)
     try:
-        wait_for(lambda: job_containers(job) == [], timeout=60, what="container removed")
+        assert job_status(job) == Job.Status.EXECUTING  # nobody is left to finish it...
+        assert [c.status for c in job_containers(job) if c.labels[ROLE_LABEL] == "job"] == [
+            "running"
+        ]
+
+        settings.JOBS_TIME_LIMIT_GRACE_S = 1
+        # as if the time limit and grace had passed since the container started
+        Job.objects.filter(pk=job.pk).update(
+            started=F("started") - timedelta(seconds=TIME_LIMIT_S + 2)
+        )
+        with no_docker_here():
+            settled = settle_stuck_jobs()  # ...until the every-minute sweep runs
+
+        job.refresh_from_db()
+        assert settled == [str(job.pk)]
+        assert job.status == Job.Status.FAILED
+        assert job.error_message == (
+            f"The job did not finish within its time limit of {TIME_LIMIT_S} s plus 1 s "
+            "grace: its worker stopped or lost the container. It was stopped."
+        )
+        assert job_containers(job) != []  # beat could not remove it; a worker of jobs-cpu does
+        cleaner = start_worker(queue="jobs-cpu")
+        try:
+            wait_for(lambda: job_containers(job) == [], timeout=60, what="container removed")
+        finally:
+            stop_worker(cleaner)
     finally:
-        stop_worker(cleaner)
+        for container in job_containers(job) if job is not None else []:
+            container.remove(force=True)  # whatever the outcome, nothing stays behind

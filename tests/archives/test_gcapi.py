@@ -1,7 +1,5 @@
 """gcapi scripts written for grand-challenge.org work unchanged against Tessera."""
 
-import subprocess
-import sys
 from pathlib import Path
 
 import nibabel.testing
@@ -16,17 +14,15 @@ from gcapi import SocketValueSpec
 from app.models import AuditRecord
 from cases.models import RawImageUploadSession
 from tests.cases.helpers import keys_in, wait_for_sessions
+from tests.data_gen.ct import IDENTIFYING, write_ct_series
 
-REPO = Path(__file__).resolve().parents[2]
-GEN_CT = REPO.parent / "shared" / "data-tools" / "gen_ct.py"
 NIFTI = Path(str(nibabel.testing.data_path)) / "anatomical.nii"
-IDENTIFYING = ["Doe^Jane", "PID12345", "19700101", "ACC1"]
 
 
 @pytest.fixture
 def dicom_series(tmp_path: Path) -> Path:
     out = tmp_path / "ct"
-    subprocess.run([sys.executable, str(GEN_CT), str(out), "20"], check=True)
+    write_ct_series(out, slices=20)
     return out
 
 
@@ -105,7 +101,7 @@ def test_add_case_to_archive_with_dicom_mha_and_nifti(
     assert AuditRecord.objects.filter(action="download", actor=user).count() == 3
 
     # nothing identifying survives: not in the database, object keys or MHA headers
-    needles = list(IDENTIFYING)
+    needles = list(IDENTIFYING.values())
     for path in dicom_files:
         ds = pydicom.dcmread(path, stop_before_pixels=True)
         needles += [ds.StudyInstanceUID, ds.SeriesInstanceUID, ds.SOPInstanceUID]

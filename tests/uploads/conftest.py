@@ -5,6 +5,7 @@ from typing import Any
 
 import httpx
 import pytest
+from botocore.exceptions import ClientError
 from django.urls import reverse
 from rest_framework.test import APIClient
 
@@ -17,11 +18,33 @@ def stored_bytes(key: str) -> bytes:
     return s3_client("uploads").get_object(Bucket=bucket_name("uploads"), Key=key)["Body"].read()
 
 
-def object_exists(key: str) -> bool:
+# The store's answers for "no such thing"; anything else (store down, access denied) is an
+# error, so that an "it is gone" assertion cannot pass because the store did not answer.
+MISSING_CODES = {"404", "NoSuchKey", "NotFound", "NoSuchUpload"}
+
+
+def _is_missing(error: ClientError) -> bool:
+    return str(error.response.get("Error", {}).get("Code")) in MISSING_CODES
+
+
+def object_exists(key: str, client=None) -> bool:  # type: ignore[no-untyped-def]
+    client = client or s3_client("uploads")
     try:
-        s3_client("uploads").head_object(Bucket=bucket_name("uploads"), Key=key)
-    except Exception:
-        return False
+        client.head_object(Bucket=bucket_name("uploads"), Key=key)
+    except ClientError as e:
+        if _is_missing(e):
+            return False
+        raise
+    return True
+
+
+def multipart_exists(key: str, upload_id: str) -> bool:
+    try:
+        s3_client("uploads").list_parts(Bucket=bucket_name("uploads"), Key=key, UploadId=upload_id)
+    except ClientError as e:
+        if _is_missing(e):
+            return False
+        raise
     return True
 
 

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from app.storage import bucket_name, s3_client
 from cases.models import RawImageUploadSession
-from tests.uploads.conftest import object_exists
+from tests.uploads.conftest import multipart_exists, object_exists
 from uploads import services
 from uploads.models import UserUpload
 from uploads.selectors import completed_uploads_for
@@ -99,13 +99,7 @@ def _age(upload: UserUpload, hours: float) -> None:
 
 
 def _multipart_exists(upload: UserUpload) -> bool:
-    try:
-        s3_client("uploads").list_parts(
-            Bucket=bucket_name("uploads"), Key=upload.key, UploadId=upload.s3_upload_id
-        )
-    except Exception:
-        return False
-    return True
+    return multipart_exists(upload.key, upload.s3_upload_id)
 
 
 def test_expiry_removes_stale_uploads_from_the_store_and_the_database(user, settings):

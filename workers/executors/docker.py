@@ -95,7 +95,12 @@ class DockerExecutor(Executor):
             created.result()
 
     def _labels(self, role: str = "job") -> dict[str, str]:
-        return {JOB_LABEL: self.job_id, ROLE_LABEL: role, CREATED_LABEL: str(int(time.time()))}
+        return {
+            **settings.WORKERS_CONTAINER_LABELS,
+            JOB_LABEL: self.job_id,
+            ROLE_LABEL: role,
+            CREATED_LABEL: str(int(time.time())),
+        }
 
     def _stage(self, input_dir: Path) -> None:
         stager = self.client.containers.create(

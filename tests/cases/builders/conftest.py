@@ -1,20 +1,19 @@
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from cases.builders import BuildResult, build_images
+from tests.data_gen.ct import IDENTIFYING as HEADER_VALUES
+from tests.data_gen.ct import write_ct_series
 
-GEN_CT = Path(__file__).resolve().parents[3] / ".." / "shared" / "data-tools" / "gen_ct.py"
-IDENTIFYING = ("Doe^Jane", "Doe", "PID12345", "ACC1", "19700101", "20240101")
+IDENTIFYING = ("Doe", *HEADER_VALUES.values())
 
 
 @pytest.fixture(scope="session")
 def ct_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A synthetic 12-slice CT series (shuffled random file names) from the shared tool."""
+    """A synthetic 12-slice CT series (shuffled random file names)."""
     out = tmp_path_factory.mktemp("ct")
-    subprocess.run([sys.executable, str(GEN_CT), str(out), "12"], check=True, capture_output=True)
+    write_ct_series(out, slices=12)
     return out
 
 
