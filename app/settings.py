@@ -251,6 +251,9 @@ ALGORITHM_IMAGE_MAX_BYTES = env.int("ALGORITHM_IMAGE_MAX_BYTES", default=10 * 10
 # Image import: ceilings that keep hostile or broken uploads from exhausting a worker.
 # Voxels count channels and timepoints; the ratio is unpacked / packed size (zip bombs).
 IMAGE_MAX_VOXELS = env.int("IMAGE_MAX_VOXELS", default=4 * 1024**3)
+# Bytes one image's pixels may take in a worker's memory (voxels x pixel size), checked
+# from the header before anything is read or decompressed.
+IMAGE_MAX_VOXEL_BYTES = env.int("IMAGE_MAX_VOXEL_BYTES", default=8 * 1024**3)
 IMAGE_ARCHIVE_MAX_MEMBERS = env.int("IMAGE_ARCHIVE_MAX_MEMBERS", default=20_000)
 IMAGE_ARCHIVE_MAX_BYTES = env.int("IMAGE_ARCHIVE_MAX_BYTES", default=64 * 1024**3)
 IMAGE_ARCHIVE_MAX_RATIO = env.int("IMAGE_ARCHIVE_MAX_RATIO", default=200)
