@@ -243,6 +243,11 @@ WORKERS_EXECUTOR = env.str("WORKERS_EXECUTOR", default="workers.executors.docker
 WORKERS_MAX_LOG_BYTES = env.int("WORKERS_MAX_LOG_BYTES", default=1024 * 1024)
 WORKERS_PIDS_LIMIT = env.int("WORKERS_PIDS_LIMIT", default=256)
 WORKERS_TMPFS_MB = env.int("WORKERS_TMPFS_MB", default=1024)
+# /output is a tmpfs of this size (capped by the job's memory, which it counts towards),
+# so a container cannot fill the worker's disk; open files per process (at most the
+# engine's own LimitNOFILE, or containers fail to start).
+WORKERS_OUTPUT_MB = env.int("WORKERS_OUTPUT_MB", default=4096)
+WORKERS_NOFILE = env.int("WORKERS_NOFILE", default=8192)
 DOCKER_BASE_URL = env.str("DOCKER_HOST", default="unix:///var/run/docker.sock")
 # Jobs past their time limit plus this grace are failed by the every-minute sweep.
 JOBS_TIME_LIMIT_GRACE_S = env.int("JOBS_TIME_LIMIT_GRACE_S", default=300)
