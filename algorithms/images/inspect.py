@@ -223,7 +223,7 @@ def resolve_user(user: str, *, passwd: bytes | None, group: bytes | None) -> tup
         entry = next((e for e in users if len(e) >= 4 and _number(e[2]) == uid), None)
         gid = _number(entry[3]) if entry is not None else 0
     if group_name:
-        gid = _number(group_name)
+        gid = 0 if group_name == "root" else _number(group_name)
         if gid is None:
             entry = next((e for e in _entries(group) if len(e) >= 3 and e[0] == group_name), None)
             if entry is None or _number(entry[2]) is None:
