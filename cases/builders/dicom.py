@@ -267,11 +267,7 @@ def _describe(
     naming = series_uid or source.name
     if naming not in named:
         named[naming] = (
-            deid.display_name(
-                modality=modality,
-                description=str(_get(ds, "SeriesDescription", "") or ""),
-                forbidden=deid.identifying_values(ds),
-            ),
+            deid.display_name(**deid.naming_attributes(ds)),
             deid.series_key(naming),
         )
     info = FileInfo(

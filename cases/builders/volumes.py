@@ -363,6 +363,8 @@ def _write(image: sitk.Image, source: Source, folder: Path, *, known_spacing: bo
     thumb = thumbnails.write_png(np.asarray(plane), folder / "thumbnail.png")
     spacing = image.GetSpacing()
     color = {1: "GRAY", 3: "RGB", 4: "RGBA"}.get(channels, "GRAY")
+    # Not DICOM: these formats hold no patient fields and grand-challenge evaluations match
+    # cases by image name, so the uploader's file name stays (DICOM: deid.naming_attributes)
     stem = PurePosixPath(source.name).name
     for suffix in (".nii.gz", ".mha", ".mhd", ".nii", ".nrrd", ".nhdr", ".png", ".jpg", ".jpeg"):
         if stem.lower().endswith(suffix):
