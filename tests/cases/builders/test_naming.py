@@ -17,7 +17,7 @@ IDENTIFYING = ("doe", "john", "mrn123", "19700101", "st. elsewhere")
 
 
 def _ct(tmp_path: Path, **attributes: str) -> Path:
-    ds = pydicom.dcmread(get_testdata_file("CT_small.dcm"))
+    ds = pydicom.dcmread(str(get_testdata_file("CT_small.dcm")))
     ds.PatientName = "Doe^John"
     ds.PatientID = "MRN123"
     ds.PatientBirthDate = "19700101"
