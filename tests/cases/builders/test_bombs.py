@@ -127,3 +127,35 @@ def test_dicom_series_over_the_ceiling_is_refused_before_decoding(tmp_path: Path
         "its 1 planes need up to 32768 bytes in memory, more than the ceiling of 32767 bytes "
         "(IMAGE_MAX_VOXEL_BYTES); refused before decoding."
     )
+
+
+@override_settings(IMAGE_ARCHIVE_MAX_MEMBERS=1000)
+def test_tar_gz_of_many_empty_members_stops_at_the_limit(tmp_path: Path) -> None:
+    import io
+    import tarfile
+
+    path = tmp_path / "many.tar.gz"
+    with tarfile.open(path, "w:gz") as tar:
+        for number in range(20_000):
+            tar.addfile(tarfile.TarInfo(f"f{number}.mha"), io.BytesIO(b""))
+    result = build([path], tmp_path / "work")
+    assert result.file_errors == {
+        "many.tar.gz": "many.tar.gz: it holds more than 1000 files; the limit is 1000."
+    }
+    assert not list((tmp_path / "work").rglob("f*.mha"))
+
+
+def test_tar_gz_of_a_huge_member_is_refused_before_unpacking(tmp_path: Path) -> None:
+    import io
+    import tarfile
+
+    path = tmp_path / "huge.tar.gz"
+    with tarfile.open(path, "w:gz", compresslevel=1) as tar:
+        info = tarfile.TarInfo("zeros.raw")
+        info.size = 256 * 1024**2
+        tar.addfile(info, io.BytesIO(bytes(info.size)))
+    started = time.monotonic()
+    result = build([path], tmp_path / "work")
+    assert time.monotonic() - started < 5
+    assert "which looks like a zip bomb; refused." in result.file_errors["huge.tar.gz"]
+    assert not list((tmp_path / "work").rglob("zeros.raw"))
