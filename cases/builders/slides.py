@@ -93,8 +93,14 @@ def _open(path: Path, name: str) -> openslide.AbstractSlide:
     try:
         with tifffile.TiffFile(path) as tif:
             page = tif.pages.first
-            if int(np.prod(page.shape)) > limits.max_voxels():
-                raise SlideError("the image is larger than this platform accepts.")
+            voxels = int(np.prod(page.shape, dtype=object))
+            size = voxels * np.dtype(page.dtype).itemsize
+            if voxels > limits.max_voxels() or size > limits.max_voxel_bytes():
+                raise SlideError(
+                    f"the image claims {size} bytes of pixels, more than this platform "
+                    f"accepts (IMAGE_MAX_VOXEL_BYTES: {limits.max_voxel_bytes()} bytes); "
+                    "refused before reading."
+                )
             array = page.asarray()
     except (tifffile.TiffFileError, ValueError, OSError, IndexError, KeyError):
         raise SlideError(

@@ -159,3 +159,16 @@ def test_tar_gz_of_a_huge_member_is_refused_before_unpacking(tmp_path: Path) -> 
     assert time.monotonic() - started < 5
     assert "which looks like a zip bomb; refused." in result.file_errors["huge.tar.gz"]
     assert not list((tmp_path / "work").rglob("zeros.raw"))
+
+
+@override_settings(IMAGE_MAX_VOXEL_BYTES=199)
+def test_plain_tiff_over_the_ceiling_is_refused_before_reading(tmp_path: Path) -> None:
+    import tifffile
+
+    path = tmp_path / "plain.tif"
+    tifffile.imwrite(path, np.zeros((10, 10), np.uint16))  # 200 bytes of pixels
+    message = _refused(path, tmp_path)
+    assert message == (
+        "plain.tif: the image claims 200 bytes of pixels, more than this platform accepts "
+        "(IMAGE_MAX_VOXEL_BYTES: 199 bytes); refused before reading."
+    )
