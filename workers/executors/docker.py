@@ -320,7 +320,8 @@ def _run_as(client: docker.DockerClient, image: ImageRef) -> str:
     Images validated since uid resolution came in carry it (`ImageRef.user`); for older
     ones a numeric USER of the image is taken as it is, anything else is refused.
     """
-    user = image.user or str(client.images.get(image.sha256).attrs["Config"].get("User") or "")
+    config = client.images.get(image.sha256).attrs.get("Config") or {}
+    user = image.user or str(config.get("User") or "")
     user = user.strip()
     if not _NUMERIC_USER.match(user) or int(user.split(":")[0]) == 0:
         raise ProvisionError(
