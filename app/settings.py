@@ -233,7 +233,8 @@ RUN_WEB_WORKERS = env.int("RUN_WEB_WORKERS", default=2)
 # Uploads (S3 multipart, straight from the client to the `uploads` bucket).
 UPLOADS_DAILY_QUOTA_BYTES = env.int("UPLOADS_DAILY_QUOTA_BYTES", default=100 * 10**9)
 UPLOADS_EXPIRE_HOURS = env.int("UPLOADS_EXPIRE_HOURS", default=24)
-# Parts above this size are refused on completion; presigning reserves parts x this size.
+# Parts above this size are refused (by the store when the client signs their length, else
+# at the next presign, list or complete); presigning reserves parts x this size.
 UPLOADS_MAX_PART_BYTES = env.int("UPLOADS_MAX_PART_BYTES", default=128 * 1024 * 1024)
 
 # Container execution.
