@@ -52,7 +52,7 @@ _NRRD_SIZES = {
     "unsigned long long": 8, "uint64": 8, "uint64_t": 8, "float": 4, "double": 8,
 }  # fmt: skip
 # bzip2 (and others) can expand without bound and give no cheap size check: refused
-_NRRD_ENCODINGS = {"raw", "gzip", "gz", "ascii", "text", "txt"}
+_NRRD_ENCODINGS = {"raw", "gzip", "gz", "ascii", "text", "txt", "hex"}
 _NIFTI_SIZES = {2: 1, 4: 2, 8: 4, 16: 4, 64: 8, 128: 3, 256: 1, 512: 2, 768: 4, 1024: 8, 1280: 8}
 
 
@@ -316,7 +316,7 @@ def _check_nrrd(source: Source) -> _DataFile | None:
     encoding = fields.get("encoding", "raw").lower()
     if encoding not in _NRRD_ENCODINGS:
         raise VolumeError(
-            f"the NRRD encoding '{encoding}' is not supported; use raw, gzip or ascii."
+            f"the NRRD encoding '{encoding}' is not supported; use raw, gzip, ascii or hex."
         )
     data_file = fields.get("data file") or fields.get("datafile")
     if data_file is None:

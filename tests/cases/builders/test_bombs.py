@@ -103,7 +103,10 @@ def test_nrrd_bzip2_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "b.nrrd"
     path.write_bytes(b"NRRD0004\ntype: uint8\ndimension: 1\nsizes: 4\nencoding: bzip2\n\n")
     message = _refused(path, tmp_path)
-    assert message == "b.nrrd: the NRRD encoding 'bzip2' is not supported; use raw, gzip or ascii."
+    assert (
+        message
+        == "b.nrrd: the NRRD encoding 'bzip2' is not supported; use raw, gzip, ascii or hex."
+    )
 
 
 @pytest.mark.parametrize("name", ["ok.mha", "ok.nii.gz", "ok.nrrd"])
