@@ -3,16 +3,16 @@
 Inputs and outputs travel through the Docker API, never through a disk shared with the
 engine, so the engine may be remote (`DOCKER_HOST=tcp://...`):
 
-- `/input` and `/output` are two named volumes made for the job. A short-lived *stager*
-  container (created from the job's image, never started, network off) mounts both
-  read-write; `put_archive` writes the staged inputs into `/input` and makes `/output`
-  writable for the algorithm's non-root user. The job container then mounts `/input`
+- `/input` and `/output` are two named volumes made for the job. A *keeper* container
+  (`workers.executors.keeper`: a pause program, network off, no capabilities) mounts
+  both read-write; `put_archive` writes the staged inputs into `/input` through it and
+  makes `/output` writable for the algorithm's non-root user. The job container then mounts `/input`
   read-only (enforced by the kernel, not by file modes) and `/output` read-write.
 - `/output` is a tmpfs *volume* with a size (WORKERS_OUTPUT_MB, at most the memory
   limit, which it counts towards like `/tmp`): a container writing more gets "No space
-  left on device" while it runs, and the job fails saying /output is full. A tiny
-  *keeper* container (`workers.executors.keeper`) holds the tmpfs mounted from before
-  the job starts until its objects are removed, so the outputs outlive the job container.
+  left on device" while it runs, and the job fails saying /output is full. The keeper
+  runs from before the job starts until its objects are removed, holding the tmpfs
+  mounted, so the outputs outlive the job container.
 - The container runs as the numeric uid:gid resolved from the image's USER when it was
   validated (`ImageRef.user`), with ulimits (open files, no core dumps, file size).
 - After the container exits, `get_archive('/output')` streams the outputs back and they
@@ -100,7 +100,6 @@ class DockerExecutor(Executor):
                 "o": f"size={self.output_bytes},mode=1777,nosuid,nodev",
             },
         )
-        self._start_keeper()
         # The job container does not depend on the staged files: create it meanwhile.
         with ThreadPoolExecutor(max_workers=1) as pool:
             created = pool.submit(self._create_container)
@@ -116,40 +115,29 @@ class DockerExecutor(Executor):
         """Size of the /output tmpfs: the setting, at most the memory it is charged to."""
         return max(PAGE, min(settings.WORKERS_OUTPUT_MB * 1024**2, self.memory_bytes))
 
-    def _start_keeper(self) -> None:
+    def _labels(self, role: str = "job") -> dict[str, str]:
+        return {JOB_LABEL: self.job_id, ROLE_LABEL: role, CREATED_LABEL: str(int(time.time()))}
+
+    def _stage(self, input_dir: Path) -> None:
+        """Start the keeper (it holds the /output tmpfs mounted until the job's objects
+        are removed) and stream the inputs into /input through it."""
         keeper = self.client.containers.create(
             keeper_image(self.client),
             name=f"{self.name}-keeper",
             labels=self._labels("keeper"),
             network_mode="none",
-            read_only=True,
             cap_drop=["ALL"],
             security_opt=["no-new-privileges"],
             pids_limit=4,
             mem_limit=16 * 1024**2,
-            volumes={self.output_volume: {"bind": "/output", "mode": "ro"}},
-        )
-        keeper.start()
-
-    def _labels(self, role: str = "job") -> dict[str, str]:
-        return {JOB_LABEL: self.job_id, ROLE_LABEL: role, CREATED_LABEL: str(int(time.time()))}
-
-    def _stage(self, input_dir: Path) -> None:
-        stager = self.client.containers.create(
-            self.image.sha256,
-            name=f"{self.name}-stager",
-            entrypoint=["/nonexistent"],  # never started
-            command=[],
-            labels=self._labels("stager"),
-            network_mode="none",
+            # writable root: the engine unpacks the staged tar from "/" (into the volumes)
             volumes={
                 self.input_volume: {"bind": "/input", "mode": "rw"},
                 self.output_volume: {"bind": "/output", "mode": "rw"},
             },
         )
-        # The stager (never started) goes with the job's other objects in deprovision,
-        # keeping its removal off the path to the job's start.
-        if not stager.put_archive("/", _PipeReader(lambda out: _write_input_tar(input_dir, out))):
+        keeper.start()
+        if not keeper.put_archive("/", _PipeReader(lambda out: _write_input_tar(input_dir, out))):
             raise ProvisionError("the container engine refused the staged inputs")
 
     def _create_container(self) -> None:
