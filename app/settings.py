@@ -260,7 +260,8 @@ RUN_WEB_WORKERS = env.int("RUN_WEB_WORKERS", default=2)
 # Uploads (S3 multipart, straight from the client to the `uploads` bucket).
 UPLOADS_DAILY_QUOTA_BYTES = env.int("UPLOADS_DAILY_QUOTA_BYTES", default=100 * 10**9)
 UPLOADS_EXPIRE_HOURS = env.int("UPLOADS_EXPIRE_HOURS", default=24)
-# Parts above this size are refused on completion; presigning reserves parts x this size.
+# Parts above this size are refused (by the store when the client signs their length, else
+# at the next presign, list or complete); presigning reserves parts x this size.
 UPLOADS_MAX_PART_BYTES = env.int("UPLOADS_MAX_PART_BYTES", default=128 * 1024 * 1024)
 
 # Container execution.
@@ -273,6 +274,11 @@ WORKERS_TMPFS_MB = env.int("WORKERS_TMPFS_MB", default=1024)
 # Extra labels on every container and volume the executor creates, so that deployments
 # (or test runs) sharing one engine can tell theirs apart: "key=value,key=value".
 WORKERS_CONTAINER_LABELS = env.dict("WORKERS_CONTAINER_LABELS", default={})
+# /output is a tmpfs of this size (capped by the job's memory, which it counts towards),
+# so a container cannot fill the worker's disk; open files per process (at most the
+# engine's own LimitNOFILE, or containers fail to start).
+WORKERS_OUTPUT_MB = env.int("WORKERS_OUTPUT_MB", default=4096)
+WORKERS_NOFILE = env.int("WORKERS_NOFILE", default=8192)
 DOCKER_BASE_URL = env.str("DOCKER_HOST", default="unix:///var/run/docker.sock")
 # Jobs past their time limit plus this grace are failed by the every-minute sweep.
 JOBS_TIME_LIMIT_GRACE_S = env.int("JOBS_TIME_LIMIT_GRACE_S", default=300)
@@ -292,6 +298,9 @@ ALGORITHM_IMAGE_MAX_BYTES = env.int("ALGORITHM_IMAGE_MAX_BYTES", default=10 * 10
 # Image import: ceilings that keep hostile or broken uploads from exhausting a worker.
 # Voxels count channels and timepoints; the ratio is unpacked / packed size (zip bombs).
 IMAGE_MAX_VOXELS = env.int("IMAGE_MAX_VOXELS", default=4 * 1024**3)
+# Bytes one image's pixels may take in a worker's memory (voxels x pixel size), checked
+# from the header before anything is read or decompressed.
+IMAGE_MAX_VOXEL_BYTES = env.int("IMAGE_MAX_VOXEL_BYTES", default=8 * 1024**3)
 IMAGE_ARCHIVE_MAX_MEMBERS = env.int("IMAGE_ARCHIVE_MAX_MEMBERS", default=20_000)
 IMAGE_ARCHIVE_MAX_BYTES = env.int("IMAGE_ARCHIVE_MAX_BYTES", default=64 * 1024**3)
 IMAGE_ARCHIVE_MAX_RATIO = env.int("IMAGE_ARCHIVE_MAX_RATIO", default=200)

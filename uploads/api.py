@@ -46,6 +46,8 @@ class UserUploadCreateSerializer(StrictSerializerMixin, serializers.Serializer):
 
 class PresignRequestSerializer(StrictSerializerMixin, serializers.Serializer):
     part_numbers = serializers.ListField(child=serializers.IntegerField())
+    # optional {part number: bytes}: signed into each URL, so the store refuses other sizes
+    content_lengths = serializers.DictField(child=serializers.IntegerField(), required=False)
 
 
 class PresignedUrlsSerializer(UserUploadSerializer):
@@ -124,6 +126,7 @@ class UserUploadViewSet(
                 upload=self.get_object(),
                 s3_upload_id=s3_upload_id,
                 part_numbers=form.validated_data["part_numbers"],
+                content_lengths=form.validated_data.get("content_lengths"),
             )
         except DjangoValidationError as e:
             raise _refusal(e) from e

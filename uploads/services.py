@@ -125,11 +125,54 @@ def _check_quota(*, upload: UserUpload, needed: int, what: str) -> None:
         )
 
 
+def _clean_content_lengths(content_lengths: object, numbers: list[int]) -> dict[int, int]:
+    """Optional byte counts of the parts to presign, each within the part limit."""
+    if content_lengths is None:
+        return {}
+    if not isinstance(content_lengths, Mapping):
+        raise ValidationError({"content_lengths": "Give a mapping of part number to bytes."})
+    limit = settings.UPLOADS_MAX_PART_BYTES
+    lengths: dict[int, int] = {}
+    for key, length in content_lengths.items():
+        number = int(key) if isinstance(key, int | str) and str(key).isdigit() else None
+        if number is None or number not in numbers:
+            raise ValidationError(
+                {"content_lengths": f"{key!r} is not one of the part numbers asked for."}
+            )
+        if isinstance(length, bool) or not isinstance(length, int) or length < 1:
+            raise ValidationError(
+                {"content_lengths": f"Part {number}: {length!r} is not a positive byte count."}
+            )
+        if length > limit:
+            raise ValidationError(
+                {
+                    "content_lengths": f"Part {number} would hold {_quota_bytes(length)}; parts "
+                    f"may hold at most {_quota_bytes(limit)} (UPLOADS_MAX_PART_BYTES)."
+                }
+            )
+        lengths[number] = length
+    return lengths
+
+
 def presigned_part_urls(
-    *, upload: UserUpload, s3_upload_id: str, part_numbers: object
+    *,
+    upload: UserUpload,
+    s3_upload_id: str,
+    part_numbers: object,
+    content_lengths: object = None,
 ) -> tuple[UserUpload, dict[str, str]]:
-    """PUT URLs straight to the store for the given parts, each valid for a few minutes."""
+    """PUT URLs straight to the store for the given parts, each valid for a few minutes.
+
+    A part's size is enforced twice. When the client gives `content_lengths`, the length
+    is signed into the URL and the store itself refuses a body of any other size as it
+    arrives. Clients that do not (gcapi) have every stored part checked each time they
+    ask for more URLs, list parts or complete: an oversized part aborts the upload in the
+    store, so its bytes are dropped at once, and the upload counts what was really sent.
+    """
     numbers = _clean_part_numbers(part_numbers)
+    lengths = _clean_content_lengths(content_lengths, numbers)
+    if upload.max_presigned_part and upload.status == UserUpload.Status.INITIALIZED:
+        _abort_if_oversized(upload, _stored_parts(upload))  # parts sent since the last URLs
     with transaction.atomic():
         upload = _locked(upload, s3_upload_id=s3_upload_id)
         _require_unfinished(upload, "take more parts")
@@ -153,6 +196,7 @@ def presigned_part_urls(
                     "Key": upload.key,
                     "UploadId": upload.s3_upload_id,
                     "PartNumber": n,
+                    **({"ContentLength": lengths[n]} if n in lengths else {}),
                 },
                 ExpiresIn=settings.SIGNED_URL_LIFETIME,
                 HttpMethod="PUT",
@@ -181,7 +225,46 @@ def list_upload_parts(*, upload: UserUpload, s3_upload_id: str) -> list[dict[str
             {"s3_upload_id": f"{s3_upload_id!r} is not the multipart upload id of this upload."}
         )
     _require_unfinished(upload, "list its parts")
-    return _stored_parts(upload)
+    parts = _stored_parts(upload)
+    _abort_if_oversized(upload, parts)
+    return parts
+
+
+def _oversized_abort(locked: UserUpload, parts: list[dict[str, Any]]) -> ValidationError | None:
+    """With the row locked: when a stored part is over the part limit, abort the upload
+    in the store (its bytes are dropped at once), keep the bytes really sent (they count
+    to the daily quota) and return the refusal naming the part and the limit, for the
+    caller to raise once this is committed."""
+    limit = settings.UPLOADS_MAX_PART_BYTES
+    oversized = next((p for p in parts if p["Size"] > limit), None)
+    if oversized is None:
+        return None
+    _abort_in_store(locked)
+    locked.status = UserUpload.Status.ABORTED
+    locked.size = sum(p["Size"] for p in parts)
+    locked.save(update_fields=["status", "size"])
+    return ValidationError(
+        {
+            "parts": f"Part {oversized['PartNumber']} holds {_quota_bytes(oversized['Size'])}; "
+            f"parts may hold at most {_quota_bytes(limit)}. The upload was aborted and its "
+            "parts deleted: start a new upload with smaller parts."
+        }
+    )
+
+
+def _abort_if_oversized(upload: UserUpload, parts: list[dict[str, Any]]) -> None:
+    """`_oversized_abort` in its own transaction, raising its refusal; outside any other."""
+    if all(p["Size"] <= settings.UPLOADS_MAX_PART_BYTES for p in parts):
+        return
+    with transaction.atomic():
+        locked = _locked(upload, s3_upload_id=None)
+        refusal = (
+            _oversized_abort(locked, parts)
+            if locked.status == UserUpload.Status.INITIALIZED
+            else None
+        )
+    if refusal is not None:
+        raise refusal
 
 
 def _etag(value: str) -> str:
@@ -221,47 +304,48 @@ def upload_complete(*, upload: UserUpload, s3_upload_id: str, parts: object) -> 
         upload = _locked(upload, s3_upload_id=s3_upload_id)
         _require_unfinished(upload, "be completed again")
         stored = {p["PartNumber"]: p for p in _stored_parts(upload)}
-        for number, etag in wanted:
-            if number not in stored:
-                raise ValidationError({"parts": f"Part {number} was never uploaded."})
-            if _etag(stored[number]["ETag"]) != etag:
-                raise ValidationError(
-                    {"parts": f"The ETag of part {number} does not match the uploaded part."}
-                )
-        size = 0
-        for number, _ in wanted:
-            part = stored[number]
-            if part["Size"] > settings.UPLOADS_MAX_PART_BYTES:
-                raise ValidationError(
-                    {
-                        "parts": f"Part {number} holds {_quota_bytes(part['Size'])}; parts may "
-                        f"hold at most {_quota_bytes(settings.UPLOADS_MAX_PART_BYTES)}."
-                    }
-                )
-            if number < len(wanted) and part["Size"] < MIN_PART_BYTES:
-                raise ValidationError(
-                    {
-                        "parts": f"Part {number} holds {part['Size']} bytes; every part but "
-                        f"the last needs at least {MIN_PART_BYTES} bytes (5 MiB)."
-                    }
-                )
-            size += part["Size"]
-        _check_quota(upload=upload, needed=size, what="this upload")
-        try:
-            s3_client("uploads").complete_multipart_upload(
-                Bucket=bucket_name("uploads"),
-                Key=upload.key,
-                UploadId=upload.s3_upload_id,
-                MultipartUpload={"Parts": [{"PartNumber": n, "ETag": f'"{e}"'} for n, e in wanted]},
-            )
-        except ClientError as e:
-            raise ValidationError(
-                {"parts": f"The object store refused to join the parts: {e}"}
-            ) from e
-        upload.status = UserUpload.Status.COMPLETED
-        upload.size = size
-        upload.save(update_fields=["status", "size"])
+        refusal = _oversized_abort(upload, list(stored.values()))
+        if refusal is None:
+            _join_parts(upload, wanted=wanted, stored=stored)
+    if refusal is not None:
+        raise refusal  # after the abort is committed
     return upload
+
+
+def _join_parts(
+    upload: UserUpload, *, wanted: list[tuple[int, str]], stored: dict[int, dict[str, Any]]
+) -> None:
+    for number, etag in wanted:
+        if number not in stored:
+            raise ValidationError({"parts": f"Part {number} was never uploaded."})
+        if _etag(stored[number]["ETag"]) != etag:
+            raise ValidationError(
+                {"parts": f"The ETag of part {number} does not match the uploaded part."}
+            )
+    size = 0
+    for number, _ in wanted:
+        part = stored[number]
+        if number < len(wanted) and part["Size"] < MIN_PART_BYTES:
+            raise ValidationError(
+                {
+                    "parts": f"Part {number} holds {part['Size']} bytes; every part but "
+                    f"the last needs at least {MIN_PART_BYTES} bytes (5 MiB)."
+                }
+            )
+        size += part["Size"]
+    _check_quota(upload=upload, needed=size, what="this upload")
+    try:
+        s3_client("uploads").complete_multipart_upload(
+            Bucket=bucket_name("uploads"),
+            Key=upload.key,
+            UploadId=upload.s3_upload_id,
+            MultipartUpload={"Parts": [{"PartNumber": n, "ETag": f'"{e}"'} for n, e in wanted]},
+        )
+    except ClientError as e:
+        raise ValidationError({"parts": f"The object store refused to join the parts: {e}"}) from e
+    upload.status = UserUpload.Status.COMPLETED
+    upload.size = size
+    upload.save(update_fields=["status", "size"])
 
 
 def _abort_in_store(upload: UserUpload) -> None:

@@ -259,6 +259,8 @@ def _collect_one(*, directory: Path, spec: OutputSpec) -> CollectedOutput | Outp
     elif not stat.S_ISREG(mode):
         return error(f"{relative} is not a regular file")
 
+    if not target.resolve().is_relative_to(directory.resolve()):
+        return error(f"{relative} leads outside the output directory")
     size = target.lstat().st_size
     limit = spec.max_bytes or (MAX_VALUE_BYTES if spec.super_kind == "Value" else MAX_FILE_BYTES)
     if size > limit:

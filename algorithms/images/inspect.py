@@ -8,6 +8,7 @@ that newer `docker save` writes (often next to a `manifest.json`).
 """
 
 import hashlib
+import io
 import json
 import lzma
 import tarfile
@@ -18,7 +19,8 @@ from typing import IO, Any
 # JSON documents worth keeping while streaming; layers are far larger than this
 SMALL_MEMBER_BYTES = 4 * 1024 * 1024
 MAX_SMALL_MEMBERS_BYTES = 64 * 1024 * 1024
-ROOT_USERS = frozenset({"", "root", "0"})
+ACCOUNT_FILES = {"etc/passwd": "passwd", "etc/group": "group"}
+MAX_ACCOUNT_FILE_BYTES = 1024 * 1024
 OCI_MANIFEST_TYPES = frozenset(
     {
         "application/vnd.oci.image.manifest.v1+json",
@@ -38,7 +40,9 @@ class ImageInfo:
     compression: str  # "", "gz" or "xz"
     architecture: str
     os: str
-    user: str
+    user: str  # the USER instruction as written
+    uid: int  # ... resolved against the image's /etc/passwd and /etc/group
+    gid: int
     entrypoint: list[str] = field(default_factory=list)
     cmd: list[str] = field(default_factory=list)
     layers: int = 0
@@ -156,6 +160,92 @@ def _config_from_oci_index(members: dict[str, bytes]) -> tuple[str, list[str]]:
     return config, layers
 
 
+def _account_files(layer: IO[bytes]) -> dict[str, bytes | None]:
+    """/etc/passwd and /etc/group as one layer leaves them (None: deleted by a whiteout).
+
+    Any other member is skipped unread; a blob that is not a tar gives nothing.
+    """
+    found: dict[str, bytes | None] = {}
+    try:
+        with tarfile.open(fileobj=layer, mode="r|*") as tar:
+            for member in tar:
+                name = _name(member)
+                folder, _, base = name.rpartition("/")
+                if (
+                    folder == "etc"
+                    and base.startswith(".wh.")
+                    and f"etc/{base[4:]}" in ACCOUNT_FILES
+                ):
+                    found[f"etc/{base[4:]}"] = None
+                elif name in ACCOUNT_FILES and member.isfile():
+                    if member.size > MAX_ACCOUNT_FILE_BYTES:
+                        raise ImageRefused(f"The image's /{name} is larger than 1 MiB.")
+                    extracted = tar.extractfile(member)
+                    found[name] = extracted.read() if extracted is not None else b""
+    except (tarfile.TarError, EOFError, OSError, zlib.error, lzma.LZMAError):
+        return {}
+    return found
+
+
+def _entries(data: bytes | None) -> list[list[str]]:
+    lines = (data or b"").decode("utf-8", errors="replace").splitlines()
+    return [line.split(":") for line in lines if line and not line.startswith("#")]
+
+
+def _number(value: str) -> int | None:
+    # the engine reads "00" and "+0" as 0 too: strconv-style, decimal digits only
+    return int(value) if value.isascii() and value.isdigit() else None
+
+
+def resolve_user(user: str, *, passwd: bytes | None, group: bytes | None) -> tuple[int, int]:
+    """The numeric uid and gid a container of this image runs as, as the engine decides.
+
+    `USER name`, `USER uid`, `USER name:group` and `USER uid:gid` are resolved against
+    the image's own /etc/passwd and /etc/group (the last layer that touches them wins);
+    an empty USER means root. Raises ImageRefused for names the files do not know.
+    """
+    name, _, group_name = user.strip().partition(":")
+    users = _entries(passwd)
+    uid = _number(name) if name else 0
+    gid: int | None = None
+    if uid is None:
+        entry = next((e for e in users if len(e) >= 4 and e[0] == name), None)
+        if entry is None and name == "root":
+            entry = ["root", "x", "0", "0"]  # root is uid 0 by convention, listed or not
+        if entry is None or _number(entry[2]) is None or _number(entry[3]) is None:
+            raise ImageRefused(
+                f"The image's USER {name!r} is not listed in its /etc/passwd, so it cannot "
+                "run; use a numeric USER such as USER 1000:1000."
+            )
+        uid, gid = int(entry[2]), int(entry[3])
+    elif not group_name:
+        # a numeric user takes its primary group from /etc/passwd when listed, else 0
+        entry = next((e for e in users if len(e) >= 4 and _number(e[2]) == uid), None)
+        gid = _number(entry[3]) if entry is not None else 0
+    if group_name:
+        gid = 0 if group_name == "root" else _number(group_name)
+        if gid is None:
+            entry = next((e for e in _entries(group) if len(e) >= 3 and e[0] == group_name), None)
+            if entry is None or _number(entry[2]) is None:
+                raise ImageRefused(
+                    f"The image's USER group {group_name!r} is not listed in its /etc/group; "
+                    "use a numeric group such as USER 1000:1000."
+                )
+            gid = int(entry[2])
+    return uid, gid or 0
+
+
+def _check_user(user: str, *, passwd: bytes | None, group: bytes | None) -> tuple[int, int]:
+    uid, gid = resolve_user(user, passwd=passwd, group=group)
+    if uid == 0:
+        shown = f"USER {user}" if user else "no USER instruction"
+        raise ImageRefused(
+            f"The image runs as root ({shown}): its user resolves to uid 0. Add a USER "
+            "with a non-root user, for example USER 1000."
+        )
+    return uid, gid
+
+
 def _check_config(config: dict[str, Any]) -> tuple[list[str], list[str], str]:
     architecture, os_name = config.get("architecture"), config.get("os")
     if architecture != "amd64" or os_name != "linux":
@@ -171,12 +261,6 @@ def _check_config(config: dict[str, Any]) -> tuple[list[str], list[str], str]:
             "The image has neither an ENTRYPOINT nor a CMD, so there is nothing to run."
         )
     user = str(settings.get("User") or "").strip()
-    if user.split(":", 1)[0] in ROOT_USERS:
-        shown = f"USER {user}" if user else "no USER instruction"
-        raise ImageRefused(
-            f"The image runs as root ({shown}); add a USER with a non-root user, "
-            "for example USER 1000."
-        )
     return list(entrypoint), list(cmd), user
 
 
@@ -187,6 +271,7 @@ def inspect_image_tarball(fileobj: IO[bytes], *, max_bytes: int) -> ImageInfo:
     stream = _CountingPrefixed(fileobj, head)
     members: dict[str, bytes] = {}
     names: set[str] = set()
+    accounts: dict[str, dict[str, bytes | None]] = {}  # per layer blob: passwd, group
     kept = 0
     try:
         with tarfile.open(fileobj=stream, mode=f"r|{compression}") as tar:  # type: ignore[call-overload]
@@ -202,6 +287,10 @@ def inspect_image_tarball(fileobj: IO[bytes], *, max_bytes: int) -> ImageInfo:
                     if extracted is not None:
                         members[name] = extracted.read()
                         kept += member.size
+                elif member.isfile():  # large: a layer; which ones, the manifest says later
+                    extracted = tar.extractfile(member)
+                    if extracted is not None:
+                        accounts[name] = _account_files(extracted)
             # read to the end, so truncation and the true size show
             while stream.read(1024 * 1024):
                 if stream.count > max_bytes:
@@ -245,6 +334,12 @@ def inspect_image_tarball(fileobj: IO[bytes], *, max_bytes: int) -> ImageInfo:
     if not isinstance(config, dict):
         raise ImageRefused(f"The image config ({config_path}) is not a JSON object.")
     entrypoint, cmd, user = _check_config(config)
+    files: dict[str, bytes | None] = {}
+    for layer in layers:  # in order: a later layer's copy replaces an earlier one
+        if layer not in accounts and layer in members:
+            accounts[layer] = _account_files(io.BytesIO(members[layer]))
+        files.update(accounts.get(layer, {}))
+    uid, gid = _check_user(user, passwd=files.get("etc/passwd"), group=files.get("etc/group"))
     return ImageInfo(
         sha256=f"sha256:{digest}",
         size=stream.count,
@@ -252,6 +347,8 @@ def inspect_image_tarball(fileobj: IO[bytes], *, max_bytes: int) -> ImageInfo:
         architecture=config["architecture"],
         os=config["os"],
         user=user,
+        uid=uid,
+        gid=gid,
         entrypoint=entrypoint,
         cmd=cmd,
         layers=len(layers),

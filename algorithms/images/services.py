@@ -142,6 +142,7 @@ def _settle(image: AlgorithmImage, *, info: ImageInfo | None, reason: str, key: 
             locked.status = AlgorithmImage.Status.VALID
             locked.image_sha256 = info.sha256
             locked.size = info.size
+            locked.run_as = f"{info.uid}:{info.gid}"
             locked.image.name = key
             locked.status_reason = ""
         else:

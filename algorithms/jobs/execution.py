@@ -34,7 +34,11 @@ def executor_for(job: Job) -> Executor:
     algorithm = algorithm_image.algorithm
     return executor_class()(
         job_id=str(job.pk),
-        image=ImageRef(sha256=algorithm_image.image_sha256, storage_key=algorithm_image.image.name),
+        image=ImageRef(
+            sha256=algorithm_image.image_sha256,
+            storage_key=algorithm_image.image.name,
+            user=algorithm_image.run_as,
+        ),
         limits=ContainerLimits(
             memory_limit_gb=float(algorithm.memory_limit_gb),
             time_limit_s=job.time_limit,
@@ -174,6 +178,8 @@ def execution_problem(*, job: Job, result: ExecutionResult) -> str | None:
         return f"The algorithm exceeded the time limit of {job.time_limit} s and was stopped."
     if result.oom_killed:
         return f"The algorithm exceeded the memory limit of {algorithm.memory_limit_gb} GB."
+    if result.output_error:  # a full /output also makes the container exit non-zero
+        return result.output_error
     if result.exit_code != 0:
         line = last_line(result.stderr) or last_line(result.stdout)
         cause = f": {line}" if line else " (no output on stderr)"

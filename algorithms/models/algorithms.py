@@ -137,6 +137,11 @@ class AlgorithmImage(models.Model):
         max_length=71, blank=True, db_index=True, help_text="Docker image ID: sha256 of config"
     )
     size = models.BigIntegerField(null=True, blank=True, help_text="Tarball size in bytes")
+    run_as = models.CharField(
+        max_length=32,
+        blank=True,
+        help_text="uid:gid the container runs as: the image's USER resolved at validation",
+    )
     status = models.CharField(
         max_length=16, choices=Status.choices, default=Status.QUEUED, db_index=True
     )

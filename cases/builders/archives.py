@@ -78,11 +78,12 @@ def _check_name(name: str) -> str:
     return str(path)
 
 
-def _check_totals(members: list[_Member], packed_size: int) -> None:
-    if len(members) > limits.archive_max_members():
-        raise ArchiveError(
-            f"it holds {len(members)} files, more than the limit of {limits.archive_max_members()}."
-        )
+def _check_totals(members: list[_Member], packed_size: int, *, partial: bool = False) -> None:
+    """Refuse an archive over a limit; `partial`: `members` are only those read so far."""
+    most = limits.archive_max_members()
+    if len(members) > most:
+        counted = f"more than {most}" if partial else str(len(members))
+        raise ArchiveError(f"it holds {counted} files; the limit is {most}.")
     total = sum(m.size for m in members)
     if total > limits.archive_max_bytes():
         raise ArchiveError(
@@ -138,7 +139,21 @@ def _unpack_zip(path: Path, target: Path, packed_size: int) -> list[_Member]:
 def _unpack_tar(path: Path, target: Path, packed_size: int) -> list[_Member]:
     with tarfile.open(path, mode="r:*") as tf:
         members: list[tuple[tarfile.TarInfo, _Member]] = []
-        for info in tf.getmembers():
+        declared = 0
+        # member by member, not getmembers(): a compressed tar of millions of empty
+        # entries, or of huge ones, is refused as soon as a limit is passed, unread
+        for info in tf:
+            declared += info.size
+            if (
+                len(members) >= limits.archive_max_members()
+                or declared > limits.archive_max_bytes()
+                or declared > limits.archive_max_ratio() * max(packed_size, 1) + _CHUNK
+            ):
+                _check_totals(
+                    [m for _, m in members] + [_Member(info.name, info.size)],
+                    packed_size,
+                    partial=True,
+                )
             name = _check_name(info.name)
             if info.issym() or info.islnk():
                 raise ArchiveError(f"the member '{info.name}' is a link; links are refused.")

@@ -145,6 +145,20 @@ def identifying_values(ds: Dataset) -> list[str]:
     return sorted(set(values), key=len, reverse=True)
 
 
+def naming_attributes(ds: Dataset) -> dict[str, Any]:
+    """What a DICOM image may be named from: modality and series description (or body
+    part), with the header's identifying values to scrub from them. Never the file name:
+    exports are often named after the patient (`Doe_John_MRN123.dcm`)."""
+    description = str(ds.get("SeriesDescription", "") or "") or str(
+        ds.get("BodyPartExamined", "") or ""
+    )
+    return {
+        "modality": str(ds.get("Modality", "") or ""),
+        "description": description,
+        "forbidden": identifying_values(ds),
+    }
+
+
 def display_name(*, modality: str, description: str, forbidden: list[str]) -> str:
     """'CT Chest 1.0 B30f'-style name from modality and series description, scrubbed."""
     text = description

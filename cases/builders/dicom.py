@@ -267,11 +267,7 @@ def _describe(
     naming = series_uid or source.name
     if naming not in named:
         named[naming] = (
-            deid.display_name(
-                modality=modality,
-                description=str(_get(ds, "SeriesDescription", "") or ""),
-                forbidden=deid.identifying_values(ds),
-            ),
+            deid.display_name(**deid.naming_attributes(ds)),
             deid.series_key(naming),
         )
     info = FileInfo(
@@ -486,7 +482,22 @@ def _output_dtype(planes: list[Plane], ranges: list[tuple[float, float]]) -> np.
     return np.dtype("float64")
 
 
+def _check_bytes(planes: list[Plane]) -> None:
+    """Every decoded plane is held at once before writing: refuse before decoding any."""
+    stored = sum(
+        p.file.rows * p.file.cols * p.file.samples * max(1, p.file.bits_allocated // 8)
+        for p in planes
+    )
+    if stored > limits.max_voxel_bytes():
+        raise SeriesError(
+            f"its {len(planes)} planes need up to {stored} bytes in memory, more than the "
+            f"ceiling of {limits.max_voxel_bytes()} bytes (IMAGE_MAX_VOXEL_BYTES); refused "
+            "before decoding."
+        )
+
+
 def _convert(planes: list[Plane], folder: Path) -> BuiltImage:
+    _check_bytes(planes)
     first = planes[0].file
     infos = list({id(p.file): p.file for p in planes}.values())
     pool = workers.pool()

@@ -26,7 +26,7 @@ import tifffile
 from openslide.deepzoom import DeepZoomGenerator
 from PIL import Image as PILImage
 
-from cases.builders import limits, thumbnails
+from cases.builders import deid, limits, thumbnails
 from cases.builders.outputs import image_folder
 from cases.builders.sources import Source, clean_text
 from cases.builders.types import BuildResult, BuiltFile, BuiltImage
@@ -58,10 +58,14 @@ def build_dicom_wsi(sources: list[Source], work_dir: Path, result: BuildResult) 
     import pydicom
 
     series: dict[str, list[Source]] = {}
+    names: dict[str, str] = {}
     for source in sources:
         header = pydicom.dcmread(source.path, stop_before_pixels=True)
-        series.setdefault(str(header.get("SeriesInstanceUID", source.name)), []).append(source)
-    for members in series.values():
+        key = str(header.get("SeriesInstanceUID", source.name))
+        series.setdefault(key, []).append(source)
+        # named from the header's non-identifying attributes, never the file name
+        names.setdefault(key, deid.display_name(**deid.naming_attributes(header)))
+    for key, members in series.items():
         staging = work_dir / "staging" / uuid.uuid4().hex
         staging.mkdir(parents=True)
         try:
@@ -69,6 +73,7 @@ def build_dicom_wsi(sources: list[Source], work_dir: Path, result: BuildResult) 
                 os.symlink(member.path.resolve(), staging / f"{number}.dcm")
             with image_folder(work_dir) as folder:
                 image = _convert(staging / "0.dcm", members[0].name, folder, dicom=True)
+                image.name = names[key]
         except SlideError as e:
             for member in members:
                 result.file_errors[member.name] = f"{member.name}: {e}"
@@ -88,8 +93,14 @@ def _open(path: Path, name: str) -> openslide.AbstractSlide:
     try:
         with tifffile.TiffFile(path) as tif:
             page = tif.pages.first
-            if int(np.prod(page.shape)) > limits.max_voxels():
-                raise SlideError("the image is larger than this platform accepts.")
+            voxels = int(np.prod(page.shape, dtype=object))
+            size = voxels * np.dtype(page.dtype).itemsize
+            if voxels > limits.max_voxels() or size > limits.max_voxel_bytes():
+                raise SlideError(
+                    f"the image claims {size} bytes of pixels, more than this platform "
+                    f"accepts (IMAGE_MAX_VOXEL_BYTES: {limits.max_voxel_bytes()} bytes); "
+                    "refused before reading."
+                )
             array = page.asarray()
     except (tifffile.TiffFileError, ValueError, OSError, IndexError, KeyError):
         raise SlideError(

@@ -245,12 +245,18 @@
   };
 
   FileUpload.prototype.presign = function (first) {
-    var self = this, numbers = [];
+    var self = this, numbers = [], lengths = {};
     for (var n = first; n <= this.partCount && numbers.length < PRESIGN_BATCH; n++) {
-      if (!this.done[n]) numbers.push(n);
+      if (!this.done[n]) {
+        numbers.push(n);
+        // signed into the URL: the store refuses a body of any other size
+        var length = Math.min(this.partSize, this.file.size - (n - 1) * this.partSize);
+        if (length > 0) lengths[n] = length;
+      }
     }
     if (!this.presigning) {
-      this.presigning = this.widget.request("PATCH", this.actionUrl("generate-presigned-urls"), { part_numbers: numbers })
+      this.presigning = this.widget.request("PATCH", this.actionUrl("generate-presigned-urls"),
+        { part_numbers: numbers, content_lengths: lengths })
         .then(function (data) {
           var at = Date.now();
           Object.keys(data.presigned_urls).forEach(function (k) { self.urls[k] = { url: data.presigned_urls[k], at: at }; });

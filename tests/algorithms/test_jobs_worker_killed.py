@@ -35,7 +35,7 @@ TIME_LIMIT_S = 600
 
 
 def wait_for_container_start(job: Job, *, since: int, timeout: int = 120) -> None:
-    """Block until the engine reports that the job's container (not its stager) started."""
+    """Block until the engine reports that the job's container (not its keeper) started."""
     events = docker_client().events(
         since=since,
         until=int(time.time()) + timeout,

@@ -15,12 +15,15 @@ class ContainerLimits:
     cpu_count: float = 1.0
     pids_limit: int = 256
     requires_gpu: bool = False
+    gpu_count: int = 1  # GPUs a job that requires_gpu gets, never all of the host's
 
 
 @dataclass(frozen=True)
 class ImageRef:
     sha256: str  # "sha256:<hex>", the image ID in the engine
     storage_key: str  # key of the `docker save` tarball in the private bucket
+    # numeric "uid:gid" resolved at validation; empty: the image's USER, if numeric
+    user: str = ""
 
 
 @dataclass
@@ -32,6 +35,8 @@ class ExecutionResult:
     peak_memory_bytes: int | None = None
     oom_killed: bool = False
     timed_out: bool = False
+    # why /output could not be taken back whole (it filled up, the copy failed), in words
+    output_error: str = ""
     extra: dict = field(default_factory=dict)
 
 

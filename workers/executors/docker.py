@@ -3,13 +3,18 @@
 Inputs and outputs travel through the Docker API, never through a disk shared with the
 engine, so the engine may be remote (`DOCKER_HOST=tcp://...`):
 
-- `/input` and `/output` are two named volumes made for the job. A short-lived *stager*
-  container (created from the job's image, never started, network off) mounts both
-  read-write; `put_archive` writes the staged inputs into `/input` and makes `/output`
-  writable for the algorithm's non-root user. The job container then mounts `/input`
+- `/input` and `/output` are two named volumes made for the job. A *keeper* container
+  (`workers.executors.keeper`: a pause program, network off, no capabilities) mounts
+  both read-write; `put_archive` writes the staged inputs into `/input` through it and
+  makes `/output` writable for the algorithm's non-root user. The job container then mounts `/input`
   read-only (enforced by the kernel, not by file modes) and `/output` read-write.
-- Volumes rather than a tmpfs for `/output`: a tmpfs dies with the container, before
-  `get_archive` could read it, and would count outputs against the memory limit.
+- `/output` is a tmpfs *volume* with a size (WORKERS_OUTPUT_MB, at most the memory
+  limit, which it counts towards like `/tmp`): a container writing more gets "No space
+  left on device" while it runs, and the job fails saying /output is full. The keeper
+  runs from before the job starts until its objects are removed, holding the tmpfs
+  mounted, so the outputs outlive the job container.
+- The container runs as the numeric uid:gid resolved from the image's USER when it was
+  validated (`ImageRef.user`), with ulimits (open files, no core dumps, file size).
 - After the container exits, `get_archive('/output')` streams the outputs back and they
   are unpacked (regular files and directories only; symlinks kept as links so that
   `workers.io.collect_outputs` refuses them by name) into the caller's `output_dir`.
@@ -38,7 +43,7 @@ import requests
 from django.conf import settings
 from docker.errors import APIError, ImageNotFound, NotFound
 from docker.models.containers import Container
-from docker.types import DeviceRequest, LogConfig
+from docker.types import DeviceRequest, LogConfig, Ulimit
 
 from app.storage import bucket_name, s3_client
 from workers.engine import docker_client
@@ -50,11 +55,13 @@ from workers.executors.docker_cleanup import (
     remove_job_containers,
     remove_stale_containers,
 )
+from workers.executors.keeper import keeper_image
 
 CHUNK = 1024 * 1024
 MAX_OUTPUT_BYTES = 32 * 1024**3  # all outputs of one job together
 STATS_INTERVAL_S = 0.5
 STOP_POLL_S = 3.0  # how often a running job asks whether it was cancelled
+PAGE = 4096  # tmpfs counts whole pages
 
 
 class ProvisionError(Exception):
@@ -85,14 +92,33 @@ class DockerExecutor(Executor):
         self.input_dir = Path(input_dir)
         self._remove_job_objects()
         self.image_loaded = ensure_image(client=self.client, image=self.image)
+        self.run_as = _run_as(self.client, self.image)
         labels = self._labels()
-        for volume in (self.input_volume, self.output_volume):
-            self.client.volumes.create(name=volume, labels=labels)
+        self.client.volumes.create(name=self.input_volume, labels=labels)
+        self.client.volumes.create(
+            name=self.output_volume,
+            labels=labels,
+            driver="local",
+            driver_opts={
+                "type": "tmpfs",
+                "device": "tmpfs",
+                "o": f"size={self.output_bytes},mode=1777,nosuid,nodev",
+            },
+        )
         # The job container does not depend on the staged files: create it meanwhile.
         with ThreadPoolExecutor(max_workers=1) as pool:
             created = pool.submit(self._create_container)
             self._stage(self.input_dir)
             created.result()
+
+    @property
+    def memory_bytes(self) -> int:
+        return int(self.limits.memory_limit_gb * 1024**3)
+
+    @property
+    def output_bytes(self) -> int:
+        """Size of the /output tmpfs: the setting, at most the memory it is charged to."""
+        return max(PAGE, min(settings.WORKERS_OUTPUT_MB * 1024**2, self.memory_bytes))
 
     def _labels(self, role: str = "job") -> dict[str, str]:
         return {
@@ -103,27 +129,32 @@ class DockerExecutor(Executor):
         }
 
     def _stage(self, input_dir: Path) -> None:
-        stager = self.client.containers.create(
-            self.image.sha256,
-            name=f"{self.name}-stager",
-            entrypoint=["/nonexistent"],  # never started
-            command=[],
-            labels=self._labels("stager"),
+        """Start the keeper (it holds the /output tmpfs mounted until the job's objects
+        are removed) and stream the inputs into /input through it."""
+        keeper = self.client.containers.create(
+            keeper_image(self.client),
+            name=f"{self.name}-keeper",
+            labels=self._labels("keeper"),
             network_mode="none",
+            cap_drop=["ALL"],
+            security_opt=["no-new-privileges"],
+            pids_limit=4,
+            mem_limit=16 * 1024**2,
+            # writable root: the engine unpacks the staged tar from "/" (into the volumes)
             volumes={
                 self.input_volume: {"bind": "/input", "mode": "rw"},
                 self.output_volume: {"bind": "/output", "mode": "rw"},
             },
         )
-        # The stager (never started) goes with the job's other objects in deprovision,
-        # keeping its removal off the path to the job's start.
-        if not stager.put_archive("/", _PipeReader(lambda out: _write_input_tar(input_dir, out))):
+        keeper.start()
+        if not keeper.put_archive("/", _PipeReader(lambda out: _write_input_tar(input_dir, out))):
             raise ProvisionError("the container engine refused the staged inputs")
 
     def _create_container(self) -> None:
         limits = self.limits
-        memory_bytes = int(limits.memory_limit_gb * 1024**3)
+        memory_bytes = self.memory_bytes
         tmpfs_mb = max(1, min(settings.WORKERS_TMPFS_MB, memory_bytes // 1024**2))
+        largest_file = max(tmpfs_mb * 1024**2, self.output_bytes)
         ncpu = _engine_cpus(self.client)
         nano_cpus = int(min(max(limits.cpu_count, 0.01), ncpu) * 1e9)
         log_size = max(settings.WORKERS_MAX_LOG_BYTES * 2, 64 * 1024)
@@ -134,6 +165,7 @@ class DockerExecutor(Executor):
             environment={
                 "GRAND_CHALLENGE_COMPONENT_MAX_MEMORY_MB": str(memory_bytes // 1024**2),
             },
+            user=self.run_as,
             network_mode="none",
             read_only=True,
             tmpfs={"/tmp": f"rw,nosuid,nodev,size={tmpfs_mb}m,mode=1777"},  # noqa: S108 (in the container)
@@ -144,13 +176,22 @@ class DockerExecutor(Executor):
             cap_drop=["ALL"],
             security_opt=["no-new-privileges"],
             pids_limit=min(limits.pids_limit, settings.WORKERS_PIDS_LIMIT),
+            # nproc is not set: it counts every process of the uid on the host, not in
+            # the container; pids_limit bounds the container's processes instead
+            ulimits=[
+                Ulimit(name="nofile", soft=settings.WORKERS_NOFILE, hard=settings.WORKERS_NOFILE),
+                Ulimit(name="core", soft=0, hard=0),
+                Ulimit(name="fsize", soft=largest_file, hard=largest_file),
+            ],
             mem_limit=memory_bytes,
             memswap_limit=memory_bytes,  # equal to the memory limit: no swap
             nano_cpus=nano_cpus,
             # Under host memory pressure, a job dies before the worker does.
             oom_score_adj=500,
             device_requests=(
-                [DeviceRequest(count=-1, capabilities=[["gpu"]])] if limits.requires_gpu else None
+                [DeviceRequest(count=max(1, limits.gpu_count), capabilities=[["gpu"]])]
+                if limits.requires_gpu
+                else None
             ),
             # Two capped files: the engine never keeps more than this per job.
             log_config=LogConfig(
@@ -188,10 +229,18 @@ class DockerExecutor(Executor):
         extra: dict = {"container_id": container.id, "image_loaded": self.image_loaded}
         if stopped:
             extra["stopped"] = True
+        output_error = ""
         try:
-            extra["output_bytes"] = _copy_outputs(container, output_dir)
+            extra["output_bytes"], used = _copy_outputs(container, output_dir)
         except (APIError, OSError, tarfile.TarError, _OutputTooLarge) as error:
-            extra["output_error"] = str(error)
+            output_error = f"The outputs could not be copied from the container: {error}"
+        else:
+            if used > self.output_bytes - 16 * PAGE:  # full, short of a few pages
+                output_error = (
+                    f"The algorithm filled /output, which holds at most "
+                    f"{self.output_bytes // 1024**2} MB while the container runs; its "
+                    "outputs are incomplete."
+                )
         return ExecutionResult(
             exit_code=exit_code,
             stdout=stdout,
@@ -200,6 +249,7 @@ class DockerExecutor(Executor):
             peak_memory_bytes=peak,
             oom_killed=oom,
             timed_out=timed_out,
+            output_error=output_error,
             extra=extra,
         )
 
@@ -282,6 +332,26 @@ def _has_image(client: docker.DockerClient, sha256: str) -> bool:
     except ImageNotFound:
         return False
     return True
+
+
+_NUMERIC_USER = re.compile(r"^\d+(:\d+)?$")
+
+
+def _run_as(client: docker.DockerClient, image: ImageRef) -> str:
+    """The numeric uid:gid to start the container with, never root.
+
+    Images validated since uid resolution came in carry it (`ImageRef.user`); for older
+    ones a numeric USER of the image is taken as it is, anything else is refused.
+    """
+    config = client.images.get(image.sha256).attrs.get("Config") or {}
+    user = image.user or str(config.get("User") or "")
+    user = user.strip()
+    if not _NUMERIC_USER.match(user) or int(user.split(":")[0]) == 0:
+        raise ProvisionError(
+            f"the image's user {user or '(none)'!r} is not a numeric non-root uid; upload "
+            "the image again so that its user is resolved"
+        )
+    return user if ":" in user else f"{user}:0"
 
 
 def _load(client: docker.DockerClient, image: ImageRef) -> None:
@@ -477,13 +547,14 @@ class _ChunkStream(io.RawIOBase):
         return size
 
 
-def _copy_outputs(container: Container, output_dir: Path) -> int:
-    """Unpack `/output` of the stopped container into `output_dir`; returns bytes written.
-    Only directories, regular files and symlinks (as links, never followed) are kept;
-    nothing lands outside `output_dir`."""
+def _copy_outputs(container: Container, output_dir: Path) -> tuple[int, int]:
+    """Unpack `/output` of the stopped container into `output_dir`; returns the bytes
+    written and the bytes they took on the tmpfs (whole pages). Only directories,
+    regular files and symlinks (as links, never followed) are kept; nothing lands
+    outside `output_dir` (checked on resolved paths)."""
     chunks, _ = container.get_archive("/output", chunk_size=CHUNK)
     root = output_dir.resolve()
-    total = 0
+    total = used = 0
     stream = io.BufferedReader(_ChunkStream(chunks), buffer_size=CHUNK)
     with tarfile.open(fileobj=stream, mode="r|") as tar:
         for member in tar:
@@ -494,12 +565,13 @@ def _copy_outputs(container: Container, output_dir: Path) -> int:
             if relative is None:
                 continue
             target = root / relative
-            if not str(target.parent.resolve()).startswith(str(root)):
+            if not target.parent.resolve().is_relative_to(root):
                 continue  # a parent is a link leading elsewhere
             if member.isdir():
                 target.mkdir(parents=True, exist_ok=True)
             elif member.isreg():
                 total += member.size
+                used += -(-member.size // PAGE) * PAGE
                 if total > MAX_OUTPUT_BYTES:
                     raise _OutputTooLarge(f"outputs exceed {MAX_OUTPUT_BYTES} bytes")
                 target.parent.mkdir(parents=True, exist_ok=True)
@@ -510,4 +582,4 @@ def _copy_outputs(container: Container, output_dir: Path) -> int:
             elif member.issym():
                 target.parent.mkdir(parents=True, exist_ok=True)
                 os.symlink(member.linkname, target)
-    return total
+    return total, used
