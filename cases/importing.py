@@ -181,7 +181,8 @@ def settle_stuck_sessions() -> list[str]:
         Status.QUEUED: (
             now - timedelta(seconds=queued_timeout),
             f"No worker took the import within {queued_timeout} s: its message to the "
-            "broker was lost or no worker serves the images queue. Upload the files again.",
+            f"broker was lost or no worker serves the {settings.QUEUE_IMAGES!r} queue. Upload "
+            "the files again.",
         ),
         Status.STARTED: (
             now - started_timeout,
