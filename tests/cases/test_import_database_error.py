@@ -40,7 +40,7 @@ def test_a_database_error_mid_import_requeues_the_session_for_the_retry(user, mo
     session = RawImageUploadSession.objects.create(creator=user)
     session.user_uploads.set([upload])
     real_build = importing.build_images
-    calls = []
+    calls: list[int] = []
 
     def build_then_lose_the_database(**kwargs):  # type: ignore[no-untyped-def]
         result = real_build(**kwargs)
