@@ -16,7 +16,8 @@ from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
-from django.db import transaction
+from django.db import close_old_connections, transaction
+from django.db.utils import InterfaceError, OperationalError
 from django.utils import timezone
 
 from cases.builders import build_images
@@ -44,6 +45,7 @@ def import_session(*, session_pk: str) -> None:
     uploads = list(session.user_uploads.all())
     work_dir = Path(tempfile.mkdtemp(prefix="tessera-import-"))
     stored_keys: list[str] = []
+    retrying = False
     try:
         result = _build(uploads=uploads, work_dir=work_dir)
         stored = [store_built_image(built=b, stored_keys=stored_keys) for b in result.images]
@@ -51,17 +53,38 @@ def import_session(*, session_pk: str) -> None:
     except TargetError as e:
         delete_stored_objects(stored_keys)
         _fail(session_pk, str(e))
+    except (OperationalError, InterfaceError):
+        # The database went away: keep the uploads, put the session back in the queue and
+        # let the task's retry claim it again (the sweep settles it if that never comes).
+        logger.warning("Import of upload session %s: database error, retrying", session_pk)
+        delete_stored_objects(stored_keys)
+        retrying = _release(session_pk)
+        raise
     except Exception:
         logger.exception("Import of upload session %s failed", session_pk)
         delete_stored_objects(stored_keys)
         _fail(session_pk, "The import failed on the server; nothing was stored. Try again.")
     finally:
-        for upload in uploads:
-            try:
-                delete_upload(upload=upload)
-            except Exception:
-                logger.exception("Could not delete upload %s", upload.pk)
+        if not retrying:
+            for upload in uploads:
+                try:
+                    delete_upload(upload=upload)
+                except Exception:
+                    logger.exception("Could not delete upload %s", upload.pk)
         shutil.rmtree(work_dir, ignore_errors=True)
+
+
+def _release(session_pk: str) -> bool:
+    """Started -> Queued on a fresh connection; whether that worked."""
+    close_old_connections()  # drops the broken connection; the next query reconnects
+    try:
+        released = RawImageUploadSession.objects.filter(
+            pk=session_pk, status=RawImageUploadSession.Status.STARTED
+        ).update(status=RawImageUploadSession.Status.QUEUED, started=None)
+    except (OperationalError, InterfaceError):
+        logger.warning("Could not put upload session %s back in the queue", session_pk)
+        return False
+    return released == 1
 
 
 def _claim(session_pk: str) -> RawImageUploadSession | None:
@@ -181,7 +204,8 @@ def settle_stuck_sessions() -> list[str]:
         Status.QUEUED: (
             now - timedelta(seconds=queued_timeout),
             f"No worker took the import within {queued_timeout} s: its message to the "
-            "broker was lost or no worker serves the images queue. Upload the files again.",
+            f"broker was lost or no worker serves the {settings.QUEUE_IMAGES!r} queue. Upload "
+            "the files again.",
         ),
         Status.STARTED: (
             now - started_timeout,

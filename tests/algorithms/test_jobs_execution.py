@@ -244,7 +244,9 @@ def test_outputs_parsed_with_no_lock_so_a_cancel_meanwhile_wins(user, copy_algor
     keys = list(seen["stored_keys"])
     assert any(key.endswith(".mha") for key in keys)
     client = s3_client("protected")
-    input_key = job.inputs.get(interface__slug="ct-image").image.files.first().file.name
+    input_image = job.inputs.get(interface__slug="ct-image").image
+    assert input_image is not None
+    input_key = input_image.files.get(image_type="MHD").file.name
     client.head_object(Bucket=bucket_name("protected"), Key=input_key)  # the store answers
     for key in keys:
         with pytest.raises(ClientError) as missing:

@@ -185,3 +185,24 @@ def test_sweep_refuses_algorithm_images_whose_validation_stopped(user, algorithm
     # the algorithm's active image is untouched
     assert algorithm.active_image is not None
     assert algorithm.active_image.status == AlgorithmImage.Status.VALID
+
+
+def test_a_job_waiting_too_long_for_its_input_images_is_failed(user, algorithm, settings):  # type: ignore[no-untyped-def]
+    from cases.models import RawImageUploadSession
+
+    settings.JOBS_QUEUED_TIMEOUT_S = 3600
+    job = new_job(user, algorithm)
+    session = RawImageUploadSession.objects.create(creator=user)  # its import never ran
+    Job.objects.filter(pk=job.pk).update(
+        pending_inputs=[{"session": str(session.pk), "socket": "ct-image"}]
+    )
+    job.refresh_from_db()
+    put_in(job, S.QUEUED, seconds_ago=3601)
+
+    assert settle_stuck_jobs() == [str(job.pk)]
+
+    job.refresh_from_db()
+    assert (job.status, job.error_message) == (
+        S.FAILED,
+        "The job waited more than 3600 s for its input images to be imported.",
+    )

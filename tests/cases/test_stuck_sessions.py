@@ -40,7 +40,7 @@ def test_sweep_fails_sessions_stuck_queued_or_started_with_the_cause(user, setti
     assert (queued.status, queued.error_message) == (
         Status.FAILED,
         "No worker took the import within 3600 s: its message to the broker was lost or "
-        "no worker serves the images queue. Upload the files again.",
+        "no worker serves the 'images' queue. Upload the files again.",
     )
     assert (started.status, started.error_message) == (
         Status.FAILED,

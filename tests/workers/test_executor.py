@@ -207,3 +207,31 @@ def test_stale_containers_of_dead_workers_are_removed(stored_image):  # type: ig
         assert len(containers) == len(volumes) == 1
     finally:
         remove_job_containers(job_id=fresh)
+
+
+def test_should_stop_kills_a_running_container_within_seconds(stored_image, tmp_path):  # type: ignore[no-untyped-def]
+    image = stored_image("echo started\nsleep 600\n")
+    job_id = f"test-{uuid.uuid4()}"
+    executor = DockerExecutor(job_id=job_id, image=image, limits=DEFAULT_LIMITS)
+    asked = []
+
+    def cancelled_after_two_questions() -> bool:
+        asked.append(time.monotonic())
+        return len(asked) >= 2
+
+    try:
+        (tmp_path / "in").mkdir()
+        executor.provision(input_dir=tmp_path / "in")
+        result = executor.execute(
+            output_dir=tmp_path / "out", should_stop=cancelled_after_two_questions
+        )
+    finally:
+        executor.deprovision()
+
+    assert len(asked) == 2
+    assert result.extra["stopped"] is True
+    assert result.timed_out is False
+    assert result.exit_code == 137  # killed
+    assert result.duration_s < 15  # about two 3 s polls, not the 60 s limit
+    assert "started" in result.stdout
+    assert job_objects(job_id) == ([], [])
