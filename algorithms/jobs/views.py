@@ -21,13 +21,15 @@ from algorithms.jobs.services import JobRefused, job_cancel, job_create, job_rer
 from algorithms.models import Job
 from algorithms.selectors import algorithms_for
 from app.models import AuditRecord
-from app.permissions import get_visible_or_404
 from app.services import audit_record
 from app.storage import signed_url
 
 
-def _job_or_404(request: HttpRequest, pk: object) -> Job:
-    return get_visible_or_404(request.user, selectors.jobs_for(user=request.user), pk=pk)
+def _job_or_404(request: HttpRequest, pk: str) -> Job:
+    job = selectors.jobs_for(user=request.user).filter(pk=pk).first()
+    if job is None:
+        raise Http404("No job matches the given query.")
+    return job
 
 
 @login_required
