@@ -47,10 +47,10 @@ def _is_creator(user: AnyUser, job: Job) -> bool:
 
 
 def may_view_logs(*, user: AnyUser, job: Job) -> bool:
-    if _is_creator(user, job) or (user.is_authenticated and user.is_superuser):
+    if _is_creator(user, job) or (user.is_authenticated and user.is_active and user.is_superuser):
         return True
-    return may_view_job(user=user, job=job) and is_editor(
-        user=user, algorithm=job.algorithm_image.algorithm
+    return is_editor(user=user, algorithm=job.algorithm_image.algorithm) and may_view_job(
+        user=user, job=job
     )
 
 
