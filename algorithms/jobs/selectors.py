@@ -54,6 +54,11 @@ def may_view_logs(*, user: AnyUser, job: Job) -> bool:
     )
 
 
+def may_share(*, user: AnyUser, job: Job) -> bool:
+    """Only the creator shares their job."""
+    return _is_creator(user, job)
+
+
 def may_cancel(*, user: AnyUser, job: Job) -> bool:
     return may_view_logs(user=user, job=job)
 

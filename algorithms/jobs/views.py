@@ -95,7 +95,7 @@ def job_detail(request: HttpRequest, pk: str) -> HttpResponse:
         ],
         "may_view_logs": selectors.may_view_logs(user=request.user, job=job),
         "may_cancel": selectors.may_cancel(user=request.user, job=job) and not job.is_final,
-        "may_share": job.creator_id == request.user.pk,
+        "may_share": selectors.may_share(user=request.user, job=job),
         "shared_with": selectors.shared_with(job=job),
         "active": not job.is_final,
     }
@@ -139,7 +139,7 @@ def job_cancel_view(request: HttpRequest, pk: str) -> HttpResponse:
 def job_share_view(request: HttpRequest, pk: str) -> HttpResponse:
     """The creator shares the job with another user, named by username."""
     job = _job_or_404(request, pk)
-    if job.creator_id != request.user.pk:
+    if not selectors.may_share(user=request.user, job=job):
         raise Http404("No job matches the given query.")
     username = request.POST.get("username", "").strip()
     user = User.objects.filter(username=username, is_active=True).first()
