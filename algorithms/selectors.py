@@ -32,3 +32,10 @@ def images_for(*, user: AnyUser) -> QuerySet[AlgorithmImage]:
     return AlgorithmImage.objects.filter(
         algorithm__in=editable_algorithms_for(user=user)
     ).select_related("algorithm")
+
+
+def may_run(*, user: AnyUser, algorithm: Algorithm) -> bool:
+    """Members (users, editors) run an algorithm; a public one, anyone signed in."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    return algorithm.public or can(user, "execute_algorithm", algorithm)

@@ -83,6 +83,7 @@ class ApiTokenViewSet(
                 name=serializer.validated_data["name"],
                 days=serializer.validated_data["days"],
                 request=request._request,
+                via_token=request.auth if isinstance(request.auth, ApiToken) else None,
             )
         except ValueError as e:
             raise serializers.ValidationError({"name": [str(e)]}) from e

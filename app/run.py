@@ -226,6 +226,7 @@ def start_servers(ctx: Context) -> None:
         "--access-logfile=-",
         "--no-control-socket",  # two gunicorns would fight over ~/.gunicorn/gunicorn.ctl
     ]
+    os.environ.setdefault("API_HTTPS_URL", ctx.https_url)  # plain HTTP serves pages only
     # gunicorn applies --certfile to every bind, hence one process per scheme.
     spawn(
         ctx,

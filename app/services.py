@@ -5,6 +5,7 @@ import secrets
 from datetime import timedelta
 
 from django.contrib.auth.models import AnonymousUser, User
+from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.http import HttpRequest
 from django.utils import timezone
@@ -51,8 +52,19 @@ def api_token_create(
     name: str,
     days: int,
     request: HttpRequest | None = None,
+    via_token: ApiToken | None = None,
 ) -> tuple[ApiToken, str]:
-    """Create a token and return it with its secret, which is shown once and never stored."""
+    """Create a token and return it with its secret, which is shown once and never stored.
+
+    `via_token`: the token that authenticated the request, if one did. A token never
+    mints a token: a new one would outlive the first one's expiry and its revocation, so
+    a leaked token could keep itself alive. Tokens come from a signed-in session only.
+    """
+    if via_token is not None:
+        raise PermissionDenied(
+            "A request authenticated with an API token cannot create API tokens. "
+            "Sign in to the site and create one on /accounts/tokens/."
+        )
     if not 1 <= days <= MAX_TOKEN_DAYS:
         raise ValueError(f"days must be between 1 and {MAX_TOKEN_DAYS}, not {days}")
     if not name.strip():

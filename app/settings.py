@@ -63,6 +63,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "app.middleware.ApiOverHttpsOnlyMiddleware",
     "app.middleware.ApiBodyLimitMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -344,6 +345,9 @@ GCAPI_LOWEST_SUPPORTED_VERSION = "0.16.0"
 # Request bodies above this many bytes are refused with 400 before parsing.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2_621_440)
 API_TOKEN_DEFAULT_DAYS = env.int("API_TOKEN_DEFAULT_DAYS", default=30)
+# Where the API is served over HTTPS (e.g. https://host:8443): when set, API requests over
+# plain HTTP are redirected there (reads) or refused naming it (writes). `make run` sets it.
+API_HTTPS_URL = env.str("API_HTTPS_URL", default="")
 
 # Security. Production sets these through the environment; `check --deploy` reads them.
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)

@@ -8,7 +8,9 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
+from rest_framework.request import Request
 
+from app.file_urls import file_url_view
 from app.models import AuditRecord
 from app.permissions import may_create
 from app.services import audit_record
@@ -23,7 +25,7 @@ from uploads.selectors import completed_uploads_for
 ITEMS_PER_PAGE = 24
 
 
-def _archive(request: HttpRequest, slug: str) -> Archive:
+def _archive(request: HttpRequest | Request, slug: str) -> Archive:
     return get_object_or_404(selectors.archives_visible_to(request.user), slug=slug)
 
 
@@ -133,8 +135,8 @@ def item_detail(request: HttpRequest, slug: str, pk: str) -> HttpResponse:
     )
 
 
-@require_GET
-def item_value_file(request: HttpRequest, slug: str, pk: str, value_pk: int) -> HttpResponse:
+@file_url_view  # the API's `file` of an item value: Bearer token or session
+def item_value_file(request: Request, slug: str, pk: str, value_pk: int) -> HttpResponse:
     """A file value of an item: check, record the download, redirect to a signed URL."""
     archive = _archive(request, slug)
     item = get_object_or_404(archive.items, pk=pk)
@@ -145,13 +147,15 @@ def item_value_file(request: HttpRequest, slug: str, pk: str, value_pk: int) -> 
         action=AuditRecord.Action.DOWNLOAD,
         actor=request.user,
         obj=civ,
-        request=request,
+        request=request._request,
         detail={"archive_item": str(item.pk)},
     )
     filename = civ.file.name.rsplit("/", 1)[-1]
-    return HttpResponseRedirect(
+    response = HttpResponseRedirect(
         signed_url(bucket="protected", key=civ.file.name, filename=filename)
     )
+    response["Cache-Control"] = "no-store"  # the signed URL must not outlive its check
+    return response
 
 
 @login_required

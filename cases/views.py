@@ -5,12 +5,9 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
-from rest_framework.authentication import SessionAuthentication
-from rest_framework.decorators import api_view, authentication_classes, permission_classes
-from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 
-from app.auth import BearerTokenAuthentication
+from app.file_urls import file_url_view
 from cases import selectors, services
 from cases.models import Image
 
@@ -21,9 +18,7 @@ def _redirect(url: str) -> HttpResponseRedirect:
     return response
 
 
-@api_view(["GET"])
-@authentication_classes([BearerTokenAuthentication, SessionAuthentication])
-@permission_classes([AllowAny])  # anonymous users get the same 404 as outsiders below
+@file_url_view  # anonymous users get the same 404 as outsiders below
 def image_file(request: Request, pk: str, file_pk: str, ext: str) -> HttpResponse:
     """Check the user may see the image, record the download, redirect to a signed URL."""
     image_file = (
@@ -39,9 +34,7 @@ def image_file(request: Request, pk: str, file_pk: str, ext: str) -> HttpRespons
     return _redirect(url)
 
 
-@api_view(["GET"])
-@authentication_classes([BearerTokenAuthentication, SessionAuthentication])
-@permission_classes([AllowAny])
+@file_url_view
 def image_thumbnail(request: Request, pk: str) -> HttpResponse:
     image = selectors.images_visible_to(request.user).filter(pk=pk).first()
     if image is None or not image.thumbnail:

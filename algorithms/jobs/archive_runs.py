@@ -1,5 +1,6 @@
-"""Run an algorithm over an archive: one job per item, reusing a job that already ran
-(or runs) the same image on the same inputs, so asking twice makes no duplicates."""
+"""Run an algorithm over an archive: one job per item, reusing a job *of the caller's* that
+already ran (or runs) the same image on the same inputs, so asking twice makes no
+duplicates. Another user's job is never reused: it is theirs, and private to them."""
 
 from dataclasses import dataclass, field
 
@@ -40,7 +41,9 @@ def jobs_for_archive(*, creator: User, algorithm: Algorithm, archive: Archive) -
             run.skipped[str(item.pk)] = "it has no values for any interface of the algorithm"
             continue
         existing = (
-            Job.objects.filter(algorithm_image=image, inputs_digest=inputs_digest(specs))
+            Job.objects.filter(
+                algorithm_image=image, inputs_digest=inputs_digest(specs), creator=creator
+            )
             .exclude(status__in=[Job.Status.FAILED, Job.Status.CANCELLED])
             .first()
         )
@@ -50,6 +53,7 @@ def jobs_for_archive(*, creator: User, algorithm: Algorithm, archive: Archive) -
             planned.append(specs)
     check_active_job_limit(creator=creator, algorithm=algorithm, new_jobs=len(planned))
     for specs in planned:
+        # Reuse here only meets the caller's own jobs (two items with the same inputs).
         job, created = job_create(
             creator=creator, algorithm=algorithm, specs=specs, reuse_existing=True
         )

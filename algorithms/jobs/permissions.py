@@ -1,26 +1,30 @@
-"""Who may see a job, read its logs and cancel it.
+"""Job permissions: a viewers group per job, and sharing a job through it.
 
-A job has a viewers group (its creator is a member; adding others shares the job's
-inputs and outputs). Logs and cancel belong to the creator and the algorithm's editors
-only, so sharing a job never shares its logs.
+Who sees what is decided in `algorithms.jobs.selectors` (one rule, documented there and on
+the algorithm page). Here: the job's viewers group (its creator is a member) and the
+creator's act of sharing. The algorithm's editors get no permission on the job by role.
 """
 
-from guardian.shortcuts import assign_perm
+from django.contrib.auth.models import User
+from django.http import HttpRequest
 
 from algorithms.models import Job
-from app.permissions import create_role_groups
-
-OWNER_PERMISSIONS = ("view_logs", "cancel_job")
-EDITOR_PERMISSIONS = ("view_job", "view_logs", "cancel_job")
+from app.permissions import add_member, create_role_groups, remove_member
 
 
 def grant_job_permissions(*, job: Job) -> None:
     create_role_groups(obj=job, roles={"viewers": ("view_job",)})
     if job.creator is not None:
         job.viewers_group.user_set.add(job.creator)  # type: ignore[union-attr]
-        for codename in OWNER_PERMISSIONS:
-            assign_perm(f"algorithms.{codename}", job.creator, job)
-    editors = job.algorithm_image.algorithm.editors_group
-    if editors is not None:
-        for codename in EDITOR_PERMISSIONS:
-            assign_perm(f"algorithms.{codename}", editors, job)
+
+
+def share_job(*, job: Job, user: User, actor: User, request: HttpRequest | None = None) -> None:
+    """The creator lets `user` see the job's inputs and outputs (and, for an editor of the
+    algorithm, its logs)."""
+    add_member(obj=job, role="viewers", user=user, actor=actor, request=request)
+
+
+def unshare_job(*, job: Job, user: User, actor: User, request: HttpRequest | None = None) -> None:
+    if user.pk == job.creator_id:
+        raise ValueError("The creator always sees their own job.")
+    remove_member(obj=job, role="viewers", user=user, actor=actor, request=request)

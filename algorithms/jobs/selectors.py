@@ -1,31 +1,79 @@
-"""Reads for jobs, always through object permissions."""
+"""Reads for jobs. The one rule of who sees what of a job lives here.
 
+A job's inputs, outputs and results are private to its creator. The creator shares a job
+by adding users to its viewers group (`permissions.share_job`); the members of that
+group, and site superusers, see the job. Editors of the algorithm are *not* viewers by
+role: they see other users' jobs only once shared with them. The logs (and cancelling)
+belong to the creator, and to an editor of the algorithm the job was shared with, since
+logs are the editors' own code talking and may echo the inputs.
+
+Guardian permissions on jobs are not consulted for this: jobs made before this rule
+gave the editors' group `view_job`, and those grants must not count.
+"""
+
+from django.contrib.auth.models import User
 from django.db.models import Q, QuerySet
 
 from algorithms.models import Job
-from app.permissions import AnyUser, can, visible_to
+from algorithms.selectors import is_editor
+from app.permissions import AnyUser
 from cases.models import Image
 
 
+def _visible(user: AnyUser) -> QuerySet[Job]:
+    if not user.is_authenticated or not user.is_active:
+        return Job.objects.none()
+    if user.is_superuser:
+        return Job.objects.all()
+    # A subquery, not a join: no duplicate rows, no DISTINCT over the page.
+    return Job.objects.filter(Q(creator=user) | Q(viewers_group__in=user.groups.values("pk")))
+
+
 def jobs_for(*, user: AnyUser) -> QuerySet[Job]:
+    """Jobs whose inputs and outputs the user may see: their own and those shared with them."""
     return (
-        visible_to(user, Job.objects.all())
+        _visible(user)
         .select_related("algorithm_image__algorithm", "creator")
         .prefetch_related("inputs__interface", "outputs__interface")
     )
 
 
+def may_view_job(*, user: AnyUser, job: Job) -> bool:
+    return _visible(user).filter(pk=job.pk).exists()
+
+
+def _is_creator(user: AnyUser, job: Job) -> bool:
+    return user.is_authenticated and user.is_active and job.creator_id == user.pk
+
+
 def may_view_logs(*, user: AnyUser, job: Job) -> bool:
-    return can(user, "view_logs", job)
+    if _is_creator(user, job) or (user.is_authenticated and user.is_active and user.is_superuser):
+        return True
+    return is_editor(user=user, algorithm=job.algorithm_image.algorithm) and may_view_job(
+        user=user, job=job
+    )
+
+
+def may_share(*, user: AnyUser, job: Job) -> bool:
+    """Only the creator shares their job."""
+    return _is_creator(user, job)
 
 
 def may_cancel(*, user: AnyUser, job: Job) -> bool:
-    return can(user, "cancel_job", job)
+    return may_view_logs(user=user, job=job)
+
+
+def shared_with(*, job: Job) -> list[User]:
+    """The users besides its creator who see the job."""
+    if job.viewers_group is None:
+        return []
+    users = job.viewers_group.user_set.order_by("username")
+    return [u for u in users if u.pk != job.creator_id]
 
 
 def job_images_for(user) -> QuerySet[Image]:  # type: ignore[no-untyped-def]
     """Images that are inputs or outputs of jobs the user may see (for `cases`)."""
-    jobs = visible_to(user, Job.objects.all()).values("pk")
+    jobs = _visible(user).values("pk")
     return Image.objects.filter(
         Q(componentinterfacevalue__jobs_as_input__in=jobs)
         | Q(componentinterfacevalue__jobs_as_output__in=jobs)

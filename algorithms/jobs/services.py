@@ -15,8 +15,8 @@ from algorithms.jobs.deadlines import stuck_cause
 from algorithms.jobs.inputs import InputsInvalid, InputSpec, check_inputs, inputs_digest
 from algorithms.jobs.permissions import grant_job_permissions
 from algorithms.models import Algorithm, Job
+from algorithms.selectors import may_run
 from app.models import AuditRecord
-from app.permissions import can
 from app.services import audit_record
 from app.tasks import enqueue
 from cases.models import Image, RawImageUploadSession
@@ -79,7 +79,7 @@ def discard_uploads(uploads: Sequence[UserUpload]) -> None:
 def _job_create(
     *, creator: User, algorithm: Algorithm, specs: list[InputSpec], reuse_existing: bool
 ) -> tuple[Job, bool]:
-    if not can(creator, "execute_algorithm", algorithm):
+    if not may_run(user=creator, algorithm=algorithm):
         raise JobRefused(f"You may not run jobs with the algorithm {algorithm.slug!r}.")
     image = algorithm.active_image
     if image is None:
@@ -88,7 +88,7 @@ def _job_create(
     digest = inputs_digest(specs)
     if reuse_existing:
         existing = (
-            Job.objects.filter(algorithm_image=image, inputs_digest=digest)
+            Job.objects.filter(algorithm_image=image, inputs_digest=digest, creator=creator)
             .exclude(status__in=[S.FAILED, S.CANCELLED])
             .first()
         )

@@ -4,6 +4,7 @@ import json
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import User
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
@@ -15,18 +16,21 @@ from algorithms.jobs import selectors
 from algorithms.jobs.charts import chart_svg
 from algorithms.jobs.forms import TryOutForm
 from algorithms.jobs.inputs import InputsInvalid
+from algorithms.jobs.permissions import share_job
 from algorithms.jobs.services import JobRefused, job_cancel, job_create, job_rerun
 from algorithms.models import Job
 from algorithms.selectors import algorithms_for
 from app.http import request_user
 from app.models import AuditRecord
-from app.permissions import get_visible_or_404
 from app.services import audit_record
 from app.storage import signed_url
 
 
-def _job_or_404(request: HttpRequest, pk: object) -> Job:
-    return get_visible_or_404(request.user, selectors.jobs_for(user=request.user), pk=pk)
+def _job_or_404(request: HttpRequest, pk: str) -> Job:
+    job = selectors.jobs_for(user=request.user).filter(pk=pk).first()
+    if job is None:
+        raise Http404("No job matches the given query.")
+    return job
 
 
 @login_required
@@ -92,6 +96,8 @@ def job_detail(request: HttpRequest, pk: str) -> HttpResponse:
         ],
         "may_view_logs": selectors.may_view_logs(user=request.user, job=job),
         "may_cancel": selectors.may_cancel(user=request.user, job=job) and not job.is_final,
+        "may_share": selectors.may_share(user=request.user, job=job),
+        "shared_with": selectors.shared_with(job=job),
         "active": not job.is_final,
     }
     return render(request, "algorithms/job_detail.html", context)
@@ -126,6 +132,23 @@ def job_cancel_view(request: HttpRequest, pk: str) -> HttpResponse:
         messages.success(request, "The job was cancelled.")
     except JobRefused as e:
         messages.error(request, str(e))
+    return redirect("algorithms:job-detail", pk=job.pk)
+
+
+@require_POST
+@login_required
+def job_share_view(request: HttpRequest, pk: str) -> HttpResponse:
+    """The creator shares the job with another user, named by username."""
+    job = _job_or_404(request, pk)
+    if not selectors.may_share(user=request.user, job=job):
+        raise Http404("No job matches the given query.")
+    username = request.POST.get("username", "").strip()
+    user = User.objects.filter(username=username, is_active=True).first()
+    if user is None:
+        messages.error(request, f"There is no user {username!r}.")
+    else:
+        share_job(job=job, user=user, actor=request.user, request=request)  # type: ignore[arg-type]
+        messages.success(request, f"The job is now shared with {user.get_username()}.")
     return redirect("algorithms:job-detail", pk=job.pk)
 
 

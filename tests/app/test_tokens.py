@@ -43,3 +43,22 @@ def test_no_token_is_stored_in_clear(user):  # type: ignore[no-untyped-def]
         rows = cursor.fetchall()
     assert rows
     assert not any(secret in str(value) for row in rows for value in row)
+
+
+def test_a_token_cannot_mint_a_token(api_client, user):  # type: ignore[no-untyped-def]
+    _, secret = api_token_create(user=user, name="ci", days=1)
+    api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {secret}")
+    response = api_client.post("/api/v1/tokens/", {"name": "forever", "days": 365}, format="json")
+    assert response.status_code == 403
+    assert response.json()["detail"] == (
+        "A request authenticated with an API token cannot create API tokens. "
+        "Sign in to the site and create one on /accounts/tokens/."
+    )
+    assert list(ApiToken.objects.values_list("name", flat=True)) == ["ci"]
+    # Listing and revoking with a token still work; a signed-in session still creates.
+    assert api_client.get("/api/v1/tokens/").json()["count"] == 1
+    api_client.credentials()
+    api_client.force_login(user)
+    created = api_client.post("/api/v1/tokens/", {"name": "second", "days": 2}, format="json")
+    assert created.status_code == 201, created.json()
+    assert ApiToken.objects.count() == 2
