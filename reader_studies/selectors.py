@@ -1,0 +1,101 @@
+"""Reads for reader studies: what a user may see and do."""
+
+from django.contrib.auth.models import AnonymousUser, User
+from django.db.models import Count, Q, QuerySet
+
+from app.permissions import can, visible_to
+from cases.models import Image
+from reader_studies.models import Answer, AnswerType, DisplaySet, Question, ReaderStudy
+
+AnyUser = User | AnonymousUser
+
+
+def reader_studies_visible_to(user: AnyUser) -> QuerySet[ReaderStudy]:
+    """Studies user is a member of, and public ones (listed, not readable)."""
+    member = visible_to(user, ReaderStudy.objects.all()).values("pk")
+    return ReaderStudy.objects.filter(Q(pk__in=member) | Q(public=True))
+
+
+def reader_studies_readable_by(user: AnyUser) -> QuerySet[ReaderStudy]:
+    """Studies whose cases and questions user may see: readers and editors."""
+    return visible_to(user, ReaderStudy.objects.all(), "read_readerstudy")
+
+
+def reader_studies_edited_by(user: AnyUser) -> QuerySet[ReaderStudy]:
+    return visible_to(user, ReaderStudy.objects.all(), "change_readerstudy")
+
+
+def may_edit(user: AnyUser, reader_study: ReaderStudy) -> bool:
+    return can(user, "change_readerstudy", reader_study)
+
+
+def may_read(user: AnyUser, reader_study: ReaderStudy) -> bool:
+    return can(user, "read_readerstudy", reader_study)
+
+
+def questions_visible_to(user: AnyUser) -> QuerySet[Question]:
+    return Question.objects.filter(reader_study__in=reader_studies_readable_by(user).values("pk"))
+
+
+def display_sets_visible_to(user: AnyUser) -> QuerySet[DisplaySet]:
+    return DisplaySet.objects.filter(reader_study__in=reader_studies_readable_by(user).values("pk"))
+
+
+def answers_visible_to(user: AnyUser) -> QuerySet[Answer]:
+    """Editors see every answer of their studies; everyone else only their own."""
+    if not user.is_authenticated:
+        return Answer.objects.none()
+    edited = reader_studies_edited_by(user).values("pk")
+    return Answer.objects.filter(Q(creator=user) | Q(question__reader_study__in=edited))
+
+
+def answerable_question_count(reader_study: ReaderStudy) -> int:
+    return reader_study.questions.exclude(answer_type=AnswerType.HEADING).count()
+
+
+def display_sets_unanswered_by(
+    *, reader_study: ReaderStudy, user: User, display_sets: QuerySet[DisplaySet]
+) -> QuerySet[DisplaySet]:
+    """GC: cases where user's own answers are fewer than the answerable questions."""
+    needed = answerable_question_count(reader_study)
+    return (
+        display_sets.filter(reader_study=reader_study)
+        .annotate(
+            mine=Count(
+                "answers",
+                filter=Q(answers__creator=user, answers__is_ground_truth=False)
+                & ~Q(answers__question__answer_type=AnswerType.HEADING),
+            )
+        )
+        .filter(mine__lt=needed)
+    )
+
+
+def images_in_reader_studies_visible_to(user: User) -> QuerySet[Image]:
+    """Registered with `cases.selectors.register_image_visibility`: readers and editors
+    see the images of the study's cases."""
+    return Image.objects.filter(
+        componentinterfacevalue__display_sets__reader_study__in=reader_studies_readable_by(
+            user
+        ).values("pk")
+    )
+
+
+def has_ground_truth(reader_study: ReaderStudy) -> bool:
+    return Answer.objects.filter(question__reader_study=reader_study, is_ground_truth=True).exists()
+
+
+def progress_for(*, reader_study: ReaderStudy, user: User) -> dict[str, float]:
+    """GC's `get_progress_for_user`: percentages of questions and cases user answered."""
+    cases = reader_study.display_sets.count()
+    questions = answerable_question_count(reader_study)
+    expected = cases * questions
+    if not expected:
+        return {"questions": 0.0, "hangings": 0.0, "diff": 0.0}
+    mine = Answer.objects.filter(
+        creator=user, is_ground_truth=False, question__reader_study=reader_study
+    ).exclude(question__answer_type=AnswerType.HEADING)
+    done_cases = mine.values("display_set").annotate(n=Count("pk")).filter(n=questions).count()
+    q = mine.count() / expected * 100
+    h = done_cases / cases * 100
+    return {"questions": q, "hangings": h, "diff": q - h}
