@@ -182,7 +182,8 @@ def _number_problem(q: Question, value: float) -> str | None:
         return f"{value} is above the maximum {q.answer_max_value}."
     if q.answer_step_size is not None:
         offset = Decimal(q.answer_min_value or 0)
-        steps = (Decimal(str(value)) - offset) / Decimal(q.answer_step_size)
+        step = Decimal(str(q.answer_step_size))
+        steps = (Decimal(str(value)) - offset) / step
         if steps != steps.to_integral_value():
             return (
                 f"{value} is not a multiple of the step {q.answer_step_size} counted from {offset}."
