@@ -182,7 +182,7 @@ class QuestionWriteSerializer(StrictSerializerMixin, serializers.Serializer):
             if slug:
                 socket = ComponentInterface.objects.filter(slug=slug).first()
                 if socket is None:
-                    raise ValidationError({"interface": f"There is no socket '{slug}'."})
+                    raise ValidationError({"interface": [f"There is no socket '{slug}'."]})
                 data["interface"] = socket
         return data
 
@@ -217,7 +217,7 @@ class QuestionViewSet(
         studies = selectors.reader_studies_visible_to(user)
         study = studies.filter(pk=pk).first() if pk else studies.filter(slug=value).first()
         if study is None:
-            raise ValidationError({"reader_study": f"Reader study '{value}' was not found."})
+            raise ValidationError({"reader_study": [f"Reader study '{value}' was not found."]})
         if not selectors.may_edit(user, study):
             raise PermissionDenied("Only editors of the reader study add questions.")
         return study
@@ -231,7 +231,7 @@ class QuestionViewSet(
         write.is_valid(raise_exception=True)
         for name in ("reader_study", "question_text"):
             if name not in write.validated_data:
-                raise ValidationError({name: "This field is required."})
+                raise ValidationError({name: ["This field is required."]})
         study = self._study(write.validated_data["reader_study"])
         fields = write.fields_for_service()
         question = services.question_create(reader_study=study, **fields)
@@ -244,7 +244,7 @@ class QuestionViewSet(
         write = QuestionWriteSerializer(data=request.data)
         write.is_valid(raise_exception=True)
         if "reader_study" in write.validated_data:
-            raise ValidationError({"reader_study": "A question cannot move to another study."})
+            raise ValidationError({"reader_study": ["A question cannot move to another study."]})
         question = services.question_update(question=question, **write.fields_for_service())
         return self._respond(question)
 
@@ -550,13 +550,13 @@ class DisplaySetViewSet(
         if params.get("unanswered_by_user", "").lower() in ("true", "1"):
             if study is None:
                 raise ValidationError(
-                    {"unanswered_by_user": "Give `reader_study` with `unanswered_by_user`."}
+                    {"unanswered_by_user": ["Give `reader_study` with `unanswered_by_user`."]}
                 )
             display_sets = selectors.display_sets_unanswered_by(
                 reader_study=study, user=self._filter_user(study), display_sets=display_sets
             )
         elif params.get("user"):
-            raise ValidationError({"user": "`user` goes only with `unanswered_by_user=true`."})
+            raise ValidationError({"user": ["`user` goes only with `unanswered_by_user=true`."]})
         return (
             display_sets.select_related("reader_study")
             .prefetch_related("values__interface", "values__image")
@@ -572,7 +572,7 @@ class DisplaySetViewSet(
             raise PermissionDenied("Only editors may look at another reader's progress.")
         other = User.objects.filter(username=username).first()
         if other is None:
-            raise ValidationError({"user": f"There is no user '{username}'."})
+            raise ValidationError({"user": [f"There is no user '{username}'."]})
         return other
 
     def get_serializer_context(self) -> dict[str, Any]:
@@ -602,14 +602,14 @@ class DisplaySetViewSet(
         write.is_valid(raise_exception=True)
         data = write.validated_data
         if "reader_study" not in data:
-            raise ValidationError({"reader_study": "This field is required."})
+            raise ValidationError({"reader_study": ["This field is required."]})
         if data.get("values"):
-            raise ValidationError({"values": "Values can only be added via update."})
+            raise ValidationError({"values": ["Values can only be added via update."]})
         user = request_user(request)
         study = selectors.reader_studies_visible_to(user).filter(slug=data["reader_study"]).first()
         if study is None:
             raise ValidationError(
-                {"reader_study": f"Reader study '{data['reader_study']}' was not found."}
+                {"reader_study": [f"Reader study '{data['reader_study']}' was not found."]}
             )
         if not selectors.may_edit(user, study):
             raise PermissionDenied("Only editors of the reader study add display sets.")
@@ -627,7 +627,7 @@ class DisplaySetViewSet(
         write.is_valid(raise_exception=True)
         data = write.validated_data
         if "reader_study" in data and data["reader_study"] != ds.reader_study.slug:
-            raise ValidationError({"reader_study": "A display set cannot move to another study."})
+            raise ValidationError({"reader_study": ["A display set cannot move to another study."]})
         if not services.display_set_is_editable(ds):
             services.display_set_update(display_set=ds, creator=user)  # raises the refusal
         specs = self._specs(data.get("values"))
@@ -693,6 +693,8 @@ class AnswerSerializer(serializers.ModelSerializer):
         view_name="api:reader-studies-display-set-detail", read_only=True
     )
     answer_image = serializers.SerializerMethodField()
+    last_edit_duration = serializers.DurationField(format="iso-8601", read_only=True)
+    total_edit_duration = serializers.DurationField(format="iso-8601", read_only=True)
 
     class Meta:
         model = Answer
@@ -775,17 +777,17 @@ class AnswerViewSet(
         data = write.validated_data
         for name in ("question", "display_set", "answer"):
             if name not in data:
-                raise ValidationError({name: "This field is required."})
+                raise ValidationError({name: ["This field is required."]})
         user = request_user(request)
         q_pk = pk_from_api_url(data["question"], "api:reader-studies-question-detail")
         question = selectors.questions_visible_to(user).filter(pk=q_pk).first() if q_pk else None
         if question is None:
-            raise ValidationError({"question": f"Question '{data['question']}' was not found."})
+            raise ValidationError({"question": [f"Question '{data['question']}' was not found."]})
         ds_pk = pk_from_api_url(data["display_set"], "api:reader-studies-display-set-detail")
         ds = selectors.display_sets_visible_to(user).filter(pk=ds_pk).first() if ds_pk else None
         if ds is None:
             raise ValidationError(
-                {"display_set": f"Display set '{data['display_set']}' was not found."}
+                {"display_set": [f"Display set '{data['display_set']}' was not found."]}
             )
         answer = services.answer_create(
             creator=user,
@@ -805,7 +807,7 @@ class AnswerViewSet(
         data = write.validated_data
         other = sorted(set(data) - {"answer", "last_edit_duration", "score"})
         if other:
-            raise ValidationError({"non_field_errors": ONLY_ANSWER_CHANGES})
+            raise ValidationError({"non_field_errors": [ONLY_ANSWER_CHANGES]})
         answer = services.answer_update(
             answer=answer,
             value=data.get("answer", answer.answer),
