@@ -693,8 +693,8 @@ class AnswerSerializer(serializers.ModelSerializer):
         view_name="api:reader-studies-display-set-detail", read_only=True
     )
     answer_image = serializers.SerializerMethodField()
-    last_edit_duration = serializers.DurationField(format="iso-8601", read_only=True)
-    total_edit_duration = serializers.DurationField(format="iso-8601", read_only=True)
+    last_edit_duration = serializers.DurationField(format="iso-8601", read_only=True)  # type: ignore[call-arg]
+    total_edit_duration = serializers.DurationField(format="iso-8601", read_only=True)  # type: ignore[call-arg]
 
     class Meta:
         model = Answer

@@ -5,7 +5,6 @@ import pytest
 from django.contrib.auth.models import Group
 
 from components.models import ComponentInterface
-from components.services import socket_value_create
 from reader_studies import services
 from reader_studies.models import Answer
 from tests.reader_studies.helpers import BOX, new_user, question_for, study_with_case
@@ -111,6 +110,7 @@ def test_display_set_create_then_patch_put_and_lock(api_client, user):
         1,
     )
     image = study.display_sets.get(title="case 1").values.get().image
+    assert image is not None
     nulls = dict.fromkeys(
         ["file", "image", "upload_session", "user_upload", "user_uploads", "image_name"]
     )
@@ -292,6 +292,7 @@ def test_values_of_a_study_take_only_visible_images(api_client, user):
     _study, case = study_with_case(user)
     _stranger_study, stranger_case = study_with_case(new_user(), title="Other")
     foreign = stranger_case.values.get().image
+    assert foreign is not None
     response = as_user(api_client, user).patch(
         f"{API}display-sets/{case.pk}/",
         {
@@ -310,4 +311,3 @@ def test_values_of_a_study_take_only_visible_images(api_client, user):
     ]
     socket = ComponentInterface.objects.get(slug="generic-medical-image")
     assert case.values.get().interface == socket
-    assert socket_value_create  # imported for helpers' symmetry
