@@ -449,23 +449,58 @@ def _images_for(question: Question, display_set: DisplaySet) -> list[Image]:
     return [civ.image for civ in civs if civ.image and (not slugs or civ.interface.slug in slugs)]
 
 
-def _answer_check(*, question: Question, display_set: DisplaySet, value: Any) -> None:
+def _answer_check(
+    *, question: Question, display_set: DisplaySet, value: Any, creator: User
+) -> Image | None:
+    """Refuse an invalid answer naming the question; for a mask, its checked image."""
     if display_set.reader_study_id != question.reader_study_id:
         raise ValidationError(
             {"display_set": "The display set and the question belong to different studies."}
         )
+    images = _images_for(question, display_set)
     option_ids = question.options.values_list("id", flat=True)
-    problem = answer_problem(
-        question, value, option_ids=option_ids, images=_images_for(question, display_set)
-    )
+    problem = answer_problem(question, value, option_ids=option_ids, images=images)
+    mask = None
+    if problem is None and question.answer_type == AnswerType.MASK and value is not None:
+        mask, problem = _mask_of(
+            question=question, session_pk=value["upload_session_pk"], creator=creator, images=images
+        )
     if problem:
         raise ValidationError({"answer": f"Question '{question.question_text}': {problem}"})
-    if question.answer_type == AnswerType.MASK and value is not None:
-        session_pk = value.get("upload_session_pk")
-        if not RawImageUploadSession.objects.filter(pk=session_pk).exists():
-            raise ValidationError(
-                {"answer": f"Question '{question.question_text}': no upload session {session_pk}."}
-            )
+    return mask
+
+
+def _mask_of(
+    *, question: Question, session_pk: str, creator: User, images: Sequence[Image]
+) -> tuple[Image | None, str | None]:
+    """The mask image built by the reader's upload session, checked against the case's
+    image (same voxel grid) and the question's overlay segments (known label values)."""
+    session = RawImageUploadSession.objects.filter(pk=session_pk, creator=creator).first()
+    if session is None:
+        return None, f"{session_pk} is not an upload session of yours."
+    if session.status != RawImageUploadSession.Status.SUCCEEDED:
+        return (
+            None,
+            f"The upload session {session_pk} has not built its image (status {session.status}).",
+        )
+    built = list(Image.objects.filter(origin=session)[:2])
+    if len(built) != 1:
+        return None, f"The upload session {session_pk} must hold exactly one image."
+    mask = built[0]
+    if images and not any(mask.shape == image.shape for image in images):
+        shape = "x".join(map(str, mask.shape))
+        wanted = "x".join(map(str, images[0].shape))
+        return None, (f"The mask has {shape} voxels but the image '{images[0].name}' has {wanted}.")
+    if mask.segments is None:
+        return None, "The mask is not a label map (a single-channel integer image)."
+    known = {0} | {s["voxel_value"] for s in question.overlay_segments or []}
+    unknown = sorted(set(mask.segments) - known)
+    if unknown:
+        return None, (
+            f"The mask holds voxel values {unknown} that are not among the question's "
+            f"overlay segments {sorted(known - {0})}."
+        )
+    return mask, None
 
 
 def _ground_truth_of(answer: Answer) -> Answer | None:
@@ -508,7 +543,7 @@ def answer_create(
         raise ValidationError(
             {"question": "You are not a reader or editor of this question's reader study."}
         )
-    _answer_check(question=question, display_set=display_set, value=answer)
+    mask = _answer_check(question=question, display_set=display_set, value=answer, creator=creator)
     with transaction.atomic():
         if Answer.objects.filter(
             creator=creator,
@@ -529,6 +564,7 @@ def answer_create(
             question=question,
             display_set=display_set,
             answer=answer,
+            answer_image=mask,
             is_ground_truth=is_ground_truth,
             last_edit_duration=last_edit_duration,
             total_edit_duration=last_edit_duration,
@@ -560,10 +596,13 @@ def answer_update(
                 )
             }
         )
-    _answer_check(question=question, display_set=answer.display_set, value=value)
+    mask = _answer_check(
+        question=question, display_set=answer.display_set, value=value, creator=answer.creator
+    )
     with transaction.atomic():
         answer = Answer.objects.select_for_update().get(pk=answer.pk)
         answer.answer = value
+        answer.answer_image = mask
         old_total = answer.total_edit_duration
         answer.last_edit_duration = last_edit_duration
         answer.total_edit_duration = (

@@ -4,7 +4,7 @@ from typing import Any
 
 from django.contrib.auth.models import User
 
-from cases.models import Image
+from cases.models import Image, RawImageUploadSession
 from components.models import ComponentInterface
 from components.services import socket_value_create
 from reader_studies import services
@@ -130,6 +130,19 @@ def geometry_image(name: str = "slice") -> Image:
     image.direction = [1.0, 0.0, 0.0, 1.0]
     image.save()
     return image
+
+
+def mask_session(
+    user: User, *, shape: tuple[int, int] = (40, 30), segments: list[int] | None = None
+) -> RawImageUploadSession:
+    """A finished upload session of user's that built one label-map image."""
+    session = RawImageUploadSession.objects.create(creator=user, status="Succeeded")
+    mask = stored_image("mask")
+    mask.width, mask.height = shape
+    mask.segments = [0, 1] if segments is None else segments
+    mask.origin = session
+    mask.save()
+    return session
 
 
 def study_with_case(

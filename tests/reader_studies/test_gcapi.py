@@ -9,7 +9,7 @@ from gcapi import SocketValueSpec
 from cases.models import RawImageUploadSession
 from reader_studies.models import Answer, AnswerType, DisplaySet
 from tests.cases.helpers import wait_for_sessions
-from tests.reader_studies.helpers import ANSWERS, question_for, study_with_case
+from tests.reader_studies.helpers import ANSWERS, mask_session, question_for, study_with_case
 
 
 @pytest.fixture
@@ -74,7 +74,7 @@ def test_add_case_and_update_display_set(gcapi_client, user, celery_worker, mha_
 
 def test_answers_of_every_type_round_trip(gcapi_client, user):
     study, case = study_with_case(user, title="All types")
-    session = RawImageUploadSession.objects.create(creator=user, status="Succeeded")
+    session = mask_session(user)
     expected = {}
     for code in AnswerType.values:
         if code == "HEAD":
@@ -87,6 +87,8 @@ def test_answers_of_every_type_round_trip(gcapi_client, user):
             value = sorted(question.options.values_list("id", flat=True))
         if code == "MASK":
             value = {"upload_session_pk": str(session.pk)}
+            question.overlay_segments = [{"name": "lesion", "voxel_value": 1, "visible": True}]
+            question.save()
         answer = gcapi_client.reader_studies.answers.create(
             question=str(question.pk),
             display_set=str(case.pk),
@@ -95,6 +97,9 @@ def test_answers_of_every_type_round_trip(gcapi_client, user):
         )
         expected[answer.pk] = (code, value)
     assert len(expected) == 22
+    mask = Answer.objects.get(question__answer_type="MASK")
+    assert mask.answer_image is not None
+    assert mask.answer_image.origin_id == session.pk
     for pk, (_code, value) in expected.items():
         answer = gcapi_client.reader_studies.answers.detail(pk=pk)
         assert answer.answer == value

@@ -6,9 +6,17 @@ import datetime
 import pytest
 from django.core.exceptions import ValidationError
 
+from cases.models import Image
 from reader_studies import services
 from reader_studies.models import Answer, DisplaySet, Question
-from tests.reader_studies.helpers import ANSWERS, BOX, new_user, question_for, study_with_case
+from tests.reader_studies.helpers import (
+    ANSWERS,
+    BOX,
+    mask_session,
+    new_user,
+    question_for,
+    study_with_case,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -311,3 +319,41 @@ def test_scores_follow_gc_accuracy_rules_and_rescore_on_ground_truth():
     assert _answer(reader, mcho, other, [a, b]).score == 0.0  # positions, not sets
     assert services.calculate_score(mcho, [], []) == 1.0
     assert services.calculate_score(mcho, [a, b, c], [a]) == pytest.approx(1 / 3)
+
+
+def test_masks_come_from_the_readers_upload_session_and_fit_the_image():
+    editor, stranger = new_user(), new_user()
+    study, case = study_with_case(editor)
+    segments = [{"name": "nodule", "voxel_value": 1, "visible": True}]
+    question = question_for(study, "MASK", question_text="Segment", overlay_segments=segments)
+    cases = {
+        "wrong size": (
+            mask_session(editor, shape=(20, 30)),
+            "The mask has 30x20 voxels but the image 'slice' has 30x40.",
+        ),
+        "unknown label": (
+            mask_session(editor, segments=[0, 1, 3]),
+            "The mask holds voxel values [3] that are not among the question's overlay "
+            "segments [1].",
+        ),
+        "not a label map": (
+            mask_session(editor, segments=None),
+            None,  # filled below
+        ),
+        "someone else's": (mask_session(stranger), None),
+    }
+    not_label = cases["not a label map"][0]
+    Image.objects.filter(origin=not_label).update(segments=None)
+    cases["not a label map"] = (
+        not_label,
+        "The mask is not a label map (a single-channel integer image).",
+    )
+    theirs = cases["someone else's"][0]
+    cases["someone else's"] = (theirs, f"{theirs.pk} is not an upload session of yours.")
+    for name, (session, message) in cases.items():
+        with pytest.raises(ValidationError) as e:
+            _answer(editor, question, case, {"upload_session_pk": str(session.pk)})
+        assert e.value.message_dict == {"answer": [f"Question 'Segment': {message}"]}, name
+    good = mask_session(editor)
+    answer = _answer(editor, question, case, {"upload_session_pk": str(good.pk)})
+    assert answer.answer_image == Image.objects.get(origin=good)
