@@ -494,15 +494,17 @@ class DisplaySetSerializer(serializers.ModelSerializer):
         return "".join(self.get_descriptions_map_safe(obj).values())
 
     def get_index(self, obj: DisplaySet) -> int | None:
-        ordering = self.context.get("index_of")
-        if ordering is None:
-            pks = list(
-                obj.reader_study.display_sets.order_by("order", "created").values_list(
-                    "pk", flat=True
-                )
+        """Position in the reader's order (shuffled per reader where the study says so),
+        computed once per study and request."""
+        request = self.context.get("request")
+        if request is None:
+            return None
+        cache = self.context.setdefault("reading_index", {})
+        if obj.reader_study_id not in cache:
+            cache[obj.reader_study_id] = selectors.reading_index(
+                reader_study=obj.reader_study, user=request.user
             )
-            return pks.index(obj.pk) if obj.pk in pks else None
-        return ordering.get(obj.pk)
+        return cache[obj.reader_study_id].get(obj.pk)
 
 
 class DisplaySetPostSerializer(DisplaySetSerializer):
@@ -557,11 +559,14 @@ class DisplaySetViewSet(
             )
         elif params.get("user"):
             raise ValidationError({"user": ["`user` goes only with `unanswered_by_user=true`."]})
-        return (
-            display_sets.select_related("reader_study")
-            .prefetch_related("values__interface", "values__image")
-            .order_by("order", "created", "pk")
+        display_sets = display_sets.select_related("reader_study").prefetch_related(
+            "values__interface", "values__image"
         )
+        if study is not None:
+            return selectors.in_reading_order(
+                display_sets, reader_study=study, user=self.request.user
+            )
+        return display_sets.order_by("order", "created", "pk")
 
     def _filter_user(self, study: ReaderStudy) -> User:
         me = request_user(self.request)
@@ -574,18 +579,6 @@ class DisplaySetViewSet(
         if other is None:
             raise ValidationError({"user": [f"There is no user '{username}'."]})
         return other
-
-    def get_serializer_context(self) -> dict[str, Any]:
-        context = super().get_serializer_context()
-        if study := self.request.query_params.get("reader_study"):
-            pks = DisplaySet.objects.filter(reader_study_id=_uuid("reader_study", study))
-            context["index_of"] = {
-                pk: i
-                for i, pk in enumerate(
-                    pks.order_by("order", "created").values_list("pk", flat=True)
-                )
-            }
-        return context
 
     def _respond(self, ds: DisplaySet, code: int = status.HTTP_200_OK) -> Response:
         ds = self.get_queryset().get(pk=ds.pk)

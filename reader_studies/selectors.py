@@ -1,7 +1,8 @@
 """Reads for reader studies: what a user may see and do."""
 
 from django.contrib.auth.models import AnonymousUser, User
-from django.db.models import Count, Q, QuerySet
+from django.db.models import CharField, Count, Q, QuerySet, Value
+from django.db.models.functions import MD5, Cast, Concat
 
 from app.permissions import can, visible_to
 from cases.models import Image
@@ -99,3 +100,22 @@ def progress_for(*, reader_study: ReaderStudy, user: User) -> dict[str, float]:
     q = mine.count() / expected * 100
     h = done_cases / cases * 100
     return {"questions": q, "hangings": h, "diff": q - h}
+
+
+def in_reading_order(
+    display_sets: QuerySet[DisplaySet], *, reader_study: ReaderStudy, user: AnyUser
+) -> QuerySet[DisplaySet]:
+    """The study's order, or with `shuffle_hanging_list` a shuffle of its own for each
+    reader: ordered by a hash of reader and case, so stable across requests and pages."""
+    if reader_study.shuffle_hanging_list and user.is_authenticated:
+        key = Concat(Value(f"{user.pk}:"), Cast("id", output_field=CharField()))
+        return display_sets.annotate(reading_key=MD5(key)).order_by("reading_key", "pk")
+    return display_sets.order_by("order", "created", "pk")
+
+
+def reading_index(*, reader_study: ReaderStudy, user: AnyUser) -> dict:
+    """display set pk -> its position for user (GC's `index`)."""
+    ordered = in_reading_order(
+        reader_study.display_sets.all(), reader_study=reader_study, user=user
+    )
+    return {pk: i for i, pk in enumerate(ordered.values_list("pk", flat=True))}

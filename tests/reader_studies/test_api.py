@@ -1,6 +1,9 @@
 """The reader-study API in GC's shape: create-then-PATCH display sets, questions by
 script, answers, and who sees what."""
 
+import hashlib
+from functools import partial
+
 import pytest
 from django.contrib.auth.models import Group
 
@@ -311,3 +314,23 @@ def test_values_of_a_study_take_only_visible_images(api_client, user):
     ]
     socket = ComponentInterface.objects.get(slug="generic-medical-image")
     assert case.values.get().interface == socket
+
+
+def reading_key(user_pk: int, display_set_pk: str) -> str:
+    return hashlib.md5(f"{user_pk}:{display_set_pk}".encode(), usedforsecurity=False).hexdigest()
+
+
+def test_shuffled_hanging_list_is_stable_and_own_to_each_reader(api_client):
+    editor, reader = new_user(), new_user()
+    study, first = study_with_case(editor, shuffle_hanging_list=True)
+    services.reader_study_member_add(reader_study=study, role="readers", user=reader, actor=editor)
+    cases = [first] + [services.display_set_create(reader_study=study) for _ in range(7)]
+    for user in (editor, reader):
+        expected = sorted((str(c.pk) for c in cases), key=partial(reading_key, user.pk))
+        client = as_user(api_client, user)
+        for _ in range(2):
+            data = client.get(f"{API}display-sets/", {"reader_study": str(study.pk)}).json()
+            assert [d["pk"] for d in data["results"]] == expected
+            assert [d["index"] for d in data["results"]] == list(range(8))
+        detail = client.get(f"{API}display-sets/{expected[3]}/").json()
+        assert detail["index"] == 3
