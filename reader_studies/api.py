@@ -402,20 +402,12 @@ class ReaderStudyViewSet(
             options = {o.id: o.title for o in gt.question.options.all()}
             data[str(gt.question_id)] = {
                 "answer": gt.answer,
-                "answer_text": answer_text(gt.question, gt.answer, options),
+                "answer_text": selectors.answer_text(gt.question, gt.answer, options),
                 "question_text": gt.question.question_text,
                 "options": {str(k): v for k, v in options.items()},
                 "explanation": gt.explanation,
             }
         return Response(data)
-
-
-def answer_text(question: Question, answer: Any, options: dict[int, str]) -> Any:
-    if question.answer_type == AnswerType.CHOICE:
-        return options.get(answer, "")
-    if question.answer_type == AnswerType.MULTIPLE_CHOICE:
-        return ", ".join(sorted(options.get(a, "") for a in answer or []))
-    return answer
 
 
 # --- display sets -------------------------------------------------------------------

@@ -1,12 +1,21 @@
 """Reads for reader studies: what a user may see and do."""
 
+from typing import Any
+
 from django.contrib.auth.models import AnonymousUser, User
-from django.db.models import CharField, Count, Q, QuerySet, Value
+from django.db.models import Avg, CharField, Count, Q, QuerySet, Sum, Value
 from django.db.models.functions import MD5, Cast, Concat
 
 from app.permissions import can, visible_to
 from cases.models import Image
-from reader_studies.models import Answer, AnswerType, DisplaySet, Question, ReaderStudy
+from reader_studies.models import (
+    Answer,
+    AnswerType,
+    CategoricalOption,
+    DisplaySet,
+    Question,
+    ReaderStudy,
+)
 
 AnyUser = User | AnonymousUser
 
@@ -119,3 +128,77 @@ def reading_index(*, reader_study: ReaderStudy, user: AnyUser) -> dict:
         reader_study.display_sets.all(), reader_study=reader_study, user=user
     )
     return {pk: i for i, pk in enumerate(ordered.values_list("pk", flat=True))}
+
+
+def _scored(reader_study: ReaderStudy) -> QuerySet[Answer]:
+    """Non-ground-truth answers to questions that have ground truth (GC's scored answers)."""
+    with_truth = Answer.objects.filter(
+        question__reader_study=reader_study, is_ground_truth=True
+    ).values("question_id")
+    return Answer.objects.filter(
+        question__reader_study=reader_study, is_ground_truth=False, question_id__in=with_truth
+    )
+
+
+def leaderboard(reader_study: ReaderStudy) -> dict:
+    """GC's leaderboard: per reader the sum and mean of scores, best first."""
+    rows = (
+        _scored(reader_study)
+        .values("creator__username")
+        .annotate(score__sum=Sum("score"), score__avg=Avg("score"))
+        .order_by("-score__sum", "creator__username")
+    )
+    return {
+        "question_count": answerable_question_count(reader_study)
+        * reader_study.display_sets.count(),
+        "grouped_scores": list(rows),
+    }
+
+
+def statistics(reader_study: ReaderStudy) -> dict:
+    """GC's statistics: scores by question and by case, and the ground truth per case."""
+    scored = _scored(reader_study)
+    users = scored.values("creator").distinct().count()
+    by_question = (
+        scored.values("question__question_text")
+        .annotate(Sum("score"), Avg("score"))
+        .order_by("-score__avg", "question__question_text")
+    )
+    by_case = (
+        scored.values("display_set_id")
+        .annotate(Sum("score"), Avg("score"))
+        .order_by("score__avg", "display_set_id")
+    )
+    truths = Answer.objects.filter(
+        question__reader_study=reader_study, is_ground_truth=True
+    ).select_related("question")
+    options = {
+        o.id: o.title for o in CategoricalOption.objects.filter(question__reader_study=reader_study)
+    }
+    ground_truths: dict[str, dict[str, Any]] = {}
+    for gt in truths:
+        ground_truths.setdefault(str(gt.display_set_id), {})[gt.question.question_text] = (
+            answer_text(gt.question, gt.answer, options)
+        )
+    gt_questions = (
+        reader_study.questions.filter(pk__in=truths.values("question_id"))
+        .order_by("order", "created")
+        .values_list("question_text", flat=True)
+    )
+    return {
+        "scores_by_question": list(by_question),
+        "scores_by_case": list(by_case),
+        "max_score_questions": reader_study.display_sets.count() * users,
+        "max_score_cases": answerable_question_count(reader_study) * users,
+        "ground_truths": ground_truths,
+        "questions": list(gt_questions),
+    }
+
+
+def answer_text(question: Question, answer: Any, options: dict[int, str]) -> Any:
+    """GC's human-readable answer: option titles for choices, else the answer itself."""
+    if question.answer_type == AnswerType.CHOICE:
+        return options.get(answer, "")
+    if question.answer_type == AnswerType.MULTIPLE_CHOICE:
+        return ", ".join(sorted(options.get(a, "") for a in answer or []))
+    return answer

@@ -449,7 +449,7 @@ def _images_for(question: Question, display_set: DisplaySet) -> list[Image]:
     return [civ.image for civ in civs if civ.image and (not slugs or civ.interface.slug in slugs)]
 
 
-def _answer_check(
+def answer_check(
     *, question: Question, display_set: DisplaySet, value: Any, creator: User
 ) -> Image | None:
     """Refuse an invalid answer naming the question; for a mask, its checked image."""
@@ -543,7 +543,7 @@ def answer_create(
         raise ValidationError(
             {"question": "You are not a reader or editor of this question's reader study."}
         )
-    mask = _answer_check(question=question, display_set=display_set, value=answer, creator=creator)
+    mask = answer_check(question=question, display_set=display_set, value=answer, creator=creator)
     with transaction.atomic():
         if Answer.objects.filter(
             creator=creator,
@@ -596,7 +596,7 @@ def answer_update(
                 )
             }
         )
-    mask = _answer_check(
+    mask = answer_check(
         question=question, display_set=answer.display_set, value=value, creator=answer.creator
     )
     with transaction.atomic():
