@@ -8,6 +8,7 @@ import pytest
 from django.contrib.auth.models import Group
 
 from components.models import ComponentInterface
+from components.services import socket_value_create
 from reader_studies import services
 from reader_studies.models import Answer
 from tests.reader_studies.helpers import BOX, new_user, question_for, study_with_case
@@ -334,3 +335,44 @@ def test_shuffled_hanging_list_is_stable_and_own_to_each_reader(api_client):
             assert [d["index"] for d in data["results"]] == list(range(8))
         detail = client.get(f"{API}display-sets/{expected[3]}/").json()
         assert detail["index"] == 3
+
+
+def _queries(client, path, params):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(path, params)
+    assert response.status_code == 200
+    return len(queries), response.json()["count"]
+
+
+def test_query_count_does_not_grow_with_the_number_of_cases(api_client):
+    """The lists a reader's viewer calls on every case stay at a fixed number of queries."""
+    editor = new_user()
+    study, _ = study_with_case(editor, shuffle_hanging_list=True)
+    questions = [question_for(study, "NUMB", question_text=f"Q{i}") for i in range(3)]
+    socket = ComponentInterface.objects.get(slug="probability")
+    client = as_user(api_client, editor)
+    for path in ("answers/", "display-sets/"):  # warm the per-process permission caches
+        client.get(f"{API}{path}")
+    counts = []
+    for target in (4, 16):
+        while study.display_sets.count() < target:
+            ds = services.display_set_create(reader_study=study)
+            services.display_set_value_set(
+                display_set=ds, value=socket_value_create(socket=socket, value=0.5)
+            )
+            for q in questions[:2]:
+                services.answer_create(creator=editor, question=q, display_set=ds, answer=1)
+        params = {"reader_study": str(study.pk)}
+        counts.append(
+            (
+                _queries(client, f"{API}display-sets/", params),
+                _queries(client, f"{API}display-sets/", {**params, "unanswered_by_user": "true"}),
+                _queries(client, f"{API}answers/", {"question__reader_study": str(study.pk)}),
+            )
+        )
+    (small, large) = counts
+    assert [c for c, _ in small] == [c for c, _ in large]
+    assert [n for _, n in large] == [16, 16, 30]
