@@ -7,7 +7,7 @@ from typing import Any
 
 from django.contrib.auth.models import User
 from django.db.models import Prefetch, QuerySet
-from django.http import Http404, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from rest_framework import mixins, serializers, status, viewsets
@@ -20,14 +20,14 @@ from rest_framework.response import Response
 from app.api import StrictSerializerMixin, uuid_param
 from app.http import absolute, request_user
 from app.models import AuditRecord
-from app.permissions import may_create
+from app.permissions import can, may_create
 from app.services import audit_record
 from app.storage import signed_url
 from app.urlresolve import UUID_PATTERN, pk_from_api_url
 from components.api import ComponentInterfaceSerializer, socket_value_data, socket_value_post_data
 from components.models import ComponentInterface, ComponentInterfaceValue
 from components.values import ValueSpec, value_posts_resolve, value_specs_check, value_specs_close
-from reader_studies import selectors, services
+from reader_studies import ground_truth, selectors, services
 from reader_studies.markdown import md2html
 from reader_studies.models import (
     AccessRequestHandling,
@@ -408,6 +408,67 @@ class ReaderStudyViewSet(
                 "explanation": gt.explanation,
             }
         return Response(data)
+
+    # Beyond GC's API (GC has pages for these): results and ground truth by script.
+
+    def _edited(self) -> ReaderStudy:
+        study = self.get_object()
+        if not selectors.may_edit(self.request.user, study):
+            raise PermissionDenied("Only editors of the reader study may do this.")
+        return study
+
+    @action(detail=True, methods=["get"])
+    def progress(self, request: Request, pk: str) -> Response:
+        """Each reader's progress (GC's percentages); readers see only their own."""
+        study = self.get_object()
+        user = request_user(request)
+        if selectors.may_edit(user, study):
+            users = selectors.participants(study)
+        elif selectors.may_read(user, study):
+            users = [user]
+        else:
+            raise Http404
+        return Response(
+            [
+                {"user": u.username, **selectors.progress_for(reader_study=study, user=u)}
+                for u in users
+            ]
+        )
+
+    @action(detail=True, methods=["get"])
+    def leaderboard(self, request: Request, pk: str) -> Response:
+        study = self.get_object()
+        if not can(request.user, "view_leaderboard", study):
+            raise Http404
+        board = selectors.leaderboard(study)
+        if not selectors.may_edit(request.user, study):  # GC hides names from readers
+            for row in board["grouped_scores"]:
+                row["creator__username"] = ""
+        return Response(board)
+
+    @action(detail=True, methods=["get"])
+    def statistics(self, request: Request, pk: str) -> Response:
+        return Response(selectors.statistics(self._edited()))
+
+    @action(detail=True, methods=["get", "post"], url_path="ground-truth/csv")
+    def ground_truth_csv(self, request: Request, pk: str) -> HttpResponse | Response:
+        """GET: GC's example CSV; POST `{"csv": text}`: import ground truth from it."""
+        study = self._edited()
+        if request.method == "GET":
+            response = HttpResponse(
+                ground_truth.example_csv(reader_study=study), content_type="text/csv"
+            )
+            response["Content-Disposition"] = (
+                f'attachment; filename="ground-truth-{study.slug}.csv"'
+            )
+            return response
+        text = request.data.get("csv") if isinstance(request.data, dict) else None
+        if not isinstance(text, str):
+            raise ValidationError({"csv": ["Give the CSV text as `csv`."]})
+        written = ground_truth.ground_truth_from_csv(
+            reader_study=study, creator=request_user(request), text=text
+        )
+        return Response({"answers": written})
 
 
 # --- display sets -------------------------------------------------------------------

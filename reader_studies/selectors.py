@@ -91,6 +91,12 @@ def images_in_reader_studies_visible_to(user: User) -> QuerySet[Image]:
     )
 
 
+def participants(reader_study: ReaderStudy) -> list[User]:
+    """Readers and editors of the study, by username."""
+    groups = [g for g in (reader_study.readers_group, reader_study.editors_group) if g]
+    return list(User.objects.filter(groups__in=groups).distinct().order_by("username"))
+
+
 def has_ground_truth(reader_study: ReaderStudy) -> bool:
     return Answer.objects.filter(question__reader_study=reader_study, is_ground_truth=True).exists()
 

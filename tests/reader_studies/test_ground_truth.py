@@ -184,3 +184,43 @@ def test_ground_truth_from_a_complete_reader_and_answers_from_it(study):
     newcomer = new_user()
     assert ground_truth.answers_from_ground_truth(reader_study=study, user=newcomer) == 10
     assert Answer.objects.filter(creator=newcomer, score__isnull=True).count() == 10
+
+
+def test_results_and_ground_truth_csv_through_the_api(api_client, study):
+    reader, outsider = new_user(username="reader"), new_user(username="outsider")
+    services.reader_study_member_add(
+        reader_study=study, role="readers", user=reader, actor=study.editor
+    )
+    finding = study.questions.get(question_text="Finding")
+    services.answer_create(
+        creator=reader, question=finding, display_set=study.first, answer="nodule"
+    )
+    base = f"/api/v1/reader-studies/{study.pk}/"
+    api_client.force_authenticate(study.editor)
+    response = api_client.get(f"{base}ground-truth/csv/")
+    assert response["Content-Type"] == "text/csv"
+    assert response["Content-Disposition"] == (
+        f'attachment; filename="ground-truth-{study.slug}.csv"'
+    )
+    example = response.content.decode()
+    response = api_client.post(f"{base}ground-truth/csv/", {"csv": example}, format="json")
+    assert response.json() == {"answers": 10}
+    assert api_client.get(f"{base}progress/").json() == [
+        {"user": "editor", "questions": 0.0, "hangings": 0.0, "diff": 0.0},
+        {"user": "reader", "questions": 1 / 12 * 100, "hangings": 0.0, "diff": 1 / 12 * 100},
+    ]
+    board = api_client.get(f"{base}leaderboard/").json()
+    assert board["grouped_scores"] == [
+        {"creator__username": "reader", "score__sum": 0.0, "score__avg": 0.0}
+    ]  # "nodule" vs the example's "answer"
+    assert api_client.get(f"{base}statistics/").json()["max_score_cases"] == 6
+    api_client.force_authenticate(reader)
+    assert [p["user"] for p in api_client.get(f"{base}progress/").json()] == ["reader"]
+    assert api_client.get(f"{base}leaderboard/").status_code == 404  # not opened to readers
+    assert api_client.get(f"{base}statistics/").status_code == 403
+    assert (
+        api_client.post(f"{base}ground-truth/csv/", {"csv": ""}, format="json").status_code == 403
+    )
+    api_client.force_authenticate(outsider)
+    for path in ("progress/", "leaderboard/", "statistics/", "ground-truth/csv/"):
+        assert api_client.get(f"{base}{path}").status_code == 404, path
