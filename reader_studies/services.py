@@ -190,9 +190,17 @@ def display_set_create(
         # one writer at a time per study, so two cases never take the same next order
         ReaderStudy.objects.select_for_update().filter(pk=reader_study.pk).first()
         title = _title_check(reader_study=reader_study, title=title, exclude=None)
-        return DisplaySet.objects.create(
-            reader_study=reader_study, title=title, order=order or _next_order(reader_study)
-        )
+        try:
+            with transaction.atomic():
+                return DisplaySet.objects.create(
+                    reader_study=reader_study,
+                    title=title,
+                    order=order or _next_order(reader_study),
+                )
+        except IntegrityError as e:  # a racing case took the title
+            raise ValidationError(
+                {"title": f"The reader study already has a display set titled '{title}'."}
+            ) from e
 
 
 def display_set_is_editable(display_set: DisplaySet) -> bool:
