@@ -417,6 +417,40 @@ class ReaderStudyViewSet(
             raise PermissionDenied("Only editors of the reader study may do this.")
         return study
 
+    @action(detail=True, methods=["get", "post", "delete"])
+    def members(self, request: Request, pk: str) -> Response:
+        """Editors list, add (`POST {"role", "username"}`) and remove
+        (`DELETE ?role=&username=`) editors and readers."""
+        study = self._edited()
+        if request.method != "GET":
+            source = request.data if request.method == "POST" else request.query_params
+            role, username = source.get("role"), source.get("username")
+            member = User.objects.filter(username=username).first() if username else None
+            if member is None:
+                raise ValidationError({"username": [f"There is no user '{username}'."]})
+            change = (
+                services.reader_study_member_add
+                if request.method == "POST"
+                else services.reader_study_member_remove
+            )
+            change(
+                reader_study=study,
+                role=str(role),
+                user=member,
+                actor=request_user(request),
+                request=request._request,
+            )
+        return Response(
+            {
+                role: list(
+                    getattr(study, f"{role}_group")
+                    .user_set.order_by("username")
+                    .values_list("username", flat=True)
+                )
+                for role in services.ROLES
+            }
+        )
+
     @action(detail=True, methods=["get"])
     def progress(self, request: Request, pk: str) -> Response:
         """Each reader's progress (GC's percentages); readers see only their own."""

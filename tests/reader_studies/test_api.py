@@ -376,3 +376,22 @@ def test_query_count_does_not_grow_with_the_number_of_cases(api_client):
     (small, large) = counts
     assert [c for c, _ in small] == [c for c, _ in large]
     assert [n for _, n in large] == [16, 16, 30]
+
+
+def test_editors_manage_members_by_script(api_client):
+    editor, reader = new_user(username="ed"), new_user(username="rd")
+    study, _ = study_with_case(editor)
+    path = f"{API}{study.pk}/members/"
+    client = as_user(api_client, editor)
+    response = client.post(path, {"role": "readers", "username": "rd"}, format="json")
+    assert response.json() == {"editors": ["ed"], "readers": ["rd"]}
+    response = client.post(path, {"role": "owners", "username": "rd"}, format="json")
+    assert response.json() == {"role": ["Role must be one of editors, readers."]}
+    response = client.post(path, {"role": "readers", "username": "nobody"}, format="json")
+    assert response.json() == {"username": ["There is no user 'nobody'."]}
+    response = client.delete(f"{path}?role=editors&username=ed")
+    assert response.json() == {"user": ["A reader study keeps at least one editor."]}
+    assert as_user(api_client, reader).get(path).status_code == 403
+    client = as_user(api_client, editor)
+    assert client.delete(f"{path}?role=readers&username=rd").json()["readers"] == []
+    assert as_user(api_client, reader).get(path).status_code == 404
