@@ -84,7 +84,7 @@ class ReaderStudy(models.Model):
         return self.title
 
     def get_absolute_url(self) -> str:
-        return f"/reader-studies/{self.slug}/"
+        return reverse("reader_studies:detail", kwargs={"slug": self.slug})
 
     def clean(self) -> None:
         """GC's create-form rules, kept on the model so every write path meets them."""
