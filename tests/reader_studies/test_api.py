@@ -395,3 +395,31 @@ def test_editors_manage_members_by_script(api_client):
     client = as_user(api_client, editor)
     assert client.delete(f"{path}?role=readers&username=rd").json()["readers"] == []
     assert as_user(api_client, reader).get(path).status_code == 404
+
+
+def test_unanswered_for_another_reader_and_answer_edits(api_client):
+    editor, reader = new_user(username="ed2"), new_user(username="rd2")
+    study, case = study_with_case(editor, allow_answer_modification=True)
+    services.reader_study_member_add(reader_study=study, role="readers", user=reader, actor=editor)
+    second = services.display_set_create(reader_study=study)
+    question = question_for(study, "NUMB")
+    answer = services.answer_create(creator=reader, question=question, display_set=case, answer=1)
+    params = {"reader_study": str(study.pk), "unanswered_by_user": "true", "user": "rd2"}
+    data = as_user(api_client, editor).get(f"{API}display-sets/", params).json()
+    assert [d["pk"] for d in data["results"]] == [str(second.pk)]
+    response = as_user(api_client, reader).get(f"{API}display-sets/", {**params, "user": "ed2"})
+    assert response.status_code == 403
+    response = api_client.get(f"{API}display-sets/", {"user": "ed2"})
+    assert response.json() == {"user": ["`user` goes only with `unanswered_by_user=true`."]}
+
+    client = as_user(api_client, reader)
+    path = f"{API}answers/{answer.pk}/"
+    response = client.patch(path, {"answer": 2, "last_edit_duration": "00:00:04"}, format="json")
+    assert response.status_code == 200
+    assert (response.json()["answer"], response.json()["total_edit_duration"]) == (2, None)
+    response = client.patch(path, {"question": "x", "answer": 3}, format="json")
+    assert response.json() == {
+        "non_field_errors": ["Only the answer and last_edit_duration field can be modified."]
+    }
+    response = as_user(api_client, editor).patch(path, {"answer": 5}, format="json")
+    assert response.status_code == 403
