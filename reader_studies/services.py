@@ -463,7 +463,12 @@ def answer_check(
     """Refuse an invalid answer naming the question; for a mask, its checked image."""
     if display_set.reader_study_id != question.reader_study_id:
         raise ValidationError(
-            {"display_set": "The display set and the question belong to different studies."}
+            {
+                "display_set": (
+                    f"Question '{question.question_text}': the display set belongs to "
+                    "another reader study."
+                )
+            }
         )
     images = _images_for(question, display_set)
     option_ids = question.options.values_list("id", flat=True)
@@ -549,7 +554,12 @@ def answer_create(
     """One reader's answer to a question for a case, checked and scored."""
     if not can(creator, "read_readerstudy", question.reader_study):
         raise ValidationError(
-            {"question": "You are not a reader or editor of this question's reader study."}
+            {
+                "question": (
+                    f"Question '{question.question_text}': you are not a reader or editor "
+                    "of its reader study."
+                )
+            }
         )
     mask = answer_check(question=question, display_set=display_set, value=answer, creator=creator)
     with transaction.atomic():

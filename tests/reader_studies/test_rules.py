@@ -357,3 +357,21 @@ def test_masks_come_from_the_readers_upload_session_and_fit_the_image():
     good = mask_session(editor)
     answer = _answer(editor, question, case, {"upload_session_pk": str(good.pk)})
     assert answer.answer_image == Image.objects.get(origin=good)
+
+
+def test_answers_to_another_studys_case_or_by_outsiders_are_refused():
+    editor, outsider = new_user(), new_user()
+    study, _ = study_with_case(editor)
+    _, other_case = study_with_case(editor, title="Other")
+    question = question_for(study, "NUMB", question_text="Size?")
+    with pytest.raises(ValidationError) as e:
+        _answer(editor, question, other_case, 1)
+    assert e.value.message_dict == {
+        "display_set": ["Question 'Size?': the display set belongs to another reader study."]
+    }
+    with pytest.raises(ValidationError) as e:
+        _answer(outsider, question, study.display_sets.get(), 1)
+    assert e.value.message_dict == {
+        "question": ["Question 'Size?': you are not a reader or editor of its reader study."]
+    }
+    assert not Answer.objects.exists()
