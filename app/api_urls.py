@@ -10,6 +10,12 @@ from app.api_views import ApiTokenViewSet, gcapi_version
 from archives.api import ArchiveItemViewSet, ArchiveViewSet
 from cases.api import ImageViewSet, RawImageUploadSessionViewSet
 from components.api import ComponentInterfaceViewSet
+from reader_studies.api import (
+    AnswerViewSet,
+    DisplaySetViewSet,
+    QuestionViewSet,
+    ReaderStudyViewSet,
+)
 from uploads.api import UserUploadViewSet
 
 router = routers.DefaultRouter()
@@ -28,6 +34,13 @@ router.register("algorithms/images", AlgorithmImageViewSet, basename="algorithm-
 router.register("algorithms/jobs", JobViewSet, basename="algorithm-job")
 router.register("algorithms", AlgorithmViewSet, basename="algorithm")
 router.register("uploads", UserUploadViewSet, basename="upload")
+# sub-paths before reader studies, so `reader-studies/answers/` is never read as a study's pk
+router.register("reader-studies/questions", QuestionViewSet, basename="reader-studies-question")
+router.register(
+    "reader-studies/display-sets", DisplaySetViewSet, basename="reader-studies-display-set"
+)
+router.register("reader-studies/answers", AnswerViewSet, basename="reader-studies-answer")
+router.register("reader-studies", ReaderStudyViewSet, basename="reader-study")
 
 urlpatterns = [
     path("gcapi/", gcapi_version, name="gcapi-version"),

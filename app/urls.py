@@ -25,6 +25,7 @@ urlpatterns = [
     path("api/v1/", include(("app.api_urls", "api"), namespace="api")),
     path("uploads/", include("uploads.urls")),
     path("archives/", include("archives.urls")),
+    path("reader-studies/", include("reader_studies.urls")),
     path("cases/", include("cases.urls")),
     path("algorithms/", include("algorithms.urls")),
     path("admin/", admin.site.urls),

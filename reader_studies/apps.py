@@ -3,3 +3,13 @@ from django.apps import AppConfig
 
 class ReaderStudiesConfig(AppConfig):
     name = "reader_studies"
+
+    def ready(self) -> None:
+        # display sets receive imported images and let readers and editors see them
+        from cases.selectors import register_image_visibility
+        from cases.targets import register_target
+        from reader_studies.selectors import images_in_reader_studies_visible_to
+        from reader_studies.services import attach_to_display_set
+
+        register_target("display-set", attach_to_display_set)
+        register_image_visibility("reader_studies", images_in_reader_studies_visible_to)

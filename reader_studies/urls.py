@@ -1,0 +1,10 @@
+from django.urls import path
+
+from reader_studies import views
+
+app_name = "reader_studies"
+
+urlpatterns = [
+    path("", views.reader_study_list, name="list"),
+    path("<slug:slug>/", views.reader_study_detail, name="detail"),
+]
