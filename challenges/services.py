@@ -210,14 +210,14 @@ def _phase_check(phase: Phase, interfaces: list | None) -> None:
             "Only an algorithm phase with a parent phase can be evaluated externally."
         )
     if (
-        phase.pk
+        not phase._state.adding
         and phase.submission_kind != Phase.objects.get(pk=phase.pk).submission_kind
         and phase.submissions.exists()
     ):
         errors["submission_kind"] = "The kind cannot change once there are submissions."
     if phase.submissions_limit_per_user_per_period > 0:
         if not phase.external_evaluation and not (
-            phase.pk and selectors.active_method(phase) is not None
+            not phase._state.adding and selectors.active_method(phase) is not None
         ):
             errors["submissions_limit_per_user_per_period"] = (
                 "Upload a valid evaluation method before opening the phase for submissions."
