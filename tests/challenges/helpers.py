@@ -34,7 +34,7 @@ def with_valid_method(phase: Phase) -> Method:
 
 def make_phase(challenge: Challenge, title: str = "Final", **fields: Any) -> Phase:
     """A predictions phase, open now, with a method; `fields` override GC's defaults."""
-    admin = challenge.admins_group.user_set.first()  # type: ignore[union-attr]
+    admin = challenge.admins_group.user_set.get()  # type: ignore[union-attr]
     limit = fields.pop("submissions_limit_per_user_per_period", 10)
     phase = services.phase_save(
         challenge=challenge,

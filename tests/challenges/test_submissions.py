@@ -212,7 +212,8 @@ def test_the_parent_phase_rule(user):
     with pytest.raises(ValidationError) as e:
         submit(final, alice)
     assert messages(e.value) == (
-        "First you must be evaluated successfully in the phase 'Debug' before submitting to 'Final'."
+        "First you must be evaluated successfully in the phase 'Debug' "
+        "before submitting to 'Final'."
     )
     fail(submit(debug, alice))
     with pytest.raises(ValidationError):
