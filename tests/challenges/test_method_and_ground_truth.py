@@ -61,7 +61,7 @@ def test_a_valid_method_is_kept_privately_and_activated(user, tmp_path):
     assert method.image.name == f"evaluation-methods/{phase.pk}/{method.pk}.tar.gz"
     stored = s3_client("private").get_object(Bucket=bucket_name("private"), Key=method.image.name)
     assert stored["Body"].read() == data
-    assert UserUpload.objects.get(pk=method.user_upload_id).status == "Deleted"
+    assert UserUpload.objects.get(pk=method.user_upload_id or "").status == "Deleted"
     # the same image again is refused; the first stays active
     again = _method(phase, user, data)
     assert again.status == "Invalid"
