@@ -240,3 +240,19 @@ def leaderboard_cells(
                 cell = f"{cell} ± {error}"
         cells.append(cell)
     return cells
+
+
+def ranking_metrics_only(metrics_json: Any, paths: Iterable[str]) -> dict:
+    """Only the numbers at the ranking paths, nested as in metrics.json (what non-admins see
+    when a phase does not display all metrics)."""
+    kept: dict = {}
+    for path in paths:
+        value = get_jsonpath(metrics_json, path)
+        if not isinstance(value, (int, float)):
+            continue
+        *parents, leaf = path.split(".")
+        node = kept
+        for key in parents:
+            node = node.setdefault(key, {})
+        node[leaf] = value
+    return kept

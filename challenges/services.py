@@ -35,6 +35,8 @@ from challenges.models import (
     Submission,
 )
 from challenges.models.evaluations import predictions_path
+from components.models import ComponentInterface
+from components.services import socket_value_create
 from uploads.models import UserUpload
 from uploads.services import delete_upload, open_upload
 
@@ -554,6 +556,12 @@ def evaluation_succeed(*, evaluation: Evaluation, metrics_json: bytes | None) ->
     with transaction.atomic():
         locked = Evaluation.objects.select_for_update().get(pk=evaluation.pk)
         locked.metrics = metrics
+        # also an output value, as in GC, so the read API lists it under `outputs`
+        locked.outputs.add(
+            socket_value_create(
+                socket=ComponentInterface.objects.get(slug="metrics-json-file"), value=metrics
+            )
+        )
         locked.status = Evaluation.Status.SUCCESS
         locked.error_message = ""
         locked.completed_at = timezone.now()

@@ -319,3 +319,17 @@ def test_leaderboard_cells_with_error_values_and_extra_columns() -> None:
         "3.000",
         "12.500",
     ]
+
+
+def test_ranking_metrics_only_keeps_the_numbers_at_ranking_paths_nested() -> None:
+    from challenges.ranking import ranking_metrics_only
+
+    doc = {
+        "aggregates": {"dice": {"mean": 0.8, "std": 0.1}, "hd": "n/a"},
+        "results": [{"case": 1}],
+        "auc": 0.9,
+    }
+    assert ranking_metrics_only(doc, ["aggregates.dice.mean", "aggregates.hd", "auc", "x.y"]) == {
+        "aggregates": {"dice": {"mean": 0.8}},
+        "auc": 0.9,
+    }
