@@ -6,14 +6,15 @@ from collections import Counter
 from typing import Any
 from urllib.parse import urlsplit
 
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import Resolver404, resolve, reverse
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied, ValidationError
-from rest_framework.permissions import IsAuthenticated
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -137,6 +138,7 @@ class ChallengeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     """Challenges the user may see (public ones for everyone); `POST` for challenge creators."""
 
     serializer_class = ChallengeSerializer
+    permission_classes = (AllowAny,)  # public challenges are public; writes check rights
     lookup_field = "slug"
 
     def get_queryset(self) -> QuerySet[Challenge]:
@@ -342,6 +344,7 @@ class PhaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     """Phases of a challenge; admins create and change them (`POST`, `PATCH`)."""
 
     serializer_class = PhaseSerializer
+    permission_classes = (AllowAny,)
     lookup_field = "slug"
 
     def challenge(self) -> Challenge:
@@ -725,6 +728,7 @@ class EvaluationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     with `PATCH {"published": bool}`; external evaluators claim and report."""
 
     serializer_class = EvaluationSerializer
+    permission_classes = (AllowAny,)
     lookup_value_regex = UUID_PATTERN
 
     def _phase_filter(self, evaluations: QuerySet[Evaluation]) -> QuerySet[Evaluation]:
