@@ -36,6 +36,7 @@ class InputValue:
     super_kind: str  # "Image", "File" or "Value"
     source: str = ""  # object key of the file (File) or image file (Image)
     filename: str = ""  # Image: the image file's name inside its directory
+    bucket: str = "protected"  # where `source` is
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,7 @@ class Placement:
     value: Any = None  # JSON written there (Value sockets, inputs.json)
     source: str = ""  # object key copied there
     extract: bool = False  # a tarball extracted into the directory `path`
+    bucket: str = "protected"
 
 
 @dataclass
@@ -90,9 +92,11 @@ def evaluation_layout(
         path = INPUT_DIR + relative
         if item.super_kind == "Image":
             name = _check_relative(item.filename)
-            layout.placements.append(Placement(path=f"{path}/{name}", source=item.source))
+            layout.placements.append(
+                Placement(path=f"{path}/{name}", source=item.source, bucket=item.bucket)
+            )
         elif item.super_kind == "File":
-            layout.placements.append(Placement(path=path, source=item.source))
+            layout.placements.append(Placement(path=path, source=item.source, bucket=item.bucket))
         else:
             layout.placements.append(Placement(path=path, value=item.data["value"]))
     layout.placements.append(
@@ -100,7 +104,9 @@ def evaluation_layout(
     )
     if ground_truth_key:
         layout.placements.append(
-            Placement(path=GROUND_TRUTH_DIR, source=ground_truth_key, extract=True)
+            Placement(
+                path=GROUND_TRUTH_DIR, source=ground_truth_key, extract=True, bucket="private"
+            )
         )
     return layout
 

@@ -492,7 +492,7 @@ def submission_create(
         if user_upload is not None:
             _store_predictions(submission, user_upload)
         submission.save()
-        Evaluation.objects.create(
+        evaluation = Evaluation.objects.create(
             submission=submission,
             method=method,
             ground_truth=selectors.active_ground_truth(phase),
@@ -502,6 +502,12 @@ def submission_create(
             requires_memory_gb=phase.evaluation_requires_memory_gb,
         )
         audit_record(action="submission-created", actor=creator, obj=submission, request=request)
+        if not phase.external_evaluation:
+            from challenges.tasks import execute_evaluation
+
+            # the GPU need of the evaluation picks the queue, as for algorithm jobs
+            queue = "jobs-gpu" if phase.evaluation_requires_gpu_type else "jobs-cpu"
+            enqueue(execute_evaluation, queue=queue, evaluation_pk=str(evaluation.pk))
     if user_upload is not None:
         delete_upload(upload=user_upload)
     return submission

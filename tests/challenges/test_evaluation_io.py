@@ -78,7 +78,10 @@ def test_algorithm_phase_layout_is_gcs():
     )
     assert by_path["/input/inputs.json"].value == [c.data for c in [predictions, *outputs]]
     assert by_path["/opt/ml/input/data/ground_truth/"] == Placement(
-        path="/opt/ml/input/data/ground_truth/", source="gt/1.tar.gz", extract=True
+        path="/opt/ml/input/data/ground_truth/",
+        source="gt/1.tar.gz",
+        extract=True,
+        bucket="private",
     )
 
 
