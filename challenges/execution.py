@@ -87,11 +87,8 @@ def stage_layout(layout: Layout, directory: Path) -> None:
         target = directory / placement.path[len(INPUT_DIR) :]
         target.parent.mkdir(parents=True, exist_ok=True)
         if placement.source:
-            s3_client(placement.bucket).download_file(  # type: ignore[arg-type]
-                bucket_name(placement.bucket),
-                placement.source,
-                str(target),  # type: ignore[arg-type]
-            )
+            bucket: Any = placement.bucket
+            s3_client(bucket).download_file(bucket_name(bucket), placement.source, str(target))
         else:
             target.write_text(json.dumps(placement.value))
 
