@@ -713,6 +713,23 @@ class SubmissionViewSet(mixins.ListModelMixin, _PhaseChildViewSet):
         return Response(self.get_serializer(submission).data, status=status.HTTP_201_CREATED)
 
 
+class SubmissionRerunViewSet(_PhaseChildViewSet):
+    """`POST .../submissions/<pk>/rerun/`: admins evaluate a submission again."""
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        submission = get_object_or_404(
+            selectors.submissions_visible_to(request.user).filter(phase=self.phase()),
+            pk=self.kwargs["pk"],
+        )
+        evaluation = services.evaluation_rerun(
+            submission=submission, actor=request_user(request), request=request._request
+        )
+        return Response(
+            EvaluationSerializer(evaluation, context={"request": request}).data,
+            status=status.HTTP_201_CREATED,
+        )
+
+
 class PublishSerializer(StrictSerializer):
     published = serializers.BooleanField()
 

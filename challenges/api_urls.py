@@ -31,6 +31,11 @@ urlpatterns = [
         name="phase-detail",
     ),
     path(f"{PHASE}submissions/", api.SubmissionViewSet.as_view(LIST), name="submission-list"),
+    path(
+        f"{PHASE}submissions/<uuid:pk>/rerun/",
+        api.SubmissionRerunViewSet.as_view({"post": "create"}),
+        name="submission-rerun",
+    ),
     path(f"{PHASE}methods/", api.MethodViewSet.as_view(LIST), name="method-list"),
     path(f"{PHASE}ground-truths/", api.GroundTruthViewSet.as_view(LIST), name="ground-truth-list"),
     path(

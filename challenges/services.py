@@ -492,28 +492,51 @@ def submission_create(
         if user_upload is not None:
             _store_predictions(submission, user_upload)
         submission.save()
-        evaluation = Evaluation.objects.create(
-            submission=submission,
-            method=method,
-            ground_truth=selectors.active_ground_truth(phase),
-            published=phase.auto_publish_new_results,
-            time_limit=phase.evaluation_time_limit,
-            requires_gpu_type=phase.evaluation_requires_gpu_type,
-            requires_memory_gb=phase.evaluation_requires_memory_gb,
-        )
+        _evaluation_create(submission=submission, method=method)
         audit_record(action="submission-created", actor=creator, obj=submission, request=request)
-        if not phase.external_evaluation:
-            from challenges.tasks import execute_evaluation
-
-            # the GPU need of the evaluation picks the queue, as for algorithm jobs
-            queue = "jobs-gpu" if phase.evaluation_requires_gpu_type else "jobs-cpu"
-            enqueue(execute_evaluation, queue=queue, evaluation_pk=str(evaluation.pk))
     if user_upload is not None:
         delete_upload(upload=user_upload)
     return submission
 
 
 # --- evaluations ---------------------------------------------------------------------
+
+
+def _evaluation_create(*, submission: Submission, method: Method | None) -> Evaluation:
+    phase = submission.phase
+    evaluation = Evaluation.objects.create(
+        submission=submission,
+        method=method,
+        ground_truth=selectors.active_ground_truth(phase),
+        published=phase.auto_publish_new_results,
+        time_limit=phase.evaluation_time_limit,
+        requires_gpu_type=phase.evaluation_requires_gpu_type,
+        requires_memory_gb=phase.evaluation_requires_memory_gb,
+    )
+    if not phase.external_evaluation:
+        from challenges.tasks import execute_evaluation
+
+        # the GPU need of the evaluation picks the queue, as for algorithm jobs
+        queue = "jobs-gpu" if phase.evaluation_requires_gpu_type else "jobs-cpu"
+        enqueue(execute_evaluation, queue=queue, evaluation_pk=str(evaluation.pk))
+    return evaluation
+
+
+def evaluation_rerun(
+    *, submission: Submission, actor: User, request: HttpRequest | None = None
+) -> Evaluation:
+    """Evaluate a submission again with the phase's active method and ground truth (after a
+    new method version, say); earlier evaluations stay as they were."""
+    phase = submission.phase
+    if not selectors.is_admin(actor, phase.challenge):
+        raise PermissionDenied("Only the challenge's admins may re-run evaluations.")
+    method = selectors.active_method(phase)
+    if method is None and not phase.external_evaluation:
+        raise ValidationError(f"The phase {phase.title!r} has no valid evaluation method.")
+    with transaction.atomic():
+        evaluation = _evaluation_create(submission=submission, method=method)
+        audit_record(action="evaluation-rerun", actor=actor, obj=evaluation, request=request)
+    return evaluation
 
 
 def evaluations_rank(*, phase: Phase) -> None:

@@ -455,3 +455,32 @@ def test_registration_requests_are_seen_by_their_user_and_the_admins(world):
     }
     assert seen == {"ann": ["ann"], "org": ["ann", "bob"]}
     assert client().get(path).status_code == 401
+
+
+def test_admins_rerun_an_evaluation_with_the_new_method(world):
+    debug = world["debug"]
+    submission = Submission.objects.get(phase=debug, creator=world["ann"])
+    old_method = debug.methods.get()
+    services_method = with_valid_method_version(debug)
+    path = f"{API}challenges/lung-2026/phases/debug/submissions/{submission.pk}/rerun/"
+    assert statuses(world, "post", path, {}) == {
+        "anon": 401,
+        "eve": 404,
+        "ann": 403,
+        "bob": 404,
+        "org": 201,
+    }
+    latest = submission.evaluations.order_by("-created").first()
+    assert latest is not None
+    assert (latest.status, latest.method) == (Evaluation.Status.PENDING, services_method)
+    # the earlier result stays on the board
+    assert submission.evaluations.filter(method=old_method, rank=1).exists()
+
+
+def with_valid_method_version(phase: Phase):  # type: ignore[no-untyped-def]
+    from challenges.models import Method
+
+    Method.objects.filter(phase=phase).update(is_active=False)
+    return Method.objects.create(
+        phase=phase, status=Method.Status.VALID, is_active=True, sha256="sha256:new"
+    )
