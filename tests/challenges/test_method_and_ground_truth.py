@@ -104,6 +104,7 @@ def test_a_ground_truth_tarball_is_kept_and_the_newest_is_active(user):
         ),
         (_tar_gz({}), "empty.tar.gz", "empty.tar.gz holds no files."),
     ],
+    ids=["not-a-tarball", "path-escape", "empty"],
 )
 def test_a_bad_ground_truth_is_refused_and_nothing_is_kept(user, data, filename, reason):
     phase = _phase(user)
