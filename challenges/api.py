@@ -97,7 +97,7 @@ class ChallengeSerializer(serializers.ModelSerializer):
     def get_url(self, obj: Challenge) -> str:
         return absolute(self.context.get("request"), f"/challenges/{obj.slug}/")
 
-    def get_logo(self, obj: Challenge) -> None:
+    def get_logo(self, obj: Challenge) -> str | None:
         return None
 
     def get_submission_types(self, obj: Challenge) -> list[str]:
@@ -716,6 +716,8 @@ class SubmissionViewSet(mixins.ListModelMixin, _PhaseChildViewSet):
 class SubmissionRerunViewSet(_PhaseChildViewSet):
     """`POST .../submissions/<pk>/rerun/`: admins evaluate a submission again."""
 
+    serializer_class = EvaluationSerializer
+
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         submission = get_object_or_404(
             selectors.submissions_visible_to(request.user).filter(phase=self.phase()),
@@ -724,10 +726,7 @@ class SubmissionRerunViewSet(_PhaseChildViewSet):
         evaluation = services.evaluation_rerun(
             submission=submission, actor=request_user(request), request=request._request
         )
-        return Response(
-            EvaluationSerializer(evaluation, context={"request": request}).data,
-            status=status.HTTP_201_CREATED,
-        )
+        return Response(self.get_serializer(evaluation).data, status=status.HTTP_201_CREATED)
 
 
 class PublishSerializer(StrictSerializer):
