@@ -256,3 +256,64 @@ def ranking_metrics_only(metrics_json: Any, paths: Iterable[str]) -> dict:
             node = node.setdefault(key, {})
         node[leaf] = value
     return kept
+
+
+# --- combined leaderboard (GC's CombinedLeaderboard over public phases) -------------------
+
+COMBINATION_METHODS: dict[str, Callable[[list[int]], float]] = {
+    "MEAN": statistics.mean,
+    "MEDIAN": statistics.median,
+    "SUM": sum,
+}
+
+
+@dataclass(frozen=True)
+class PhaseRank:
+    """A ranked (rank > 0), published, successful evaluation of one of the phases."""
+
+    pk: Hashable
+    creator: Hashable
+    phase: Hashable
+    created: datetime
+    rank: int
+
+
+@dataclass(frozen=True)
+class CombinedRank:
+    user: Hashable
+    combined_rank: float
+    rank: int
+    created: datetime  # of the newest evaluation counted
+    evaluations: dict[Hashable, Hashable]  # phase -> evaluation pk counted
+
+
+def combined_ranks(
+    *, evaluations: Iterable[PhaseRank], phases: Sequence[Hashable], combination_method: str
+) -> list[CombinedRank]:
+    """Per user the best-ranked evaluation of each phase; users missing a phase are left
+    out; MEAN, MEDIAN or SUM of those ranks, then competition ranks ascending."""
+    combine = COMBINATION_METHODS[combination_method]
+    best: dict[Hashable, dict[Hashable, PhaseRank]] = {}
+    for e in evaluations:
+        if e.rank <= 0 or e.phase not in phases:
+            continue
+        per_phase = best.setdefault(e.creator, {})
+        if e.phase not in per_phase or e.rank < per_phase[e.phase].rank:
+            per_phase[e.phase] = e
+    rows = [
+        (user, combine([e.rank for e in per_phase.values()]), per_phase)
+        for user, per_phase in best.items()
+        if len(per_phase) == len(set(phases))
+    ]
+    rows.sort(key=lambda row: row[1])
+    ranks = scores_to_ranks(scores={i: row[1] for i, row in enumerate(rows)}, reverse=False)
+    return [
+        CombinedRank(
+            user=user,
+            combined_rank=score,
+            rank=ranks[i],
+            created=max(e.created for e in per_phase.values()),
+            evaluations={phase: e.pk for phase, e in per_phase.items()},
+        )
+        for i, (user, score, per_phase) in enumerate(rows)
+    ]

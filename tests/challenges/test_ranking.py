@@ -333,3 +333,42 @@ def test_ranking_metrics_only_keeps_the_numbers_at_ranking_paths_nested() -> Non
         "aggregates": {"dice": {"mean": 0.8}},
         "auc": 0.9,
     }
+
+
+# --- combined leaderboard ------------------------------------------------------------------
+
+
+def test_combined_ranks_over_phases() -> None:
+    from challenges.ranking import PhaseRank, combined_ranks
+
+    def e(pk: str, user: str, phase: str, rank: int, hours: int = 0) -> PhaseRank:
+        return PhaseRank(pk=pk, creator=user, phase=phase, created=at(hours), rank=rank)
+
+    evaluations = [
+        e("a1", "ann", "p1", 1, 1),
+        e("a1b", "ann", "p1", 3, 5),  # ann's worse one in p1 is not counted
+        e("a2", "ann", "p2", 3, 2),
+        e("b1", "bob", "p1", 2, 1),
+        e("b2", "bob", "p2", 2, 3),
+        e("c1", "cat", "p1", 4, 1),
+        e("c2", "cat", "p2", 1, 4),
+        e("d1", "dan", "p1", 1, 1),  # dan misses p2: left out
+        e("x", "eve", "p2", 0, 1),  # unranked: never counted
+        e("h", "ann", "hidden", 1, 9),  # not one of the leaderboard's phases
+    ]
+    mean = combined_ranks(evaluations=evaluations, phases=["p1", "p2"], combination_method="MEAN")
+    # ann (1+3)/2=2, bob (2+2)/2=2, cat (4+1)/2=2.5
+    assert [(r.user, r.combined_rank, r.rank, r.evaluations) for r in mean] == [
+        ("ann", 2, 1, {"p1": "a1", "p2": "a2"}),
+        ("bob", 2, 1, {"p1": "b1", "p2": "b2"}),
+        ("cat", 2.5, 3, {"p1": "c1", "p2": "c2"}),
+    ]
+    assert mean[0].created == at(2)
+    total = combined_ranks(evaluations=evaluations, phases=["p1", "p2"], combination_method="SUM")
+    assert [(r.user, r.combined_rank, r.rank) for r in total] == [
+        ("ann", 4, 1),
+        ("bob", 4, 1),
+        ("cat", 5, 3),
+    ]
+    single = combined_ranks(evaluations=evaluations, phases=["p1"], combination_method="MEDIAN")
+    assert [(r.user, r.rank) for r in single] == [("ann", 1), ("dan", 1), ("bob", 3), ("cat", 4)]
