@@ -1,10 +1,11 @@
 """Run an evaluation container through the executor interface, in the same sandbox as
 algorithm jobs: stage GC's /input layout, run, read /output/metrics.json.
 
-Predictions phases run end to end. Not yet: the ground truth at
-/opt/ml/input/data/ground_truth/ needs a second read-only mount that the executor interface
-does not offer, and algorithm phases need jobs run with the submitted image; both are
-refused with a message saying so rather than run with a layout that breaks GC's contract.
+Predictions phases run end to end; algorithm phases once their submission's jobs are done
+(creating those jobs with the submitted image is not wired yet). Not yet: the ground truth
+at /opt/ml/input/data/ground_truth/ needs a second read-only mount that the executor
+interface does not offer; it is refused with a message saying so rather than run with a
+layout that breaks GC's contract.
 """
 
 import json
@@ -20,6 +21,7 @@ from django.utils.module_loading import import_string
 
 from app.storage import bucket_name, s3_client
 from challenges import services
+from challenges.algorithm_inputs import algorithm_evaluation_inputs
 from challenges.evaluation_io import (
     INPUT_DIR,
     EvaluationRefused,
@@ -128,10 +130,12 @@ def evaluation_execute(*, evaluation_pk: Any) -> None:
         return
     try:
         if evaluation.submission.phase.is_algorithm_phase:
-            raise EvaluationRefused("Algorithm submissions cannot be evaluated here yet.")
+            inputs, prefixes = algorithm_evaluation_inputs(evaluation)
+        else:
+            inputs, prefixes = [predictions_input(evaluation)], {}
         layout = evaluation_layout(
-            inputs=[predictions_input(evaluation)],
-            input_prefixes={},
+            inputs=inputs,
+            input_prefixes=prefixes,
             ground_truth_key=evaluation.ground_truth.ground_truth.name
             if evaluation.ground_truth
             else "",

@@ -513,7 +513,8 @@ def _evaluation_create(*, submission: Submission, method: Method | None) -> Eval
         requires_gpu_type=phase.evaluation_requires_gpu_type,
         requires_memory_gb=phase.evaluation_requires_memory_gb,
     )
-    if not phase.external_evaluation:
+    # algorithm phases run once their jobs are done (GC's EXECUTING_PREREQUISITES)
+    if not phase.external_evaluation and not phase.is_algorithm_phase:
         from challenges.tasks import execute_evaluation
 
         # the GPU need of the evaluation picks the queue, as for algorithm jobs
