@@ -1,6 +1,8 @@
 """Challenges, phases, submissions and evaluations in GC's shape (contracts §B.1, §B.7),
 plus the script-friendly set-up and submission endpoints of issue 10 item 5."""
 
+import csv
+import io
 import uuid
 from collections import Counter
 from typing import Any
@@ -8,7 +10,7 @@ from urllib.parse import urlsplit
 
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import Resolver404, resolve, reverse
 from rest_framework import mixins, serializers, status, viewsets
@@ -641,7 +643,7 @@ class SubmissionSerializer(serializers.ModelSerializer):
             if user
             else set()
         )
-        rows = []
+        rows: list[dict[str, Any]] = []
         for e in obj.evaluations.all():
             shown = admin or e.pk in visible
             rows.append(
@@ -727,6 +729,63 @@ class SubmissionRerunViewSet(_PhaseChildViewSet):
             submission=submission, actor=request_user(request), request=request._request
         )
         return Response(self.get_serializer(evaluation).data, status=status.HTTP_201_CREATED)
+
+
+class LeaderboardViewSet(viewsets.GenericViewSet):
+    """`GET .../leaderboard/`: the ranked rows with GC's columns (score then extra columns,
+    values rounded to the phase's decimals, "± error" where set); `?export=csv` as CSV."""
+
+    permission_classes = (AllowAny,)
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response | HttpResponse:
+        phase = get_object_or_404(
+            selectors.phases_visible_to(request.user),
+            challenge__slug=self.kwargs["challenge_slug"],
+            slug=self.kwargs["phase_slug"],
+        )
+        columns = ranking.leaderboard_columns(
+            score_title=phase.score_title,
+            score_jsonpath=phase.score_jsonpath,
+            score_error_jsonpath=phase.score_error_jsonpath,
+            extra_results_columns=phase.extra_results_columns,
+        )
+        rows: list[dict[str, Any]] = []
+        for e in selectors.leaderboard(phase=phase, user=request.user):
+            image = e.submission.algorithm_image
+            rows.append(
+                {
+                    "rank": e.rank,
+                    "user": e.submission.creator.username if e.submission.creator else None,
+                    "algorithm": image.algorithm.title if image else None,
+                    "created": e.created.isoformat(),
+                    "rank_score": e.rank_score,
+                    "values": ranking.leaderboard_cells(
+                        metrics_json=e.metrics,
+                        columns=columns,
+                        decimal_places=phase.score_decimal_places,
+                    ),
+                    "evaluation": str(e.pk),
+                }
+            )
+        titles = [c.title for c in columns]
+        if request.query_params.get("export") == "csv":
+            out = io.StringIO()
+            writer = csv.writer(out)
+            writer.writerow(["#", "User", "Algorithm", "Created", *titles])
+            for row in rows:
+                writer.writerow(
+                    [
+                        row["rank"],
+                        row["user"],
+                        row["algorithm"] or "",
+                        row["created"],
+                        *row["values"],
+                    ]
+                )
+            response = HttpResponse(out.getvalue(), content_type="text/csv")
+            response["Content-Disposition"] = f'attachment; filename="{phase.slug}-leaderboard.csv"'
+            return response
+        return Response({"columns": titles, "results": rows})
 
 
 class PublishSerializer(StrictSerializer):

@@ -36,6 +36,11 @@ urlpatterns = [
         api.SubmissionRerunViewSet.as_view({"post": "create"}),
         name="submission-rerun",
     ),
+    path(
+        f"{PHASE}leaderboard/",
+        api.LeaderboardViewSet.as_view({"get": "list"}),
+        name="leaderboard",
+    ),
     path(f"{PHASE}methods/", api.MethodViewSet.as_view(LIST), name="method-list"),
     path(f"{PHASE}ground-truths/", api.GroundTruthViewSet.as_view(LIST), name="ground-truth-list"),
     path(

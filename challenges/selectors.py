@@ -133,3 +133,15 @@ def active_method(phase: Phase):  # type: ignore[no-untyped-def]
 
 def active_ground_truth(phase: Phase):  # type: ignore[no-untyped-def]
     return phase.ground_truths.filter(is_active=True).first()
+
+
+def leaderboard(*, phase: Phase, user: AnyUser) -> list[Evaluation]:
+    """The ranked rows of a phase the user may see, best first (GC's LeaderboardDetail)."""
+    return list(
+        evaluations_visible_to(user)
+        .filter(
+            submission__phase=phase, status=Evaluation.Status.SUCCESS, published=True, rank__gt=0
+        )
+        .select_related("submission__creator", "submission__algorithm_image__algorithm")
+        .order_by("rank", "-created")
+    )

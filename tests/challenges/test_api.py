@@ -484,3 +484,37 @@ def with_valid_method_version(phase: Phase):  # type: ignore[no-untyped-def]
     return Method.objects.create(
         phase=phase, status=Method.Status.VALID, is_active=True, sha256="sha256:new"
     )
+
+
+def test_the_leaderboard_as_json_and_csv(world):
+    org, debug = world["org"], world["debug"]
+    services.phase_save(
+        challenge=debug.challenge,
+        actor=org,
+        phase=debug,
+        fields={
+            "score_title": "Dice",
+            "score_decimal_places": 2,
+            "score_error_jsonpath": "aggregates.std",
+        },
+    )
+    path = f"{API}challenges/lung-2026/phases/debug/leaderboard/"
+    assert statuses(world, "get", path) == {
+        "anon": 404,
+        "eve": 404,
+        "ann": 200,
+        "bob": 200,
+        "org": 200,
+    }
+    body = client(world["ann"]).get(path).json()
+    assert body["columns"] == ["Dice", "HD"]
+    # bob's result is unpublished: not on the board for anyone
+    assert [(r["rank"], r["user"], r["algorithm"], r["values"]) for r in body["results"]] == [
+        (1, "ann", None, ["0.90", "1.00"])
+    ]
+    r = client(world["org"]).get(path, {"export": "csv"})
+    assert r["Content-Type"] == "text/csv"
+    lines = r.content.decode().splitlines()
+    assert lines[0] == "#,User,Algorithm,Created,Dice,HD"
+    assert lines[1].startswith("1,ann,,") and lines[1].endswith(",0.90,1.00")
+    assert len(lines) == 2
