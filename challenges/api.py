@@ -731,11 +731,17 @@ class SubmissionRerunViewSet(_PhaseChildViewSet):
         return Response(self.get_serializer(evaluation).data, status=status.HTTP_201_CREATED)
 
 
+class LeaderboardSerializer(serializers.Serializer):
+    columns = serializers.ListField(child=serializers.CharField())
+    results = serializers.ListField(child=serializers.DictField())
+
+
 class LeaderboardViewSet(viewsets.GenericViewSet):
     """`GET .../leaderboard/`: the ranked rows with GC's columns (score then extra columns,
     values rounded to the phase's decimals, "± error" where set); `?export=csv` as CSV."""
 
     permission_classes = (AllowAny,)
+    serializer_class = LeaderboardSerializer
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response | HttpResponse:
         phase = get_object_or_404(
