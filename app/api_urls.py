@@ -9,6 +9,7 @@ from algorithms.jobs.api import JobViewSet
 from app.api_views import ApiTokenViewSet, gcapi_version
 from archives.api import ArchiveItemViewSet, ArchiveViewSet
 from cases.api import ImageViewSet, RawImageUploadSessionViewSet
+from challenges.api_urls import urlpatterns as challenge_urls
 from components.api import ComponentInterfaceViewSet
 from reader_studies.api import (
     AnswerViewSet,
@@ -46,5 +47,6 @@ urlpatterns = [
     path("gcapi/", gcapi_version, name="gcapi-version"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("schema/ui/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="schema-ui"),
+    *challenge_urls,
     path("", include(router.urls)),
 ]

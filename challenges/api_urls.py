@@ -1,0 +1,57 @@
+"""API routes of challenges, included by app/api_urls.py under /api/v1/."""
+
+from typing import Any
+
+from django.urls import path
+from rest_framework import routers
+
+from challenges import api
+
+router = routers.SimpleRouter()
+router.register("evaluations", api.EvaluationViewSet, basename="evaluation")
+
+LIST: dict[str, Any] = {"get": "list", "post": "create"}
+PHASE = "challenges/<slug:challenge_slug>/phases/<slug:phase_slug>/"
+
+urlpatterns = [
+    path("challenges/", api.ChallengeViewSet.as_view(LIST), name="challenge-list"),
+    path(
+        "challenges/<slug:slug>/",
+        api.ChallengeViewSet.as_view({"get": "retrieve"}),
+        name="challenge-detail",
+    ),
+    path(
+        "challenges/<slug:challenge_slug>/phases/",
+        api.PhaseViewSet.as_view(LIST),
+        name="phase-list",
+    ),
+    path(
+        "challenges/<slug:challenge_slug>/phases/<slug:slug>/",
+        api.PhaseViewSet.as_view({"get": "retrieve", "patch": "partial_update"}),
+        name="phase-detail",
+    ),
+    path(f"{PHASE}submissions/", api.SubmissionViewSet.as_view(LIST), name="submission-list"),
+    path(
+        f"{PHASE}submissions/<uuid:pk>/rerun/",
+        api.SubmissionRerunViewSet.as_view({"post": "create"}),
+        name="submission-rerun",
+    ),
+    path(
+        f"{PHASE}leaderboard/",
+        api.LeaderboardViewSet.as_view({"get": "list"}),
+        name="leaderboard",
+    ),
+    path(f"{PHASE}methods/", api.MethodViewSet.as_view(LIST), name="method-list"),
+    path(f"{PHASE}ground-truths/", api.GroundTruthViewSet.as_view(LIST), name="ground-truth-list"),
+    path(
+        "challenges/<slug:challenge_slug>/registration-requests/",
+        api.RegistrationRequestViewSet.as_view(LIST),
+        name="registration-request-list",
+    ),
+    path(
+        "challenges/<slug:challenge_slug>/registration-requests/<int:pk>/",
+        api.RegistrationRequestViewSet.as_view({"get": "retrieve", "patch": "partial_update"}),
+        name="registration-request-detail",
+    ),
+    *router.urls,
+]

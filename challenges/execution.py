@@ -1,0 +1,172 @@
+"""Run an evaluation container through the executor interface, in the same sandbox as
+algorithm jobs: stage GC's /input layout, run, read /output/metrics.json.
+
+Predictions phases run end to end; algorithm phases once their submission's jobs are done
+(creating those jobs with the submitted image is not wired yet). Not yet: the ground truth
+at /opt/ml/input/data/ground_truth/ needs a second read-only mount that the executor
+interface does not offer; it is refused with a message saying so rather than run with a
+layout that breaks GC's contract.
+"""
+
+import json
+import tempfile
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.module_loading import import_string
+
+from app.storage import bucket_name, s3_client
+from challenges import services
+from challenges.algorithm_inputs import algorithm_evaluation_inputs
+from challenges.evaluation_io import (
+    INPUT_DIR,
+    EvaluationRefused,
+    InputValue,
+    Layout,
+    detect_mimetype,
+    evaluation_layout,
+    predictions_relative_path,
+)
+from challenges.models import Evaluation
+from workers.executors.base import ContainerLimits, ExecutionResult, Executor, ImageRef
+
+S = Evaluation.Status
+
+
+def _move(evaluation_pk: Any, *, to: int, expect: tuple[int, ...]) -> Evaluation | None:
+    with transaction.atomic():
+        evaluation = Evaluation.objects.select_for_update().filter(pk=evaluation_pk).first()
+        if evaluation is None or evaluation.status not in expect:
+            return None
+        evaluation.status = to
+        if to == S.EXECUTING:
+            evaluation.started_at = timezone.now()
+        evaluation.save()
+        return evaluation
+
+
+def predictions_input(evaluation: Evaluation) -> InputValue:
+    """The submitted predictions file where its detected type puts it."""
+    submission = evaluation.submission
+    key = submission.predictions_file.name
+    head = (
+        s3_client("private")
+        .get_object(Bucket=bucket_name("private"), Key=key, Range="bytes=0-8191")["Body"]
+        .read()
+    )
+    relative_path = predictions_relative_path(detect_mimetype(head))
+    slug = "predictions-zip-file" if relative_path.endswith(".zip") else "predictions-csv-file"
+    socket = {"slug": slug, "relative_path": relative_path, "kind": "File", "super_kind": "File"}
+    data = {
+        "pk": 0,
+        "interface": socket,
+        "socket": socket,
+        "value": None,
+        "file": None,
+        "image": None,
+    }
+    return InputValue(
+        pk=0,
+        data=data,
+        relative_path=relative_path,
+        super_kind="File",
+        source=key,
+        bucket="private",
+    )
+
+
+def stage_layout(layout: Layout, directory: Path) -> None:
+    """Write the /input part of a layout into directory (the executor's input_dir)."""
+    for placement in layout.placements:
+        if not placement.path.startswith(INPUT_DIR):
+            raise EvaluationRefused(
+                f"{placement.path} cannot be mounted by this executor yet (only /input)."
+            )
+        target = directory / placement.path[len(INPUT_DIR) :]
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if placement.source:
+            bucket: Any = placement.bucket
+            s3_client(bucket).download_file(bucket_name(bucket), placement.source, str(target))
+        else:
+            target.write_text(json.dumps(placement.value))
+
+
+def executor_for(evaluation: Evaluation) -> Executor:
+    method = evaluation.method
+    assert method is not None
+    cls = import_string(settings.WORKERS_EXECUTOR)
+    return cls(  # type: ignore[no-any-return]
+        job_id=f"evaluation-{evaluation.pk}",
+        image=ImageRef(sha256=method.sha256, storage_key=method.image.name),
+        limits=ContainerLimits(
+            memory_limit_gb=float(evaluation.requires_memory_gb),
+            time_limit_s=evaluation.time_limit,
+            requires_gpu=bool(evaluation.requires_gpu_type),
+        ),
+    )
+
+
+def failure_message(result: ExecutionResult) -> str:
+    if result.timed_out:
+        return "The evaluation took longer than its time limit and was stopped."
+    if result.oom_killed:
+        return "The evaluation ran out of memory and was stopped."
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    last = f": {lines[-1].strip()[:400]}" if lines else ""
+    return f"The evaluation container exited with code {result.exit_code}{last}"
+
+
+def evaluation_execute(*, evaluation_pk: Any) -> None:
+    """Run one queued evaluation; a re-delivered task finds it no longer queued and stops."""
+    evaluation = _move(evaluation_pk, to=S.PROVISIONING, expect=(S.PENDING, S.PROVISIONING))
+    if evaluation is None:
+        return
+    if evaluation.method is None or not evaluation.method.image:
+        services.evaluation_fail(evaluation=evaluation, error_message="No evaluation method image.")
+        return
+    try:
+        if evaluation.submission.phase.is_algorithm_phase:
+            inputs, prefixes = algorithm_evaluation_inputs(evaluation)
+        else:
+            inputs, prefixes = [predictions_input(evaluation)], {}
+        layout = evaluation_layout(
+            inputs=inputs,
+            input_prefixes=prefixes,
+            ground_truth_key=evaluation.ground_truth.ground_truth.name
+            if evaluation.ground_truth
+            else "",
+        )
+    except EvaluationRefused as e:
+        services.evaluation_fail(evaluation=evaluation, error_message=str(e))
+        return
+    executor = executor_for(evaluation)
+    with tempfile.TemporaryDirectory(prefix="evaluation-") as work:
+        input_dir, output_dir = Path(work) / "input", Path(work) / "output"
+        input_dir.mkdir()
+        try:
+            stage_layout(layout, input_dir)
+            executor.provision(input_dir=input_dir)
+            if _move(evaluation.pk, to=S.EXECUTING, expect=(S.PROVISIONING,)) is None:
+                return
+            result = executor.execute(output_dir=output_dir)
+        except EvaluationRefused as e:
+            services.evaluation_fail(evaluation=evaluation, error_message=str(e))
+            return
+        finally:
+            executor.deprovision()
+        Evaluation.objects.filter(pk=evaluation.pk).update(
+            stdout=result.stdout[-65536:],
+            stderr=result.stderr[-65536:],
+            exec_duration=timedelta(seconds=result.duration_s),
+            status=S.PARSING,
+        )
+        if result.exit_code != 0:
+            services.evaluation_fail(evaluation=evaluation, error_message=failure_message(result))
+            return
+        metrics_file = output_dir / "metrics.json"
+        raw = metrics_file.read_bytes() if metrics_file.is_file() else None
+        services.evaluation_succeed(evaluation=evaluation, metrics_json=raw)

@@ -1,0 +1,107 @@
+"""Challenges and who takes part in them (contracts §B.1)."""
+
+import uuid
+
+from django.conf import settings
+from django.contrib.auth.models import Group
+from django.core.validators import RegexValidator
+from django.db import models
+
+
+class Challenge(models.Model):
+    """A task with hidden test data and a leaderboard, run by its admins.
+
+    Roles: admins manage it, participants submit, external evaluators claim evaluations.
+    """
+
+    class AccessRequestHandling(models.TextChoices):
+        MANUAL_REVIEW = "MANUAL_REVIEW", "Manually review all requests"
+        ACCEPT_VERIFIED_USERS = "ACCEPT_VERIFIED_USERS", "Accept requests of verified users"
+        ACCEPT_ALL = "ACCEPT_ALL", "Accept all requests"
+
+    class Status(models.TextChoices):
+        OPEN = "Open"
+        OPENING_SOON = "Opening soon"
+        COMPLETED = "Completed"
+        CLOSED = "Closed"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    created = models.DateTimeField(auto_now_add=True)
+    modified = models.DateTimeField(auto_now=True)
+    # GC's short_name: URL part and the API's `slug`; no underscores (GC uses them in group names)
+    slug = models.CharField(
+        max_length=50,
+        unique=True,
+        validators=[
+            RegexValidator(
+                r"^[a-z0-9]+(-[a-z0-9]+)*$",
+                "Use lower-case letters, digits and single hyphens (no underscores).",
+            )
+        ],
+    )
+    title = models.CharField(max_length=64, blank=True)
+    description = models.CharField(max_length=1024, blank=True)
+    hidden = models.BooleanField(
+        default=True, help_text="A hidden challenge is seen only by its admins and participants."
+    )
+    access_request_handling = models.CharField(
+        max_length=25,
+        choices=AccessRequestHandling.choices,
+        default=AccessRequestHandling.MANUAL_REVIEW,
+    )
+    contact_email = models.EmailField(blank=True)
+    admins_group = models.OneToOneField(
+        Group, null=True, editable=False, on_delete=models.SET_NULL, related_name="+"
+    )
+    participants_group = models.OneToOneField(
+        Group, null=True, editable=False, on_delete=models.SET_NULL, related_name="+"
+    )
+    external_evaluators_group = models.OneToOneField(
+        Group, null=True, editable=False, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ("-created",)
+
+    def __str__(self) -> str:
+        return self.title or self.slug
+
+    @property
+    def public(self) -> bool:
+        return not self.hidden
+
+    @property
+    def status(self) -> str:
+        """From the visible phases: open if any is open, completed if all are, etc."""
+        statuses = [p.status for p in self.phases.all() if p.public]
+        if Challenge.Status.OPEN in statuses:
+            return Challenge.Status.OPEN
+        if statuses and all(s == Challenge.Status.COMPLETED for s in statuses):
+            return Challenge.Status.COMPLETED
+        if Challenge.Status.OPENING_SOON in statuses:
+            return Challenge.Status.OPENING_SOON
+        return Challenge.Status.CLOSED
+
+
+class RegistrationRequest(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "PEND", "Pending"
+        ACCEPTED = "ACPT", "Accepted"
+        REJECTED = "RJCT", "Rejected"
+
+    created = models.DateTimeField(auto_now_add=True)
+    changed = models.DateTimeField(auto_now=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    challenge = models.ForeignKey(
+        Challenge, on_delete=models.CASCADE, related_name="registration_requests"
+    )
+    status = models.CharField(max_length=4, choices=Status.choices, default=Status.PENDING)
+
+    class Meta:
+        ordering = ("-created",)
+        constraints = [
+            models.UniqueConstraint(fields=["user", "challenge"], name="one_request_per_user")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} -> {self.challenge} ({self.status})"

@@ -1,0 +1,147 @@
+"""Reads for challenges: who sees what, and how many submissions a user has left."""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from app.permissions import AnyUser
+from challenges.models import Challenge, Evaluation, Phase, Submission
+
+
+def _signed_in(user: AnyUser) -> bool:
+    return bool(user.is_authenticated and user.is_active)
+
+
+def is_admin(user: AnyUser, challenge: Challenge) -> bool:
+    if not _signed_in(user):
+        return False
+    if user.is_superuser:
+        return True
+    return bool(
+        challenge.admins_group and challenge.admins_group.user_set.filter(pk=user.pk or 0).exists()
+    )
+
+
+def is_participant(user: AnyUser, challenge: Challenge) -> bool:
+    if not _signed_in(user):
+        return False
+    if user.is_superuser:
+        return True
+    group = challenge.participants_group
+    return bool(group and group.user_set.filter(pk=user.pk or 0).exists())
+
+
+def may_submit(user: AnyUser, challenge: Challenge) -> bool:
+    return is_admin(user, challenge) or is_participant(user, challenge)
+
+
+def _member_of(user: AnyUser, prefix: str, *roles: str) -> Q:
+    q = Q()
+    for role in roles:
+        q |= Q(**{f"{prefix}{role}_group__user": user})
+    return q
+
+
+def challenges_visible_to(user: AnyUser) -> QuerySet[Challenge]:
+    """Public challenges for everyone; hidden ones for their admins and participants."""
+    challenges = Challenge.objects.all()
+    if not _signed_in(user):
+        return challenges.filter(hidden=False)
+    if user.is_superuser:
+        return challenges
+    ids = challenges.filter(
+        Q(hidden=False) | _member_of(user, "", "admins", "participants")
+    ).values("pk")
+    return challenges.filter(pk__in=ids)
+
+
+def challenges_administered_by(user: AnyUser) -> QuerySet[Challenge]:
+    if not _signed_in(user):
+        return Challenge.objects.none()
+    if user.is_superuser:
+        return Challenge.objects.all()
+    return Challenge.objects.filter(admins_group__user__pk=user.pk or 0)
+
+
+def phases_visible_to(user: AnyUser) -> QuerySet[Phase]:
+    """Public phases of visible challenges; every phase for the challenge's admins."""
+    visible = Phase.objects.filter(challenge__in=challenges_visible_to(user))
+    return visible.filter(
+        Q(public=True) | Q(challenge__in=challenges_administered_by(user))
+    ).select_related("challenge")
+
+
+def submissions_visible_to(user: AnyUser) -> QuerySet[Submission]:
+    """One's own submissions, and every submission for the challenge's admins."""
+    if not _signed_in(user):
+        return Submission.objects.none()
+    return Submission.objects.filter(
+        Q(creator=user) | Q(phase__challenge__in=challenges_administered_by(user))
+    ).select_related("phase__challenge", "creator", "algorithm_image")
+
+
+def evaluations_visible_to(user: AnyUser) -> QuerySet[Evaluation]:
+    """GC's rule: admins see all; published results of public phases are seen by everyone
+    (public challenge) or by participants (hidden challenge)."""
+    shown = Q(published=True, submission__phase__public=True)
+    q = shown & Q(submission__phase__challenge__hidden=False)
+    if _signed_in(user):
+        q |= Q(submission__phase__challenge__in=challenges_administered_by(user))
+        q |= shown & Q(submission__phase__challenge__participants_group__user=user)
+    ids = Evaluation.objects.filter(q).values("pk")
+    return Evaluation.objects.filter(pk__in=ids).select_related(
+        "submission__phase__challenge", "submission__creator", "submission__algorithm_image"
+    )
+
+
+@dataclass(frozen=True)
+class SubmissionLimit:
+    limit: int
+    period_days: int | None
+    remaining: int
+    next_submission_at: datetime | None  # None: no slot frees up (all-time limit used)
+
+
+def submission_limit(*, phase: Phase, user: AnyUser, at: datetime | None = None) -> SubmissionLimit:
+    """GC's `get_next_submission`: submissions in the period whose evaluation did not fail
+    (nor was cancelled) count; the next slot frees when the oldest counted one leaves it."""
+    at = at or timezone.now()
+    limit = phase.submissions_limit_per_user_per_period
+    period = phase.submission_limit_period
+    counted = Submission.objects.filter(phase=phase, creator_id=user.pk)
+    if period is not None:
+        counted = counted.filter(created__gte=at - timedelta(days=period))
+    counted = counted.exclude(evaluations__status__in=Evaluation.NOT_COUNTED).distinct()
+    created = list(counted.order_by("-created").values_list("created", flat=True))
+    remaining = max(0, limit - len(created))
+    if remaining > 0 or limit == 0:
+        next_at: datetime | None = at if remaining > 0 else None
+    elif period is None:
+        next_at = None
+    else:
+        next_at = created[limit - 1] + timedelta(days=period)
+    return SubmissionLimit(
+        limit=limit, period_days=period, remaining=remaining, next_submission_at=next_at
+    )
+
+
+def active_method(phase: Phase):  # type: ignore[no-untyped-def]
+    return phase.methods.filter(is_active=True).first()
+
+
+def active_ground_truth(phase: Phase):  # type: ignore[no-untyped-def]
+    return phase.ground_truths.filter(is_active=True).first()
+
+
+def leaderboard(*, phase: Phase, user: AnyUser) -> list[Evaluation]:
+    """The ranked rows of a phase the user may see, best first (GC's LeaderboardDetail)."""
+    return list(
+        evaluations_visible_to(user)
+        .filter(
+            submission__phase=phase, status=Evaluation.Status.SUCCESS, published=True, rank__gt=0
+        )
+        .select_related("submission__creator", "submission__algorithm_image__algorithm")
+        .order_by("rank", "-created")
+    )

@@ -1,0 +1,665 @@
+"""Writes for challenges: set-up by admins, registration, submissions, evaluation results
+and the ranking recomputed on every change of an evaluation."""
+
+import json
+from datetime import datetime
+from typing import Any
+
+import jsonschema
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.text import slugify
+
+from algorithms.models import AlgorithmImage
+from app.permissions import add_member, can, create_role_groups
+from app.services import audit_record
+from app.storage import bucket_name, s3_client
+from app.tasks import enqueue
+from challenges import ranking, selectors
+from challenges.evaluation_io import (
+    EvaluationRefused,
+    detect_mimetype,
+    parse_metrics,
+    predictions_relative_path,
+)
+from challenges.models import (
+    Challenge,
+    Evaluation,
+    EvaluationGroundTruth,
+    Method,
+    Phase,
+    RegistrationRequest,
+    Submission,
+)
+from challenges.models.evaluations import predictions_path
+from components.models import ComponentInterface
+from components.services import socket_value_create
+from uploads.models import UserUpload
+from uploads.services import delete_upload, open_upload
+
+ROLE_PERMISSIONS = {
+    "admins": ["view_challenge", "change_challenge"],
+    "participants": ["view_challenge"],
+    "external_evaluators": ["view_challenge"],
+}
+MAX_PREDICTIONS_BYTES = 1024 * 2**20
+
+EXTRA_RESULTS_COLUMNS_SCHEMA: dict[str, Any] = {
+    "type": "array",
+    "items": {
+        "type": "object",
+        "properties": {
+            "title": {"type": "string", "minLength": 1},
+            "path": {"type": "string", "minLength": 1},
+            "order": {"enum": [ranking.ASCENDING, ranking.DESCENDING]},
+            "error_path": {"type": "string"},
+            "exclude_from_ranking": {"type": "boolean"},
+        },
+        "required": ["title", "path", "order"],
+        "additionalProperties": False,
+    },
+}
+
+# --- challenges ----------------------------------------------------------------------
+
+
+def challenge_create(
+    *,
+    creator: User,
+    slug: str,
+    title: str = "",
+    description: str = "",
+    access_request_handling: str = Challenge.AccessRequestHandling.MANUAL_REVIEW,
+    contact_email: str = "",
+    hidden: bool = True,
+    request: HttpRequest | None = None,
+) -> Challenge:
+    """Create a challenge; its creator becomes its first admin."""
+    challenge = Challenge(
+        slug=slug.strip().lower(),
+        title=title.strip(),
+        description=description,
+        access_request_handling=access_request_handling,
+        contact_email=contact_email,
+        hidden=hidden,
+    )
+    challenge.full_clean()
+    try:
+        with transaction.atomic():
+            challenge.save()
+            create_role_groups(obj=challenge, roles=ROLE_PERMISSIONS)
+            add_member(obj=challenge, role="admins", user=creator, actor=creator, request=request)
+            audit_record(action="challenge-created", actor=creator, obj=challenge, request=request)
+    except IntegrityError:
+        raise ValidationError(
+            {"slug": f"A challenge with slug {challenge.slug!r} exists."}
+        ) from None
+    return challenge
+
+
+def registration_request_create(
+    *, challenge: Challenge, user: User, request: HttpRequest | None = None
+) -> RegistrationRequest:
+    """Ask to join; accepted at once when the challenge's handling says so."""
+    if selectors.is_admin(user, challenge) or selectors.is_participant(user, challenge):
+        raise ValidationError(f"You already take part in the challenge {challenge.slug!r}.")
+    handling = challenge.AccessRequestHandling
+    accept = challenge.access_request_handling == handling.ACCEPT_ALL or (
+        challenge.access_request_handling == handling.ACCEPT_VERIFIED_USERS
+        and user.emailaddress_set.filter(verified=True).exists()  # type: ignore[attr-defined]
+    )
+    with transaction.atomic():
+        registration, created = RegistrationRequest.objects.get_or_create(
+            user=user, challenge=challenge
+        )
+        if not created and registration.status != RegistrationRequest.Status.REJECTED:
+            raise ValidationError(
+                f"You already asked to join {challenge.slug!r}; the request is "
+                f"{registration.get_status_display().lower()}."
+            )
+        registration.status = RegistrationRequest.Status.PENDING
+        registration.save()
+        if accept:
+            registration_request_decide(
+                registration=registration, accept=True, actor=None, request=request
+            )
+    return registration
+
+
+def registration_request_decide(
+    *,
+    registration: RegistrationRequest,
+    accept: bool,
+    actor: User | None,
+    request: HttpRequest | None = None,
+) -> RegistrationRequest:
+    with transaction.atomic():
+        registration.status = (
+            RegistrationRequest.Status.ACCEPTED if accept else RegistrationRequest.Status.REJECTED
+        )
+        registration.save(update_fields=["status", "changed"])
+        if accept:
+            add_member(
+                obj=registration.challenge,
+                role="participants",
+                user=registration.user,
+                actor=actor,
+                request=request,
+            )
+    return registration
+
+
+# --- phases --------------------------------------------------------------------------
+
+PHASE_FIELDS = (
+    "title",
+    "slug",
+    "submission_kind",
+    "archive",
+    "score_title",
+    "score_jsonpath",
+    "score_error_jsonpath",
+    "score_default_sort",
+    "score_decimal_places",
+    "extra_results_columns",
+    "scoring_method_choice",
+    "result_display_choice",
+    "auto_publish_new_results",
+    "display_all_metrics",
+    "submissions_limit_per_user_per_period",
+    "submission_limit_period",
+    "submissions_open_at",
+    "submissions_close_at",
+    "public",
+    "parent",
+    "external_evaluation",
+    "submission_page_markdown",
+    "evaluation_time_limit",
+    "evaluation_requires_gpu_type",
+    "evaluation_requires_memory_gb",
+    "algorithm_time_limit",
+    "algorithm_maximum_settable_memory_gb",
+)
+
+
+def _phase_check(phase: Phase, interfaces: list | None) -> None:
+    """GC's Phase.clean rules, each naming its field."""
+    errors: dict[str, str] = {}
+    try:
+        jsonschema.validate(phase.extra_results_columns, EXTRA_RESULTS_COLUMNS_SCHEMA)
+    except jsonschema.ValidationError as e:
+        where = "/".join(str(p) for p in e.absolute_path)
+        errors["extra_results_columns"] = f"{where + ': ' if where else ''}{e.message}"
+    opens, closes = phase.submissions_open_at, phase.submissions_close_at
+    if opens and closes and closes < opens:
+        errors["submissions_close_at"] = "The phase must close after it opens."
+    if phase.parent_id is not None:
+        parent = phase.parent
+        assert parent is not None
+        if parent.pk == phase.pk or parent.challenge_id != phase.challenge_id:
+            errors["parent"] = "The parent must be another phase of the same challenge."
+        elif parent.submission_kind != phase.submission_kind:
+            errors["parent"] = "The parent phase must take the same kind of submissions."
+        elif parent.submissions_open_at and (not opens or opens < parent.submissions_open_at):
+            errors["parent"] = "The parent phase must open no later than this one."
+        elif interfaces is not None and set(interfaces) != set(parent.algorithm_interfaces.all()):
+            errors["parent"] = "The parent phase must have the same algorithm interfaces."
+    if phase.external_evaluation and not (phase.is_algorithm_phase and phase.parent_id):
+        errors["external_evaluation"] = (
+            "Only an algorithm phase with a parent phase can be evaluated externally."
+        )
+    if (
+        not phase._state.adding
+        and phase.submission_kind != Phase.objects.get(pk=phase.pk).submission_kind
+        and phase.submissions.exists()
+    ):
+        errors["submission_kind"] = "The kind cannot change once there are submissions."
+    if phase.submissions_limit_per_user_per_period > 0:
+        if not phase.external_evaluation and not (
+            not phase._state.adding and selectors.active_method(phase) is not None
+        ):
+            errors["submissions_limit_per_user_per_period"] = (
+                "Upload a valid evaluation method before opening the phase for submissions."
+            )
+        elif phase.is_algorithm_phase and (phase.archive_id is None or not interfaces):
+            errors["submissions_limit_per_user_per_period"] = (
+                "An algorithm phase needs an archive of test cases and algorithm interfaces "
+                "before it opens for submissions."
+            )
+    if errors:
+        raise ValidationError(errors)
+
+
+def phase_save(
+    *,
+    challenge: Challenge,
+    actor: User,
+    phase: Phase | None = None,
+    fields: dict[str, Any],
+    algorithm_interfaces: list | None = None,
+    request: HttpRequest | None = None,
+) -> Phase:
+    """Create (phase None) or update a phase with GC's field names and stored values."""
+    unknown = set(fields) - set(PHASE_FIELDS)
+    if unknown:
+        raise ValidationError({name: "Unknown field." for name in sorted(unknown)})
+    creating = phase is None
+    phase = phase or Phase(challenge=challenge)
+    for name, value in fields.items():
+        setattr(phase, name, value)
+    if not phase.slug:
+        phase.slug = slugify(phase.title)[:64]
+    if algorithm_interfaces is None and not creating:
+        algorithm_interfaces = list(phase.algorithm_interfaces.all())
+    phase.full_clean(validate_unique=False)
+    _phase_check(phase, algorithm_interfaces)
+    try:
+        with transaction.atomic():
+            phase.save()
+            if algorithm_interfaces is not None:
+                phase.algorithm_interfaces.set(algorithm_interfaces)
+            audit_record(
+                action="phase-created" if creating else "phase-changed",
+                actor=actor,
+                obj=phase,
+                request=request,
+            )
+            evaluations_rank(phase=phase)
+    except IntegrityError:
+        raise ValidationError(
+            {
+                "slug": f"The challenge already has a phase titled {phase.title!r} "
+                f"or slug {phase.slug!r}."
+            }
+        ) from None
+    return phase
+
+
+# --- methods and ground truths -------------------------------------------------------
+
+
+def _check_upload(user_upload: UserUpload, *, creator: User) -> None:
+    if user_upload.creator_id != creator.pk:
+        raise ValidationError({"user_upload": "Use an upload of your own."})
+    if user_upload.status != UserUpload.Status.COMPLETED:
+        raise ValidationError({"user_upload": f"Upload {user_upload.pk} is not completed."})
+
+
+def method_create(
+    *, phase: Phase, creator: User, user_upload: UserUpload, comment: str = ""
+) -> Method:
+    """Record an evaluation container image and queue its validation (as algorithm images)."""
+    _check_upload(user_upload, creator=creator)
+    if Method.objects.filter(user_upload=user_upload).exists():
+        raise ValidationError({"user_upload": "This upload is already used by another method."})
+    with transaction.atomic():
+        method = Method.objects.create(
+            phase=phase, creator=creator, user_upload=user_upload, comment=comment
+        )
+        audit_record(action="evaluation-method-uploaded", actor=creator, obj=method)
+        enqueue("challenges.tasks.validate_method", method_pk=str(method.pk))
+    return method
+
+
+def ground_truth_create(
+    *, phase: Phase, creator: User, user_upload: UserUpload, comment: str = ""
+) -> EvaluationGroundTruth:
+    _check_upload(user_upload, creator=creator)
+    if EvaluationGroundTruth.objects.filter(user_upload=user_upload).exists():
+        raise ValidationError({"user_upload": "This upload is already used by a ground truth."})
+    with transaction.atomic():
+        ground_truth = EvaluationGroundTruth.objects.create(
+            phase=phase, creator=creator, user_upload=user_upload, comment=comment
+        )
+        audit_record(action="ground-truth-uploaded", actor=creator, obj=ground_truth)
+        enqueue("challenges.tasks.validate_ground_truth", ground_truth_pk=str(ground_truth.pk))
+    return ground_truth
+
+
+# --- submissions ---------------------------------------------------------------------
+
+
+def _refuse_closed(phase: Phase, at: datetime) -> None:
+    if phase.open_for_submissions(at=at):
+        return
+    when = ""
+    if phase.submissions_open_at and at < phase.submissions_open_at:
+        when = f" It opens at {phase.submissions_open_at.isoformat()}."
+    elif phase.submissions_close_at and at > phase.submissions_close_at:
+        when = f" It closed at {phase.submissions_close_at.isoformat()}."
+    raise ValidationError(f"The phase {phase.title!r} is not open for submissions.{when}")
+
+
+def _refuse_over_limit(phase: Phase, creator: User, at: datetime) -> None:
+    limit = selectors.submission_limit(phase=phase, user=creator, at=at)
+    if limit.remaining > 0:
+        return
+    period = (
+        f"every {limit.period_days} day{'s' if limit.period_days != 1 else ''}"
+        if limit.period_days
+        else "in total"
+    )
+    nxt = (
+        f" The next one is possible at {limit.next_submission_at.isoformat()}."
+        if limit.next_submission_at
+        else " No more are possible in this phase."
+    )
+    raise ValidationError(
+        f"You have used all {limit.limit} submissions of the phase {phase.title!r} "
+        f"({limit.limit} {period}).{nxt}"
+    )
+
+
+def _refuse_without_parent_success(
+    phase: Phase, creator: User, algorithm_image: AlgorithmImage | None
+) -> None:
+    parent = phase.parent
+    if parent is None:
+        return
+    succeeded = Evaluation.objects.filter(
+        submission__phase=parent, status=Evaluation.Status.SUCCESS
+    )
+    if algorithm_image is not None:
+        succeeded = succeeded.filter(submission__algorithm_image=algorithm_image)
+        what = "this algorithm image"
+    else:
+        succeeded = succeeded.filter(submission__creator=creator)
+        what = "you"
+    if not succeeded.exists():
+        raise ValidationError(
+            f"First {what} must be evaluated successfully in the phase {parent.title!r} "
+            f"before submitting to {phase.title!r}."
+        )
+
+
+def _check_algorithm_image(phase: Phase, creator: User, image: AlgorithmImage) -> None:
+    if not can(creator, "execute_algorithm", image.algorithm):
+        raise ValidationError({"algorithm_image": "You may not use this algorithm image."})
+    if image.status != AlgorithmImage.Status.VALID:
+        raise ValidationError(
+            {
+                "algorithm_image": f"The algorithm image is {image.status}; "
+                "only a valid image can be submitted."
+            }
+        )
+    if image.algorithm.memory_limit_gb > phase.algorithm_maximum_settable_memory_gb:
+        raise ValidationError(
+            {
+                "algorithm_image": "The algorithm asks for "
+                f"{image.algorithm.memory_limit_gb} GB of memory; the phase allows at most "
+                f"{phase.algorithm_maximum_settable_memory_gb} GB."
+            }
+        )
+    duplicate = Submission.objects.filter(
+        phase=phase, algorithm_image__image_sha256=image.image_sha256
+    ).exists()
+    if duplicate:
+        raise ValidationError(
+            {
+                "algorithm_image": f"This image ({image.image_sha256[:19]}...) was already "
+                f"submitted to the phase {phase.title!r}."
+            }
+        )
+
+
+def _store_predictions(submission: Submission, upload: UserUpload) -> None:
+    """Check the file's type by content, then copy it to the private bucket."""
+    if upload.size is not None and upload.size > MAX_PREDICTIONS_BYTES:
+        raise ValidationError(
+            {"user_upload": f"{upload.filename} is over {MAX_PREDICTIONS_BYTES} bytes."}
+        )
+    stream = open_upload(upload=upload)
+    try:
+        head = stream.read(8192)
+    finally:
+        stream.close()
+    try:
+        predictions_relative_path(detect_mimetype(head))
+    except EvaluationRefused as e:
+        raise ValidationError({"user_upload": f"{upload.filename}: {e}"}) from None
+    key = predictions_path(submission, upload.filename)
+    s3_client("private").copy(
+        {"Bucket": bucket_name("uploads"), "Key": upload.key}, bucket_name("private"), key
+    )
+    submission.predictions_file.name = key
+    submission.predictions_filename = upload.filename[:255]
+
+
+def submission_create(
+    *,
+    phase: Phase,
+    creator: User,
+    algorithm_image: AlgorithmImage | None = None,
+    user_upload: UserUpload | None = None,
+    comment: str = "",
+    request: HttpRequest | None = None,
+) -> Submission:
+    """Submit to a phase: checks GC's rules, then creates the submission and its evaluation
+    with the phase's active method and ground truth."""
+    challenge = phase.challenge
+    admin = selectors.is_admin(creator, challenge)
+    if not admin and not selectors.is_participant(creator, challenge):
+        raise PermissionDenied(f"Join the challenge {challenge.slug!r} before submitting.")
+    if phase.is_algorithm_phase:
+        if algorithm_image is None or user_upload is not None:
+            raise ValidationError(
+                {"algorithm_image": f"The phase {phase.title!r} takes an algorithm image."}
+            )
+    elif user_upload is None or algorithm_image is not None:
+        raise ValidationError(
+            {"user_upload": f"The phase {phase.title!r} takes a predictions file upload."}
+        )
+    if user_upload is not None:
+        _check_upload(user_upload, creator=creator)
+    with transaction.atomic():
+        # one submission at a time per phase, so two racing requests cannot both pass the limit
+        phase = Phase.objects.select_for_update().get(pk=phase.pk)
+        at = timezone.now()
+        if not admin:
+            _refuse_closed(phase, at)
+        if algorithm_image is not None:
+            _check_algorithm_image(phase, creator, algorithm_image)
+        if not admin:
+            active = Evaluation.objects.filter(
+                submission__phase=phase, submission__creator=creator
+            ).exclude(status__in=Evaluation.FINAL)
+            if active.exists():
+                raise ValidationError(
+                    "You have an evaluation in progress in this phase; wait for it to finish."
+                )
+            _refuse_over_limit(phase, creator, at)
+            _refuse_without_parent_success(phase, creator, algorithm_image)
+        method = selectors.active_method(phase)
+        if method is None and not phase.external_evaluation:
+            raise ValidationError(f"The phase {phase.title!r} has no valid evaluation method yet.")
+        submission = Submission(
+            phase=phase,
+            creator=creator,
+            algorithm_image=algorithm_image,
+            user_upload=user_upload,
+            comment=comment[:128],
+        )
+        if algorithm_image is not None:
+            submission.algorithm_requires_gpu = algorithm_image.algorithm.requires_gpu
+            submission.algorithm_requires_memory_gb = algorithm_image.algorithm.memory_limit_gb
+        if user_upload is not None:
+            _store_predictions(submission, user_upload)
+        submission.save()
+        _evaluation_create(submission=submission, method=method)
+        audit_record(action="submission-created", actor=creator, obj=submission, request=request)
+    if user_upload is not None:
+        delete_upload(upload=user_upload)
+    return submission
+
+
+# --- evaluations ---------------------------------------------------------------------
+
+
+def _evaluation_create(*, submission: Submission, method: Method | None) -> Evaluation:
+    phase = submission.phase
+    evaluation = Evaluation.objects.create(
+        submission=submission,
+        method=method,
+        ground_truth=selectors.active_ground_truth(phase),
+        published=phase.auto_publish_new_results,
+        time_limit=phase.evaluation_time_limit,
+        requires_gpu_type=phase.evaluation_requires_gpu_type,
+        requires_memory_gb=phase.evaluation_requires_memory_gb,
+    )
+    # algorithm phases run once their jobs are done (GC's EXECUTING_PREREQUISITES)
+    if not phase.external_evaluation and not phase.is_algorithm_phase:
+        # the GPU need of the evaluation picks the queue, as for algorithm jobs
+        gpu = phase.evaluation_requires_gpu_type
+        queue = settings.QUEUE_JOBS_GPU if gpu else settings.QUEUE_JOBS_CPU
+        enqueue(
+            "challenges.tasks.execute_evaluation", queue=queue, evaluation_pk=str(evaluation.pk)
+        )
+    return evaluation
+
+
+def evaluation_rerun(
+    *, submission: Submission, actor: User, request: HttpRequest | None = None
+) -> Evaluation:
+    """Evaluate a submission again with the phase's active method and ground truth (after a
+    new method version, say); earlier evaluations stay as they were."""
+    phase = submission.phase
+    if not selectors.is_admin(actor, phase.challenge):
+        raise PermissionDenied("Only the challenge's admins may re-run evaluations.")
+    method = selectors.active_method(phase)
+    if method is None and not phase.external_evaluation:
+        raise ValidationError(f"The phase {phase.title!r} has no valid evaluation method.")
+    with transaction.atomic():
+        evaluation = _evaluation_create(submission=submission, method=method)
+        audit_record(action="evaluation-rerun", actor=actor, obj=evaluation, request=request)
+    return evaluation
+
+
+def evaluations_rank(*, phase: Phase) -> None:
+    """Store rank, rank_score and rank_per_metric of every successful evaluation of the phase
+    (GC's calculate_ranks); the unranked get 0, 0.0 and {}."""
+    with transaction.atomic():
+        evaluations = list(
+            Evaluation.objects.select_for_update(of=("self",))
+            .filter(submission__phase=phase, status=Evaluation.Status.SUCCESS)
+            .select_related("submission")
+        )
+        positions = ranking.calculate_ranks(
+            results=[
+                ranking.Result(
+                    pk=e.pk,
+                    creator=e.submission.creator_id,
+                    created=e.created,
+                    metrics=e.metrics,
+                    published=e.published,
+                )
+                for e in evaluations
+            ],
+            metrics=phase.metrics,
+            scoring_method=phase.scoring_method_choice,
+            result_display=phase.result_display_choice,
+        )
+        for e in evaluations:
+            p = positions[e.pk]
+            e.rank, e.rank_score, e.rank_per_metric = p.rank, p.rank_score, p.rank_per_metric
+        Evaluation.objects.bulk_update(evaluations, ["rank", "rank_score", "rank_per_metric"])
+        # a failed re-run or a cancelled evaluation leaves the board
+        Evaluation.objects.filter(submission__phase=phase).exclude(
+            status=Evaluation.Status.SUCCESS
+        ).exclude(rank=0, rank_score=0.0, rank_per_metric={}).update(
+            rank=0, rank_score=0.0, rank_per_metric={}
+        )
+
+
+def evaluation_succeed(*, evaluation: Evaluation, metrics_json: bytes | None) -> Evaluation:
+    """Store the evaluation's metrics.json, or fail it with why the file is unusable."""
+    phase = evaluation.submission.phase
+    try:
+        metrics = parse_metrics(metrics_json, score_jsonpath=phase.score_jsonpath)
+    except EvaluationRefused as e:
+        return evaluation_fail(evaluation=evaluation, error_message=str(e))
+    with transaction.atomic():
+        locked = Evaluation.objects.select_for_update().get(pk=evaluation.pk)
+        locked.metrics = metrics
+        # also an output value, as in GC, so the read API lists it under `outputs`
+        locked.outputs.add(
+            socket_value_create(
+                socket=ComponentInterface.objects.get(slug="metrics-json-file"), value=metrics
+            )
+        )
+        locked.status = Evaluation.Status.SUCCESS
+        locked.error_message = ""
+        locked.completed_at = timezone.now()
+        locked.save()
+        evaluations_rank(phase=phase)
+    locked.refresh_from_db()
+    return locked
+
+
+def evaluation_fail(*, evaluation: Evaluation, error_message: str) -> Evaluation:
+    with transaction.atomic():
+        locked = Evaluation.objects.select_for_update().get(pk=evaluation.pk)
+        locked.status = Evaluation.Status.FAILURE
+        locked.error_message = error_message[:1024]
+        locked.completed_at = timezone.now()
+        locked.save()
+        evaluations_rank(phase=evaluation.submission.phase)
+    return locked
+
+
+def evaluation_publish(
+    *, evaluation: Evaluation, published: bool, actor: User, request: HttpRequest | None = None
+) -> Evaluation:
+    with transaction.atomic():
+        locked = Evaluation.objects.select_for_update().get(pk=evaluation.pk)
+        locked.published = published
+        locked.save(update_fields=["published", "modified"])
+        audit_record(
+            action="evaluation-published" if published else "evaluation-unpublished",
+            actor=actor,
+            obj=locked,
+            request=request,
+        )
+        evaluations_rank(phase=evaluation.submission.phase)
+    locked.refresh_from_db()
+    return locked
+
+
+def evaluation_claim(*, evaluation: Evaluation, user: User) -> Evaluation:
+    """An external evaluator takes a queued evaluation (one at a time)."""
+    with transaction.atomic():
+        locked = Evaluation.objects.select_for_update().get(pk=evaluation.pk)
+        if not locked.submission.phase.external_evaluation:
+            raise ValidationError("This evaluation is not evaluated externally.")
+        if locked.status != Evaluation.Status.PENDING:
+            raise ValidationError(
+                "Only a queued evaluation can be claimed; "
+                f"this one is {locked.get_status_display()}."
+            )
+        if Evaluation.objects.filter(claimed_by=user, status=Evaluation.Status.CLAIMED).exists():
+            raise ValidationError("You already have a claimed evaluation; finish it first.")
+        locked.status = Evaluation.Status.CLAIMED
+        locked.claimed_by = user
+        locked.claimed_at = timezone.now()
+        locked.started_at = locked.claimed_at
+        locked.save()
+    return locked
+
+
+def evaluation_external_update(
+    *, evaluation: Evaluation, user: User, status: str, metrics: Any = None, error_message: str = ""
+) -> Evaluation:
+    if evaluation.status != Evaluation.Status.CLAIMED or evaluation.claimed_by_id != user.pk:
+        raise ValidationError("Only the evaluator who claimed this evaluation can update it.")
+    if status == "Succeeded":
+        if metrics is None:
+            raise ValidationError({"metrics": "Send the metrics of a succeeded evaluation."})
+        return evaluation_succeed(evaluation=evaluation, metrics_json=json.dumps(metrics).encode())
+    if status == "Failed":
+        if not error_message:
+            raise ValidationError({"error_message": "Say why the evaluation failed."})
+        return evaluation_fail(evaluation=evaluation, error_message=error_message)
+    raise ValidationError({"status": f"{status!r} is not one of 'Succeeded', 'Failed'."})

@@ -1,0 +1,138 @@
+"""An algorithm-phase evaluation container sees GC's layout: /input/predictions.json listing
+the jobs, each job's outputs at /input/<job pk>/output/<relative path>, /input/inputs.json.
+
+The jobs are made here as the job runner leaves them (Succeeded, with stored outputs):
+creating them from a submission is not wired yet."""
+
+import pytest
+
+from algorithms.models import AlgorithmInterface, Job
+from archives.services import archive_create
+from challenges import services
+from challenges.execution import evaluation_execute
+from challenges.models import Evaluation, Phase
+from challenges.validation import validate_method
+from components.models import ComponentInterface
+from components.services import socket_value_create
+from tests.algorithms import images
+from tests.algorithms.factories import make_algorithm
+from tests.archives.helpers import stored_image
+from tests.cases.helpers import completed_upload
+from tests.challenges.helpers import make_challenge, participant, valid_algorithm_image
+
+pytestmark = pytest.mark.django_db
+
+LISTING = """\
+set -e
+seen=$(find /input -type f | sort | tr '\\n' ' ')
+printf '{"dice": 1, "seen": "%s", "predictions": %s, "inputs": %s}' \\
+  "$seen" "$(cat /input/predictions.json)" "$(cat /input/inputs.json)" > /output/metrics.json
+"""
+
+
+def _set_up(user, tmp_path):  # type: ignore[no-untyped-def]
+    challenge = make_challenge(user)
+    ann = participant(challenge, "ann")
+    algorithm = make_algorithm(creator=ann, title="Ann's nodules")
+    interface = AlgorithmInterface.objects.get(algorithm=algorithm)
+    phase = services.phase_save(
+        challenge=challenge,
+        actor=user,
+        fields={
+            "title": "Algo",
+            "submission_kind": Phase.SubmissionKind.ALGORITHM,
+            "archive": archive_create(creator=user, title="Hidden"),
+            "score_jsonpath": "dice",
+        },
+        algorithm_interfaces=[interface],
+    )
+    data = images.saved(
+        images.good_image(tag="tessera-tests/eval-jobs", script=LISTING), tmp_path / "e.tar.gz"
+    )
+    method = services.method_create(
+        phase=phase,
+        creator=user,
+        user_upload=completed_upload(user=user, filename="e.tar.gz", data=data),
+    )
+    validate_method(method_pk=str(method.pk))
+    phase = services.phase_save(
+        challenge=challenge,
+        actor=user,
+        phase=phase,
+        fields={"submissions_limit_per_user_per_period": 3},
+    )
+    image = valid_algorithm_image(algorithm, "sha256:" + "d" * 64)
+    submission = services.submission_create(phase=phase, creator=ann, algorithm_image=image)
+    ct, results = (
+        ComponentInterface.objects.get(slug=s) for s in ("ct-image", "results-json-file")
+    )
+    jobs = []
+    for n in (1, 2):
+        job = Job.objects.create(
+            algorithm_image=image,
+            algorithm_interface=interface,
+            status=Job.Status.SUCCEEDED,
+            time_limit=60,
+        )
+        job.inputs.add(socket_value_create(socket=ct, image=stored_image(name=f"case_00{n}.mha")))
+        job.outputs.add(socket_value_create(socket=results, value={"case": n, "nodules": n * 2}))
+        jobs.append(job)
+    submission.jobs.set(jobs)
+    return submission, jobs
+
+
+def test_the_container_sees_gcs_layout_for_an_algorithm_phase(user, tmp_path):
+    submission, (a, b) = _set_up(user, tmp_path)
+    evaluation = submission.evaluations.get()
+    assert evaluation.status == Evaluation.Status.PENDING  # waits for its jobs, not queued
+    evaluation_execute(evaluation_pk=evaluation.pk)
+    evaluation.refresh_from_db()
+    assert evaluation.status == Evaluation.Status.SUCCESS, evaluation.error_message
+    metrics = evaluation.metrics
+    assert metrics is not None
+    assert (
+        metrics["seen"]
+        == " ".join(
+            sorted(
+                [
+                    f"/input/{a.pk}/output/results.json",
+                    f"/input/{b.pk}/output/results.json",
+                    "/input/inputs.json",
+                    "/input/predictions.json",
+                ]
+            )
+        )
+        + " "
+    )
+    entries = {e["pk"]: e for e in metrics["predictions"]}
+    assert set(entries) == {str(a.pk), str(b.pk)}
+    entry = entries[str(a.pk)]
+    assert entry["status"] == "Succeeded"
+    assert [(i["interface"]["slug"], i["image"]["name"]) for i in entry["inputs"]] == [
+        ("ct-image", "case_001.mha")
+    ]
+    assert [
+        (o["interface"]["slug"], o["interface"]["relative_path"], o["value"])
+        for o in entry["outputs"]
+    ] == [("results-json-file", "results.json", {"case": 1, "nodules": 2})]
+    # inputs.json: predictions.json's value first, then every job output
+    assert [i["interface"]["slug"] for i in metrics["inputs"]] == [
+        "predictions-json-file",
+        "results-json-file",
+        "results-json-file",
+    ]
+    assert evaluation.input_prefixes == {
+        str(o.pk): f"{j.pk}/output/" for j in (a, b) for o in j.outputs.all()
+    }
+
+
+def test_a_failed_job_fails_the_evaluation_naming_it(user, tmp_path):
+    submission, (a, _) = _set_up(user, tmp_path)
+    Job.objects.filter(pk=a.pk).update(status=Job.Status.FAILED, error_message="Segmentation fault")
+    evaluation = submission.evaluations.get()
+    evaluation_execute(evaluation_pk=evaluation.pk)
+    evaluation.refresh_from_db()
+    assert (evaluation.status, evaluation.error_message) == (
+        Evaluation.Status.FAILURE,
+        f"The algorithm did not succeed on 1 of 2 cases; job {a.pk}: Segmentation fault",
+    )

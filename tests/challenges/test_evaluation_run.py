@@ -1,0 +1,103 @@
+"""An evaluation container run through the real Docker executor: it sees GC's /input
+layout for a predictions phase, and its failures are explained."""
+
+import json
+
+import pytest
+
+from challenges import services
+from challenges.execution import evaluation_execute
+from challenges.models import Evaluation, Method
+from challenges.validation import validate_method
+from tests.algorithms import images
+from tests.cases.helpers import completed_upload
+from tests.challenges.helpers import make_challenge, participant, predictions
+
+pytestmark = pytest.mark.django_db
+
+# Lists what the container sees and echoes inputs.json back inside metrics.json.
+LISTING = """\
+set -e
+seen=$(find /input | sort | tr '\\n' ' ')
+printf '{"dice": 0.5, "seen": "%s", "inputs": %s, "csv": "%s"}' \\
+  "$seen" "$(cat /input/inputs.json)" "$(head -n 1 /input/predictions.csv)" > /output/metrics.json
+"""
+
+
+def _phase_with_method(user, tmp_path, script: str, tag: str):  # type: ignore[no-untyped-def]
+    challenge = make_challenge(user)
+    phase = services.phase_save(
+        challenge=challenge, actor=user, fields={"title": "Final", "score_jsonpath": "dice"}
+    )
+    data = images.saved(images.good_image(tag=tag, script=script), tmp_path / "eval.tar.gz")
+    upload = completed_upload(user=user, filename="eval.tar.gz", data=data)
+    method = services.method_create(phase=phase, creator=user, user_upload=upload)
+    validate_method(method_pk=str(method.pk))
+    assert Method.objects.get(pk=method.pk).is_active
+    phase = services.phase_save(
+        challenge=challenge,
+        actor=user,
+        phase=phase,
+        fields={"submissions_limit_per_user_per_period": 5},
+    )
+    return challenge, phase
+
+
+def _run(phase, user, text: str = "case,score\n1,0.5\n") -> Evaluation:  # type: ignore[no-untyped-def]
+    submission = services.submission_create(
+        phase=phase, creator=user, user_upload=predictions(user, text)
+    )
+    evaluation = submission.evaluations.get()
+    evaluation_execute(evaluation_pk=evaluation.pk)
+    evaluation.refresh_from_db()
+    return evaluation
+
+
+def test_the_container_sees_gcs_layout_for_a_predictions_phase(user, tmp_path):
+    challenge, phase = _phase_with_method(user, tmp_path, LISTING, "tessera-tests/eval-listing")
+    evaluation = _run(phase, participant(challenge))
+    assert evaluation.status == Evaluation.Status.SUCCESS, evaluation.error_message
+    assert evaluation.metrics["seen"] == "/input /input/inputs.json /input/predictions.csv "  # type: ignore[index]
+    assert evaluation.metrics["csv"] == "case,score"  # type: ignore[index]
+    [civ] = evaluation.metrics["inputs"]  # type: ignore[index]
+    assert civ["interface"]["slug"] == "predictions-csv-file"
+    assert civ["interface"]["relative_path"] == "predictions.csv"
+    assert evaluation.rank == 1
+    assert evaluation.exec_duration is not None
+
+
+@pytest.mark.parametrize(
+    "script,message",
+    [
+        (
+            "echo starting; echo 'ValueError: no cases' >&2; exit 3",
+            "The evaluation container exited with code 3: ValueError: no cases",
+        ),
+        (
+            "echo '[0.5]' > /output/metrics.json",
+            "/output/metrics.json must be a JSON object, not a list.",
+        ),
+        (
+            'echo \'{"dice": "high"}\' > /output/metrics.json',
+            "The score at 'dice' in /output/metrics.json must be a number, not \"high\".",
+        ),
+        ("echo done", "The evaluation container wrote no /output/metrics.json."),
+    ],
+)
+def test_failures_say_why(user, tmp_path, script, message):
+    challenge, phase = _phase_with_method(user, tmp_path, script, "tessera-tests/eval-bad")
+    evaluation = _run(phase, participant(challenge))
+    assert (evaluation.status, evaluation.error_message) == (Evaluation.Status.FAILURE, message)
+    assert evaluation.rank == 0
+
+
+def test_a_rerun_of_a_finished_evaluation_does_nothing(user, tmp_path):
+    challenge, phase = _phase_with_method(user, tmp_path, LISTING, "tessera-tests/eval-listing")
+    evaluation = _run(phase, participant(challenge))
+    before = json.dumps(evaluation.metrics)
+    evaluation_execute(evaluation_pk=evaluation.pk)
+    evaluation.refresh_from_db()
+    assert (evaluation.status, json.dumps(evaluation.metrics)) == (
+        Evaluation.Status.SUCCESS,
+        before,
+    )
