@@ -242,6 +242,7 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "cases.tasks.settle_stuck_upload_sessions",
         "schedule": 60.0,
     },
+    "uploads-expire": {"task": "uploads.tasks.expire_uploads", "schedule": 3600.0},
     **{
         f"remove-stale-containers-{queue}": {
             "task": "workers.tasks.remove_stale_job_containers",
