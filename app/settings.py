@@ -1,31 +1,22 @@
 """The one settings module. Every value comes from the environment; with none set,
 Tessera runs on its embedded defaults (SQLite and SeaweedFS under var/)."""
 
-import socket
 from pathlib import Path
 
 import environ
 
+from app import startup
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
-environ.Env.read_env(BASE_DIR / ".env") if (BASE_DIR / ".env").exists() else None
+startup.read_dotenv()
 
-VAR_DIR = Path(env.str("TESSERA_VAR_DIR", default=str(BASE_DIR / "var")))
-VAR_DIR.mkdir(parents=True, exist_ok=True)
+# Settings only read: `make run` (app/startup.py) makes this folder, its secret key and
+# the broker choice before any process loads settings.
+VAR_DIR = startup.var_dir()
 
-
-def _embedded_secret_key() -> str:
-    """A per-install key kept under var/, so the embedded default needs no setup."""
-    from django.core.management.utils import get_random_secret_key
-
-    path = VAR_DIR / "secret_key"
-    if not path.exists():
-        path.write_text(get_random_secret_key())
-        path.chmod(0o600)
-    return path.read_text().strip()
-
-
-SECRET_KEY = env.str("SECRET_KEY", default="") or _embedded_secret_key()
+# Empty when neither is there: Django then refuses to start anything that needs a key.
+SECRET_KEY = env.str("SECRET_KEY", default="") or startup.read_secret_key(VAR_DIR)
 DEBUG = env.bool("DEBUG", default=False)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
@@ -59,6 +50,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "app.request_guards.MalformedRequestMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -68,6 +60,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "app.unavailable.ServiceUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "app.urls"
@@ -195,25 +188,18 @@ if DEBUG:
 SEAWEEDFS_DIR = Path(env.str("SEAWEEDFS_DIR", default=str(VAR_DIR / "seaweedfs")))
 
 
-def _redis_reachable(host: str = "127.0.0.1", port: int = 6379) -> bool:
-    try:
-        with socket.create_connection((host, port), timeout=0.2):
-            return True
-    except OSError:
-        return False
-
-
-# Broker: Redis when reachable, else a file-system broker that needs no server.
-_default_broker = "redis://127.0.0.1:6379/0" if _redis_reachable() else "filesystem://"
-CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="") or _default_broker
+# Broker: CELERY_BROKER_URL, else what `make run` chose at start and wrote down (Redis
+# or the file-system broker), else Redis. Never a per-process guess: a process that fell
+# back to a file-system broker alone would queue tasks no worker reads.
+if (VAR_DIR / startup.BROKER_ENV_FILE).exists():
+    environ.Env.read_env(VAR_DIR / startup.BROKER_ENV_FILE)
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="") or startup.EMBEDDED_REDIS
 _broker_dir = VAR_DIR / "broker"
 CELERY_BROKER_TRANSPORT_OPTIONS: dict = (
     {"data_folder_in": str(_broker_dir), "data_folder_out": str(_broker_dir)}
     if CELERY_BROKER_URL.startswith("filesystem")
     else {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=4 * 3600)}
 )
-if CELERY_BROKER_URL.startswith("filesystem"):
-    _broker_dir.mkdir(parents=True, exist_ok=True)
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_QUEUES_NAMES = ["default", "images", "jobs-cpu", "jobs-gpu"]
 CELERY_TASK_ACKS_LATE = True
