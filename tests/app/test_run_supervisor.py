@@ -185,8 +185,10 @@ def test_buckets_are_created_by_many_processes_at_once_without_error():  # type:
     try:
         with override_settings(BUCKETS=buckets):
             threads = [threading.Thread(target=create) for _ in range(6)]
-            [t.start() for t in threads]
-            [t.join() for t in threads]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
         assert errors == []
         names = {b["Name"] for b in client.list_buckets()["Buckets"]}
         assert set(buckets.values()) <= names
