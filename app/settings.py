@@ -210,6 +210,10 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE: dict = {}  # apps add their periodic tasks in their AppConfig.ready
 
+# `/health/` answers 503 when one of these is down; the others (docker, workers) are
+# reported only, since a web node without them still serves.
+HEALTH_REQUIRED = env.list("HEALTH_REQUIRED", default=["database", "broker", "object_store"])
+
 # `make run` (app/run.py): where the embedded servers listen.
 RUN_HOST = env.str("RUN_HOST", default="127.0.0.1")
 RUN_HTTP_PORT = env.int("RUN_HTTP_PORT", default=8000)
@@ -283,6 +287,7 @@ API_TOKEN_DEFAULT_DAYS = env.int("API_TOKEN_DEFAULT_DAYS", default=30)
 
 # Security. Production sets these through the environment; `check --deploy` reads them.
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
+SECURE_REDIRECT_EXEMPT = [r"^health/$"]  # load balancers probe over plain HTTP
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=False)
 CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=False)
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0)
