@@ -2,8 +2,10 @@
 Tessera runs on its embedded defaults (SQLite and SeaweedFS under var/)."""
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
+from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
 
 from app import startup
 
@@ -32,6 +34,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "allauth",
     "allauth.account",
+    "csp",
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -60,6 +63,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "app.signed_redirects.NoStoreSignedRedirectMiddleware",
     "app.unavailable.ServiceUnavailableMiddleware",
 ]
 
@@ -196,7 +201,12 @@ if (VAR_DIR / startup.BROKER_ENV_FILE).exists():
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="") or startup.EMBEDDED_REDIS
 _broker_dir = VAR_DIR / "broker"
 CELERY_BROKER_TRANSPORT_OPTIONS: dict = (
-    {"data_folder_in": str(_broker_dir), "data_folder_out": str(_broker_dir)}
+    {
+        "data_folder_in": str(_broker_dir),
+        "data_folder_out": str(_broker_dir),
+        # kombu's default is ./control, relative to whatever folder a process started in
+        "control_folder": str(_broker_dir / "control"),
+    }
     if CELERY_BROKER_URL.startswith("filesystem")
     else {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=4 * 3600)}
 )
@@ -296,6 +306,30 @@ SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
 if env.bool("USE_X_FORWARDED_PROTO", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_CONTENT_TYPE_NOSNIFF = True
+# Content-Security-Policy (django-csp): scripts and <style> blocks only from this site
+# or with the per-response nonce (`nonce="{{ request.csp_nonce }}"`). The object store
+# is named for what browsers fetch from it directly: thumbnails and logos behind signed
+# redirects, the viewer's image download and the upload widget's part PUTs.
+_s3_endpoint = urlsplit(AWS_S3_ENDPOINT_URL)
+_s3_origins = [f"{_s3_endpoint.scheme}://{_s3_endpoint.netloc}"]
+if AWS_S3_ADDRESSING_STYLE == "virtual":
+    _s3_origins.append(f"{_s3_endpoint.scheme}://*.{_s3_endpoint.netloc}")
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        # style="" attributes (admin, allauth) cannot run code; allowing them is harmless.
+        "style-src-attr": [UNSAFE_INLINE],
+        "img-src": [SELF, "data:", "blob:", *_s3_origins],
+        "connect-src": [SELF, *_s3_origins],
+        "font-src": [SELF, "data:"],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True

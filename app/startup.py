@@ -56,7 +56,7 @@ def choose_broker(folder: Path) -> str:
         EMBEDDED_REDIS if redis_answers() else "filesystem://"
     )
     if url.startswith("filesystem"):
-        (folder / "broker").mkdir(parents=True, exist_ok=True)
+        (folder / "broker" / "control").mkdir(parents=True, exist_ok=True)
     (folder / BROKER_ENV_FILE).write_text(
         "# Written by `make run` (app/startup.py): the broker every process uses.\n"
         f"CELERY_BROKER_URL={url}\n"
