@@ -17,6 +17,7 @@ SECRET_KEY_FILE = "secret_key"
 # Written by `prepare()`, read by settings: the broker every process of this install uses.
 BROKER_ENV_FILE = "broker.env"
 EMBEDDED_REDIS = "redis://127.0.0.1:6379/0"
+EMBEDDED_REDIS_ADDRESS = ("127.0.0.1", 6379)
 
 
 def read_dotenv() -> None:
@@ -33,8 +34,9 @@ def read_secret_key(folder: Path) -> str:
     return path.read_text().strip() if path.exists() else ""
 
 
-def redis_answers(host: str = "127.0.0.1", port: int = 6379, attempts: int = 3) -> bool:
+def redis_answers(attempts: int = 3) -> bool:
     """A real answer to PING, retried: one slow connect must not pick the wrong broker."""
+    host, port = EMBEDDED_REDIS_ADDRESS
     for _ in range(attempts):
         try:
             with socket.create_connection((host, port), timeout=1) as sock:
@@ -64,9 +66,11 @@ def choose_broker(folder: Path) -> str:
     return url
 
 
-def prepare() -> dict[str, str]:
+def prepare(*, choose_again: bool = True) -> dict[str, str]:
     """Make var/, its secret key (when SECRET_KEY is unset) and the broker choice.
 
+    `make run` chooses the broker again at each start; other entry points
+    (`python -m app.startup`: make bench, migrate, worker) keep a choice already written.
     Returns the environment values the children must inherit."""
     from django.core.management.utils import get_random_secret_key
 
@@ -77,4 +81,12 @@ def prepare() -> dict[str, str]:
         path = folder / SECRET_KEY_FILE
         path.write_text(get_random_secret_key())
         path.chmod(0o600)
+    written = folder / BROKER_ENV_FILE
+    if not choose_again and written.exists() and not os.environ.get("CELERY_BROKER_URL"):
+        return {}
     return {"CELERY_BROKER_URL": choose_broker(folder)}
+
+
+if __name__ == "__main__":
+    prepare(choose_again=False)
+    print(f"tessera: local state ready in {var_dir()}")
