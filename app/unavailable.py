@@ -43,7 +43,7 @@ def unavailable_message(exc: BaseException) -> str | None:
     for kinds, part in DOWN:
         if isinstance(exc, kinds):
             reason = _without_credentials(str(exc).splitlines()[0] if str(exc) else "")
-            return f"{part}: {reason or type(exc).__name__}. Please try again shortly."
+            return f"{part}: {reason.rstrip('.') or type(exc).__name__}. Please try again shortly."
     return None
 
 

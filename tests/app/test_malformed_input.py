@@ -1,6 +1,8 @@
 """Every bad request shape gets a 4xx naming the problem on several endpoints, never a
 500; a dead object store gets a 503 naming it."""
 
+import html
+import json
 import socket
 
 import pytest
@@ -118,3 +120,47 @@ def test_a_dead_object_store_answers_503_naming_it(signed_in, settings):  # type
     assert dead in response.json()["detail"]
     assert response["Retry-After"] == "30"
     assert not UserUpload.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("exc", "message"),
+    [
+        (
+            "botocore",
+            "The object store (S3) is unavailable: Could not connect to the endpoint URL: "
+            '"http://127.0.0.1:9/b". Please try again shortly.',
+        ),
+        (
+            "kombu",
+            "The task queue (broker) is unavailable: Error 111 connecting to 127.0.0.1:9. "
+            "Connection refused. Please try again shortly.",
+        ),
+        (
+            "database",
+            "The database is unavailable: connection refused. Please try again shortly.",
+        ),
+    ],
+)
+def test_pages_get_a_503_page_naming_the_part_that_is_down(rf, exc, message):  # type: ignore[no-untyped-def]
+    """The page side of the 503 (the API side is tested above against a dead store)."""
+    from botocore.exceptions import EndpointConnectionError
+    from django.db import OperationalError
+    from kombu.exceptions import OperationalError as BrokerError
+
+    from app.unavailable import ServiceUnavailableMiddleware
+
+    error = {
+        "botocore": EndpointConnectionError(endpoint_url="http://127.0.0.1:9/b"),
+        "kombu": BrokerError("Error 111 connecting to 127.0.0.1:9. Connection refused."),
+        "database": OperationalError("connection refused"),
+    }[exc]
+    middleware = ServiceUnavailableMiddleware(lambda request: None)  # type: ignore[arg-type,return-value]
+    page = middleware.process_exception(rf.get("/archives/"), error)
+    assert page is not None and page.status_code == 503
+    assert page["Retry-After"] == "30"
+    assert "<h1>Temporarily unavailable</h1>" in page.content.decode()
+    assert html.escape(message) in page.content.decode()
+    api = middleware.process_exception(rf.get("/api/v1/archives/"), error)
+    assert api is not None and api.status_code == 503
+    assert json.loads(api.content) == {"detail": message}
+    assert middleware.process_exception(rf.get("/"), ValueError("a bug")) is None  # stays a 500
