@@ -3,12 +3,12 @@
 First writes the local state (`app.startup.prepare`: var/, the secret key, the broker
 choice every child reads). Then runs the start-up steps in `STARTUP_STEPS` (TLS
 certificates, migrations, static files, the embedded object store, the first
-superuser), then starts the long-running
-children: gunicorn over HTTPS (API and site) and over plain HTTP (site, for a browser),
-one Celery worker for every queue and celery beat. Ctrl-C or SIGTERM stops them all.
-The supervisor watches every child from the first step on: an object store that exits
-is restarted (a few times, with its log tail); any other child that exits stops the
-whole platform with the cause, so "running" is never printed while a part is down.
+superuser), then starts the long-running children: gunicorn over HTTPS (API and site)
+and over plain HTTP (site, for a browser), one Celery worker for every queue and beat.
+Ctrl-C or SIGTERM stops them all. The supervisor watches every child from the first
+step on: an object store that exits is restarted (a few times, with its log tail); any
+other child that exits stops the whole platform with the cause, so "running" is never
+printed while a part is down.
 
 Other apps add start-up work (say, registering a demo algorithm) by appending a
 `Step` to `STARTUP_STEPS`; steps run in order with the object store up and the
@@ -325,6 +325,9 @@ def restart_object_store(ctx: Context, child: Child, code: int) -> None:
         flush=True,
     )
     child.restarts.append(now)
+    # A SeaweedFS left behind by its dead `serve` parent would hold the ports.
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(child.process.pid, signal.SIGKILL)
     child.process = subprocess.Popen(
         child.command, start_new_session=True, preexec_fn=_die_with_parent
     )
@@ -349,6 +352,20 @@ def check_children(ctx: Context) -> None:
             restart_object_store(ctx, child, code)
             continue
         raise StartupError(f"the {child.name} exited with code {code}; see its output above")
+
+
+def _dead_children(ctx: Context) -> str:
+    """The likely cause of a failed step: a child that died meanwhile (say, the store)."""
+    notes = []
+    for child in ctx.children:
+        code = child.process.poll()
+        if code is not None:
+            tail = f"; the end of {_store_log()}:\n{_log_tail(_store_log())}"
+            notes.append(
+                f"\n  the {child.name} had exited with code {code}"
+                + (tail if child.name == OBJECT_STORE else "")
+            )
+    return "".join(notes)
 
 
 def check_all_up(ctx: Context) -> None:
@@ -397,7 +414,7 @@ def main() -> int:
                 raise
             except Exception as e:
                 traceback.print_exc()
-                raise StartupError(f"{step.description} failed: {e}") from e
+                raise StartupError(f"{step.description} failed: {e}{_dead_children(ctx)}") from e
             print(f"tessera: {step.description}: done in {time.monotonic() - started:.1f}s")
             check_children(ctx)  # a child that died during this step is caught now
         start_servers(ctx)
