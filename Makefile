@@ -42,15 +42,20 @@ test: venv services docker lint
 	exit $$rc
 
 migrate: venv
+	$(PY) -m app.startup
 	$(PY) manage.py migrate --no-input
 
 run: venv docker
 	$(PY) -m app.run
 
+# A worker serves every queue in settings' CELERY_TASK_QUEUES, or those named in QUEUES.
 worker: venv
-	$(VENV)/bin/celery -A app worker -l info -Q $${QUEUES:-default,images,jobs-cpu,jobs-gpu}
+	$(PY) -m app.startup
+	$(VENV)/bin/celery -A app worker -l info $${QUEUES:+-Q $$QUEUES}
 
 bench: venv services docker
+	$(PY) -m app.startup
+	TESSERA_VAR_DIR=var/test $(PY) -m app.startup
 	$(VENV)/bin/uv pip install -q --python $(PY) -r benchmarks/requirements.txt
 	DATABASE_URL=$(TEST_DATABASE_URL) $(PY) -m benchmarks
 

@@ -67,13 +67,18 @@ def django_error_detail(e: DjangoValidationError) -> Any:
 
 def exception_handler(exc: Exception, context: dict) -> Response | None:
     """The one place API errors are shaped: services raise Django's ValidationError and
-    views let it through; it answers 400 with the messages, never 500."""
+    views let it through; it answers 400 with the messages, never 500. A part that is
+    down answers 503 naming it (pages get the same from `app.unavailable`)."""
     from django.core.exceptions import RequestDataTooBig
 
     from app.parsers import body_too_large_message
+    from app.unavailable import RETRY_AFTER_S, unavailable_message
 
     if isinstance(exc, RequestDataTooBig):
         exc = ParseError(body_too_large_message())
     elif isinstance(exc, DjangoValidationError):
         exc = ValidationError(django_error_detail(exc))
+    elif (down := unavailable_message(exc)) is not None:
+        # A dead object store, broker or database: 503 naming it, not a traceback.
+        return Response({"detail": down}, status=503, headers={"Retry-After": str(RETRY_AFTER_S)})
     return drf_exception_handler(exc, context)

@@ -1,7 +1,9 @@
 """The API root, `/api/v1/`. Each app adds its viewsets to the one router here."""
 
+from csp.constants import SELF, UNSAFE_INLINE
+from csp.decorators import csp_replace
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework import routers
 
 from algorithms.api import AlgorithmImageViewSet, AlgorithmViewSet
@@ -46,7 +48,14 @@ router.register("reader-studies", ReaderStudyViewSet, basename="reader-study")
 urlpatterns = [
     path("gcapi/", gcapi_version, name="gcapi-version"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("schema/ui/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="schema-ui"),
+    path(
+        "schema/ui/",
+        # Swagger UI sets inline styles from its script (nothing it runs is inline).
+        csp_replace({"style-src": [SELF, UNSAFE_INLINE]})(
+            SpectacularSwaggerSplitView.as_view(url_name="api:schema")
+        ),
+        name="schema-ui",
+    ),
     *challenge_urls,
     path("", include(router.urls)),
 ]

@@ -60,12 +60,32 @@ def is_up() -> bool:
     return True
 
 
-def ensure_buckets() -> None:
+# Answers to CreateBucket that mean "it is there": another process (the supervisor,
+# `serve`, a test worker) created it a moment earlier, which ListBuckets may not show yet.
+BUCKET_EXISTS_CODES = {"BucketAlreadyOwnedByYou", "BucketAlreadyExists"}
+
+
+def ensure_buckets(attempts: int = 10) -> None:
+    """Create the configured buckets; idempotent and safe when processes race.
+
+    Every bucket is created (not only those missing from a listing, which lags) and
+    "already exists" counts as success; then each is checked with HeadBucket, retried
+    briefly, since a new bucket may take a moment to answer."""
     client = _client()
-    existing = {b["Name"] for b in client.list_buckets().get("Buckets", [])}
     for name in settings.BUCKETS.values():
-        if name not in existing:
+        try:
             client.create_bucket(Bucket=name)
+        except ClientError as e:
+            if e.response.get("Error", {}).get("Code") not in BUCKET_EXISTS_CODES:
+                raise
+        for attempt in range(attempts):
+            try:
+                client.head_bucket(Bucket=name)
+                break
+            except ClientError:
+                if attempt == attempts - 1:
+                    raise
+                time.sleep(0.2 * (attempt + 1))
     # Browsers upload parts straight to the uploads bucket and must read the ETag.
     try:
         client.put_bucket_cors(Bucket=settings.BUCKETS["uploads"], CORSConfiguration=BROWSER_CORS)
@@ -191,12 +211,19 @@ def serve() -> None:
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
     try:
         wait_until_up(process=process)
-        ensure_buckets()
+        # A failure here must not take the store down with it: that is what stopped the
+        # filer 0.3 s after start when this raced the supervisor's own ensure_buckets.
+        try:
+            ensure_buckets()
+        except (BotoCoreError, ClientError) as e:
+            print(f"object store: creating buckets failed: {e}", file=sys.stderr, flush=True)
         print(
             f"object store ready at {settings.AWS_S3_ENDPOINT_URL} (log: {data_dir / 'weed.log'})",
             flush=True,
         )
-        process.wait()
+        code = process.wait()
+        # Exit non-zero so the supervisor sees the store died and restarts it.
+        raise SystemExit(f"SeaweedFS exited with code {code}; see {data_dir / 'weed.log'}")
     finally:
         if process.poll() is None:
             process.terminate()

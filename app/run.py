@@ -1,9 +1,14 @@
 """`make run`: the whole platform on one machine, supervised from one process.
 
-Runs the start-up steps in `STARTUP_STEPS` (TLS certificates, migrations, static
-files, the embedded object store, the first superuser), then starts the long-running
-children: gunicorn over HTTPS (API and site) and over plain HTTP (site, for a browser),
-one Celery worker for every queue and celery beat. Ctrl-C or SIGTERM stops them all.
+First writes the local state (`app.startup.prepare`: var/, the secret key, the broker
+choice every child reads). Then runs the start-up steps in `STARTUP_STEPS` (TLS
+certificates, migrations, static files, the embedded object store, the first
+superuser), then starts the long-running children: gunicorn over HTTPS (API and site)
+and over plain HTTP (site, for a browser), one Celery worker for every queue and beat.
+Ctrl-C or SIGTERM stops them all. The supervisor watches every child from the first
+step on: an object store that exits is restarted (a few times, with its log tail); any
+other child that exits stops the whole platform with the cause, so "running" is never
+printed while a part is down.
 
 Other apps add start-up work (say, registering a demo algorithm) by appending a
 `Step` to `STARTUP_STEPS`; steps run in order with the object store up and the
@@ -28,6 +33,12 @@ from urllib.parse import urlsplit
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "app.settings")
 
+from app import startup
+
+if __name__ == "__main__":
+    # Before settings load: they read what this writes, and the children inherit it.
+    os.environ.update(startup.prepare())
+
 import django
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -39,7 +50,7 @@ from django.core.management import call_command  # noqa: E402
 from app import objectstore  # noqa: E402
 from app.tls import TlsFiles, ensure_certificates  # noqa: E402
 
-QUEUES = "default,images,jobs-cpu,jobs-gpu"
+QUEUES = ",".join(settings.CELERY_TASK_QUEUES_NAMES)  # one worker serves every queue
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
 
 
@@ -51,6 +62,8 @@ class StartupError(Exception):
 class Child:
     name: str
     process: subprocess.Popen
+    command: list[str] = field(default_factory=list)
+    restarts: list[float] = field(default_factory=list)  # monotonic times of restarts
 
 
 @dataclass
@@ -88,7 +101,7 @@ def _die_with_parent() -> None:
 def spawn(ctx: Context, name: str, command: list[str]) -> subprocess.Popen:
     # Own process group: Ctrl-C reaches only the supervisor, which stops children in order.
     process = subprocess.Popen(command, start_new_session=True, preexec_fn=_die_with_parent)
-    ctx.children.append(Child(name, process))
+    ctx.children.append(Child(name, process, command))
     return process
 
 
@@ -155,11 +168,11 @@ def start_object_store(ctx: Context) -> None:
     """Start SeaweedFS without waiting: it boots while the database is migrated."""
     local_store, _ = _object_store_is_local()
     if local_store and not objectstore.is_up():
-        spawn(ctx, "object store", [sys.executable, "-m", "app.objectstore", "serve"])
+        spawn(ctx, OBJECT_STORE, [sys.executable, "-m", "app.objectstore", "serve"])
 
 
 def wait_for_object_store(ctx: Context) -> None:
-    store = next((c.process for c in ctx.children if c.name == "object store"), None)
+    store = next((c.process for c in ctx.children if c.name == OBJECT_STORE), None)
     try:
         objectstore.wait_until_up(process=store)
         objectstore.ensure_buckets()
@@ -280,11 +293,90 @@ def banner(ctx: Context) -> str:
     return "\n".join(lines)
 
 
+OBJECT_STORE = "object store"
+# An object store that dies more often than this is broken, not unlucky: stop instead.
+MAX_RESTARTS, RESTART_WINDOW_S = 3, 600
+
+
+def _log_tail(path: Path, lines: int = 15) -> str:
+    try:
+        tail = path.read_text(errors="replace").splitlines()[-lines:]
+    except OSError:
+        return ""
+    return "\n".join(f"    {line}" for line in tail)
+
+
+def _store_log() -> Path:
+    return Path(settings.SEAWEEDFS_DIR) / "weed.log"
+
+
+def restart_object_store(ctx: Context, child: Child, code: int) -> None:
+    now = time.monotonic()
+    child.restarts = [t for t in child.restarts if now - t < RESTART_WINDOW_S]
+    tail = _log_tail(_store_log())
+    if len(child.restarts) >= MAX_RESTARTS:
+        raise StartupError(
+            f"the {OBJECT_STORE} exited with code {code}, {MAX_RESTARTS + 1} times in "
+            f"{RESTART_WINDOW_S}s; the end of {_store_log()}:\n{tail}"
+        )
+    print(
+        f"tessera: the {OBJECT_STORE} exited with code {code}; restarting it. "
+        f"The end of {_store_log()}:\n{tail}",
+        file=sys.stderr,
+        flush=True,
+    )
+    child.restarts.append(now)
+    # A SeaweedFS left behind by its dead `serve` parent would hold the ports.
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(child.process.pid, signal.SIGKILL)
+    child.process = subprocess.Popen(
+        child.command, start_new_session=True, preexec_fn=_die_with_parent
+    )
+    try:
+        objectstore.wait_until_up(process=child.process)
+        objectstore.ensure_buckets()
+    except (RuntimeError, BotoCoreError, ClientError) as e:
+        raise StartupError(
+            f"the {OBJECT_STORE} did not come back: {e}; the end of {_store_log()}:\n"
+            f"{_log_tail(_store_log())}"
+        ) from e
+    print(f"tessera: the {OBJECT_STORE} is back at {settings.AWS_S3_ENDPOINT_URL}", flush=True)
+
+
 def check_children(ctx: Context) -> None:
+    """Restart an object store that exited; any other child that exited stops us."""
+    for child in ctx.children:
+        code = child.process.poll()
+        if code is None:
+            continue
+        if child.name == OBJECT_STORE:
+            restart_object_store(ctx, child, code)
+            continue
+        raise StartupError(f"the {child.name} exited with code {code}; see its output above")
+
+
+def _dead_children(ctx: Context) -> str:
+    """The likely cause of a failed step: a child that died meanwhile (say, the store)."""
+    notes = []
     for child in ctx.children:
         code = child.process.poll()
         if code is not None:
-            raise StartupError(f"the {child.name} exited with code {code}; see its output above")
+            tail = f"; the end of {_store_log()}:\n{_log_tail(_store_log())}"
+            notes.append(
+                f"\n  the {child.name} had exited with code {code}"
+                + (tail if child.name == OBJECT_STORE else "")
+            )
+    return "".join(notes)
+
+
+def check_all_up(ctx: Context) -> None:
+    """Before saying "running": every child alive and the object store answering."""
+    check_children(ctx)
+    if not objectstore.is_up():
+        raise StartupError(
+            f"the object store at {settings.AWS_S3_ENDPOINT_URL} does not answer; the end "
+            f"of {_store_log()}:\n{_log_tail(_store_log())}"
+        )
 
 
 def stop_children(ctx: Context, timeout: float = 30) -> None:
@@ -323,10 +415,12 @@ def main() -> int:
                 raise
             except Exception as e:
                 traceback.print_exc()
-                raise StartupError(f"{step.description} failed: {e}") from e
+                raise StartupError(f"{step.description} failed: {e}{_dead_children(ctx)}") from e
             print(f"tessera: {step.description}: done in {time.monotonic() - started:.1f}s")
+            check_children(ctx)  # a child that died during this step is caught now
         start_servers(ctx)
         wait_for_web(ctx)
+        check_all_up(ctx)
         print(banner(ctx), flush=True)
         while True:
             check_children(ctx)

@@ -1,32 +1,25 @@
 """The one settings module. Every value comes from the environment; with none set,
 Tessera runs on its embedded defaults (SQLite and SeaweedFS under var/)."""
 
-import socket
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
+from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
 from kombu import Queue
+
+from app import startup
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
-environ.Env.read_env(BASE_DIR / ".env") if (BASE_DIR / ".env").exists() else None
+startup.read_dotenv()
 
-VAR_DIR = Path(env.str("TESSERA_VAR_DIR", default=str(BASE_DIR / "var")))
-VAR_DIR.mkdir(parents=True, exist_ok=True)
+# Settings only read: `make run` (app/startup.py) makes this folder, its secret key and
+# the broker choice before any process loads settings.
+VAR_DIR = startup.var_dir()
 
-
-def _embedded_secret_key() -> str:
-    """A per-install key kept under var/, so the embedded default needs no setup."""
-    from django.core.management.utils import get_random_secret_key
-
-    path = VAR_DIR / "secret_key"
-    if not path.exists():
-        path.write_text(get_random_secret_key())
-        path.chmod(0o600)
-    return path.read_text().strip()
-
-
-SECRET_KEY = env.str("SECRET_KEY", default="") or _embedded_secret_key()
+# Empty when neither is there: Django then refuses to start anything that needs a key.
+SECRET_KEY = env.str("SECRET_KEY", default="") or startup.read_secret_key(VAR_DIR)
 DEBUG = env.bool("DEBUG", default=False)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
@@ -42,6 +35,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "allauth",
     "allauth.account",
+    "csp",
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -60,6 +54,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "app.request_guards.MalformedRequestMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -70,6 +65,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "app.signed_redirects.NoStoreSignedRedirectMiddleware",
+    "app.unavailable.ServiceUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "app.urls"
@@ -197,25 +195,23 @@ if DEBUG:
 SEAWEEDFS_DIR = Path(env.str("SEAWEEDFS_DIR", default=str(VAR_DIR / "seaweedfs")))
 
 
-def _redis_reachable(host: str = "127.0.0.1", port: int = 6379) -> bool:
-    try:
-        with socket.create_connection((host, port), timeout=0.2):
-            return True
-    except OSError:
-        return False
-
-
-# Broker: Redis when reachable, else a file-system broker that needs no server.
-_default_broker = "redis://127.0.0.1:6379/0" if _redis_reachable() else "filesystem://"
-CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="") or _default_broker
+# Broker: CELERY_BROKER_URL, else what `make run` chose at start and wrote down (Redis
+# or the file-system broker), else Redis. Never a per-process guess: a process that fell
+# back to a file-system broker alone would queue tasks no worker reads.
+if (VAR_DIR / startup.BROKER_ENV_FILE).exists():
+    environ.Env.read_env(VAR_DIR / startup.BROKER_ENV_FILE)
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="") or startup.EMBEDDED_REDIS
 _broker_dir = VAR_DIR / "broker"
 CELERY_BROKER_TRANSPORT_OPTIONS: dict = (
-    {"data_folder_in": str(_broker_dir), "data_folder_out": str(_broker_dir)}
+    {
+        "data_folder_in": str(_broker_dir),
+        "data_folder_out": str(_broker_dir),
+        # kombu's default is ./control, relative to whatever folder a process started in
+        "control_folder": str(_broker_dir / "control"),
+    }
     if CELERY_BROKER_URL.startswith("filesystem")
     else {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=4 * 3600)}
 )
-if CELERY_BROKER_URL.startswith("filesystem"):
-    _broker_dir.mkdir(parents=True, exist_ok=True)
 # Queues: the one place their names are written. Jobs' containers run on the jobs-*
 # queues, and so does every other container action (stop, clean up): only workers of
 # those queues have a container engine.
@@ -252,6 +248,10 @@ CELERY_BEAT_SCHEDULE: dict = {
         for queue in (QUEUE_JOBS_CPU, QUEUE_JOBS_GPU)
     },
 }
+
+# `/health/` answers 503 when one of these is down; the others (docker, workers) are
+# reported only, since a web node without them still serves.
+HEALTH_REQUIRED = env.list("HEALTH_REQUIRED", default=["database", "broker", "object_store"])
 
 # `make run` (app/run.py): where the embedded servers listen.
 RUN_HOST = env.str("RUN_HOST", default="127.0.0.1")
@@ -352,6 +352,7 @@ API_HTTPS_URL = env.str("API_HTTPS_URL", default="")
 
 # Security. Production sets these through the environment; `check --deploy` reads them.
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
+SECURE_REDIRECT_EXEMPT = [r"^health/$"]  # load balancers probe over plain HTTP
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=False)
 CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=False)
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0)
@@ -360,6 +361,30 @@ SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
 if env.bool("USE_X_FORWARDED_PROTO", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_CONTENT_TYPE_NOSNIFF = True
+# Content-Security-Policy (django-csp): scripts and <style> blocks only from this site
+# or with the per-response nonce (`nonce="{{ request.csp_nonce }}"`). The object store
+# is named for what browsers fetch from it directly: thumbnails and logos behind signed
+# redirects, the viewer's image download and the upload widget's part PUTs.
+_s3_endpoint = urlsplit(AWS_S3_ENDPOINT_URL)
+_s3_origins = [f"{_s3_endpoint.scheme}://{_s3_endpoint.netloc}"]
+if AWS_S3_ADDRESSING_STYLE == "virtual":
+    _s3_origins.append(f"{_s3_endpoint.scheme}://*.{_s3_endpoint.netloc}")
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        # style="" attributes (admin, allauth) cannot run code; allowing them is harmless.
+        "style-src-attr": [UNSAFE_INLINE],
+        "img-src": [SELF, "data:", "blob:", *_s3_origins],
+        "connect-src": [SELF, *_s3_origins],
+        "font-src": [SELF, "data:"],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True

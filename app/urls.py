@@ -17,6 +17,7 @@ staff_urls = [
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("health/", views.health_check, name="health"),
     path("accounts/tokens/", views.api_tokens, name="api_tokens"),
     path("accounts/tokens/<uuid:pk>/revoke/", views.api_token_revoke_view, name="api_token_revoke"),
     path("accounts/profile/", views.profile, name="profile"),

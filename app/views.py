@@ -3,11 +3,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required, user_passes_test
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
 
-from app import selectors
+from app import health, selectors
 from app.forms import AuditFilterForm, GroupMemberForm, TokenCreateForm
 from app.permissions import add_creator, remove_creator
 from app.services import api_token_create, api_token_revoke
@@ -36,6 +37,14 @@ def https_api_root(request: HttpRequest) -> str:
         else request.get_host()
     )
     return f"https://{host}:{settings.RUN_HTTPS_PORT}/api/v1/"
+
+
+@never_cache
+@require_GET
+def health_check(request: HttpRequest) -> HttpResponse:
+    """For load balancers: no sign-in, no secrets; 503 when a required part is down."""
+    healthy, report = health.health()
+    return JsonResponse(report, status=200 if healthy else 503)
 
 
 def home(request: HttpRequest) -> HttpResponse:
