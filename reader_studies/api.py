@@ -133,6 +133,8 @@ class LabelChoiceField(serializers.ChoiceField):
         super().__init__(choices=choices, **kwargs)
 
     def to_internal_value(self, data: Any) -> Any:
+        if not isinstance(data, str):  # lists and objects are no label (and unhashable)
+            self.fail("invalid_choice", input=data)
         return super().to_internal_value(self._labels.get(data, data))
 
 
