@@ -16,9 +16,11 @@ import sys
 import time
 from pathlib import Path
 
+from benchmarks.ct_series import write_ct_series
+
 ROOT = Path(__file__).resolve().parents[1]
 VAR = ROOT / "var" / "bench"
-GEN_CT = ROOT.parent / "shared" / "data-tools" / "gen_ct.py"
+
 BENCH_VENV = ROOT / "var" / "bench-venv"
 SIZES = (300, 1000)
 
@@ -88,7 +90,7 @@ def _series(n: int) -> Path:
     if not folder.is_dir() or len(list(folder.iterdir())) != n:
         shutil.rmtree(folder, ignore_errors=True)
         print(f"generating a {n}-slice CT series ...", flush=True)
-        subprocess.run([sys.executable, str(GEN_CT), str(folder), str(n)], check=True)
+        write_ct_series(folder, n)
     for f in folder.iterdir():  # warm the page cache for everyone alike
         f.read_bytes()
     return folder
