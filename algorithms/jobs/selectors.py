@@ -19,6 +19,14 @@ def may_view_logs(*, user: AnyUser, job: Job) -> bool:
     return can(user, "view_logs", job)
 
 
+def jobs_with_visible_logs(*, user: AnyUser, jobs: list[Job]) -> set:
+    """The pks of those jobs whose logs user may read: one query for a whole page."""
+    pks = [job.pk for job in jobs]
+    return set(
+        visible_to(user, Job.objects.filter(pk__in=pks), "view_logs").values_list("pk", flat=True)
+    )
+
+
 def may_cancel(*, user: AnyUser, job: Job) -> bool:
     return can(user, "cancel_job", job)
 
