@@ -71,9 +71,21 @@ def _json_of_file(civ: ComponentInterfaceValue) -> Any:
         return None
 
 
-def socket_value_data(request: Request | None, job: Job, civ: ComponentInterfaceValue) -> dict:
-    """gcapi's HyperlinkedComponentInterfaceValue."""
-    socket = ComponentInterfaceSerializer(civ.interface, context={"request": request}).data
+def socket_value_data(
+    request: Request | None,
+    job: Job,
+    civ: ComponentInterfaceValue,
+    sockets: dict[int, Any] | None = None,
+) -> dict:
+    """gcapi's HyperlinkedComponentInterfaceValue. `sockets` caches each socket's data
+    across a page: building a ModelSerializer per value was most of a jobs list's time."""
+    if sockets is None:
+        sockets = {}
+    if civ.interface_id not in sockets:
+        sockets[civ.interface_id] = ComponentInterfaceSerializer(
+            civ.interface, context={"request": request}
+        ).data
+    socket = sockets[civ.interface_id]
     value = civ.value
     if value is None and civ.file and civ.interface.super_kind == "Value":
         value = _json_of_file(civ)
@@ -173,10 +185,12 @@ class JobSerializer(serializers.ModelSerializer):
         )
 
     def get_inputs(self, obj: Job) -> list[dict]:
-        return [socket_value_data(self._request(), obj, c) for c in obj.inputs.all()]
+        sockets = self.context.setdefault("sockets", {})
+        return [socket_value_data(self._request(), obj, c, sockets) for c in obj.inputs.all()]
 
     def get_outputs(self, obj: Job) -> list[dict]:
-        return [socket_value_data(self._request(), obj, c) for c in obj.outputs.all()]
+        sockets = self.context.setdefault("sockets", {})
+        return [socket_value_data(self._request(), obj, c, sockets) for c in obj.outputs.all()]
 
     def get_hanging_protocol(self, obj: Job) -> None:
         return None

@@ -1,6 +1,7 @@
 """Reads for jobs, always through object permissions."""
 
 from django.db.models import Q, QuerySet
+from guardian.core import ObjectPermissionChecker
 
 from algorithms.models import Job
 from app.permissions import AnyUser, can, visible_to
@@ -20,11 +21,13 @@ def may_view_logs(*, user: AnyUser, job: Job) -> bool:
 
 
 def jobs_with_visible_logs(*, user: AnyUser, jobs: list[Job]) -> set:
-    """The pks of those jobs whose logs user may read: one query for a whole page."""
-    pks = [job.pk for job in jobs]
-    return set(
-        visible_to(user, Job.objects.filter(pk__in=pks), "view_logs").values_list("pk", flat=True)
-    )
+    """The pks of those jobs whose logs user may read (as `may_view_logs`), with the
+    permissions of the whole page fetched at once instead of two queries per job."""
+    if not jobs or not user.is_authenticated or not user.is_active:
+        return set()
+    checker = ObjectPermissionChecker(user)
+    checker.prefetch_perms(jobs)  # type: ignore[arg-type]  # any iterable of one model
+    return {job.pk for job in jobs if checker.has_perm("view_logs", job)}
 
 
 def may_cancel(*, user: AnyUser, job: Job) -> bool:

@@ -4,7 +4,7 @@ import pytest
 
 from algorithms.jobs.inputs import InputSpec
 from algorithms.jobs.services import job_create
-from algorithms.models import Algorithm, AlgorithmImage
+from algorithms.models import Algorithm, AlgorithmImage, Job
 from components.models import ComponentInterface
 from components.services import socket_value_create
 from tests.algorithms.factories import make_algorithm
@@ -69,3 +69,21 @@ def test_jobs_list_costs_the_same_queries_for_2_and_20_jobs(user):
 
     url = "/api/v1/algorithms/jobs/?limit=20"
     assert_queries_constant_in_page_size(token_client(user), url, add)
+
+
+def test_jobs_list_shows_logs_to_the_creator_and_not_to_a_viewer_it_was_shared_with(
+    user, other_user
+):
+    algorithm = _algorithm(user, 0)
+    probability = ComponentInterface.objects.get(slug="probability")
+    job, _ = job_create(
+        creator=user, algorithm=algorithm, specs=[InputSpec(socket=probability, value=0.25)]
+    )
+    Job.objects.filter(pk=job.pk).update(stdout="found 3 nodules\n", stderr="warning: slow\n")
+    job.viewers_group.user_set.add(other_user)  # type: ignore[union-attr]
+
+    (own,) = token_client(user).get("/api/v1/algorithms/jobs/").json()["results"]
+    (shared,) = token_client(other_user).get("/api/v1/algorithms/jobs/").json()["results"]
+    assert (own["stdout"], own["stderr"]) == ("found 3 nodules\n", "warning: slow\n")
+    assert shared["pk"] == own["pk"] == str(job.pk)
+    assert "stdout" not in shared and "stderr" not in shared
