@@ -49,8 +49,11 @@ run: venv docker
 worker: venv
 	$(VENV)/bin/celery -A app worker -l info -Q $${QUEUES:-default,images,jobs-cpu,jobs-gpu}
 
+# panimg pins its own SimpleITK/pydicom ranges: it gets its own venv, our lock stays as is.
+BENCH_VENV := var/bench-venv
 bench: venv services docker
-	$(VENV)/bin/uv pip install -q --python $(PY) -r benchmarks/requirements.txt
+	@test -x $(BENCH_VENV)/bin/python || $(VENV)/bin/uv venv -q --python $(PY) $(BENCH_VENV)
+	$(VENV)/bin/uv pip install -q --python $(BENCH_VENV)/bin/python -r benchmarks/requirements.txt
 	DATABASE_URL=$(TEST_DATABASE_URL) $(PY) -m benchmarks
 
 clean:
