@@ -315,7 +315,6 @@ def run(database: str, skip: set[str]) -> dict[str, Any]:
     django.setup()
     from django.core.management import call_command
 
-    from app import objectstore
     from app.celery import celery_app
 
     stack.ensure_object_store()
@@ -335,7 +334,6 @@ def run(database: str, skip: set[str]) -> dict[str, Any]:
                 print(json.dumps(results["load"]["mixed"]), flush=True)
     finally:
         celery_app.control.purge()  # the load bench's jobs were never meant to run
-        objectstore.stop()  # the bench's own SeaweedFS (its own data folder and port)
     return results
 
 

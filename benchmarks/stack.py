@@ -76,6 +76,32 @@ def ensure_object_store() -> None:
             time.sleep(0.5)
 
 
+def stop_object_store(timeout: float = 60) -> None:
+    """Stop the bench's SeaweedFS and wait until it is gone: it drains for ~10 s after
+    SIGTERM, and one started meanwhile on the same ports exits at once (code 255)."""
+    import signal
+
+    pid_file = VAR / "seaweedfs" / "weed.pid"
+    if not pid_file.exists():
+        return
+    pid = int(pid_file.read_text())
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pid, signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            break
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(pid, os.WNOHANG)
+        time.sleep(0.2)
+    else:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(pid, signal.SIGKILL)
+    pid_file.unlink(missing_ok=True)
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
