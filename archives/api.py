@@ -112,7 +112,11 @@ class ArchiveItemSerializer(serializers.ModelSerializer):
     def get_values(self, obj: ArchiveItem) -> list[dict]:
         request = self.context.get("request")
         file_url = partial(value_file_url, request, obj)
-        return [socket_value_data(request, civ, file_url=file_url) for civ in obj.values.all()]
+        sockets = self.context.setdefault("sockets", {})  # each socket serialized once a page
+        return [
+            socket_value_data(request, civ, file_url=file_url, sockets=sockets)
+            for civ in obj.values.all()
+        ]
 
     def get_hanging_protocol(self, obj: ArchiveItem) -> None:
         return None

@@ -1,19 +1,107 @@
 """`python -m benchmarks` (make bench): run every benchmark module, print, save JSON."""
 
 import json
+import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
-from benchmarks import bench_jobs, dicom_to_mha
+from benchmarks import bench_jobs, dicom_to_mha, stack
 
 RESULTS = Path("var/bench/results.json")
+DATABASES = ("sqlite", "postgres")  # the embedded default, then production's database
+
+
+def _bench_api(database: str) -> dict[str, Any]:
+    """One database per process: Django reads its settings once."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "benchmarks.bench_api", "--database", database],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    result: dict[str, Any] = {}
+    assert process.stdout is not None
+    for line in process.stdout:
+        if line.startswith("RESULT "):
+            result = json.loads(line[7:])
+        else:
+            print(line, end="", flush=True)
+    if process.wait() != 0 or not result:
+        raise SystemExit(f"benchmarks.bench_api --database {database} failed")
+    return result
+
+
+def _print_api_table(api: dict[str, dict[str, Any]]) -> None:
+    rows: list[tuple[str, str, str, str]] = []
+    for database, r in api.items():
+        lat = r["latency"]
+        get = lat["GET upload p50_ms"]
+        rows.append((database, "GET uploads/{pk}/ p50", f"{get:.1f} ms", "reference"))
+        for label in ("POST uploads/", "generate-presigned-urls", "complete-multipart-upload"):
+            ratio = lat[f"{label} x GET"]
+            rows.append(
+                (
+                    database,
+                    f"{label} p50",
+                    f"{lat[f'{label} p50_ms']:.1f} ms",
+                    f"{ratio:.2f}x GET (<= 2)",
+                )
+            )
+        if "import" in r:
+            imp = r["import"]
+            rows.append(
+                (
+                    database,
+                    f"gcapi import {imp['slices']} slices",
+                    f"{imp['end_to_end s']:.1f} s",
+                    f"{imp.get('end_to_end x panimg', float('nan')):.2f}x panimg "
+                    f"{imp.get('panimg conversion s', float('nan')):.1f} s (<= 0.5)",
+                )
+            )
+        if "load" in r:
+            load = r["load"]
+            mixed, trivial = load["mixed"], load["trivial"]
+            rows.append(
+                (
+                    database,
+                    "load: trivial gcapi/",
+                    f"{trivial['req_per_s']:.1f} req/s",
+                    f"p50 {trivial['p50_ms']:.0f} ms, p99 {trivial['p99_ms']:.0f} ms",
+                )
+            )
+            rows.append(
+                (
+                    database,
+                    f"load: mixed, {mixed['clients']} clients",
+                    f"{mixed['req_per_s']:.1f} req/s",
+                    f"{load['mixed x trivial req/s']:.2f}x trivial (>= 0.5), "
+                    f"{mixed['errors']} errors, "
+                    f"p50 {mixed['p50_ms']:.0f} ms, p99 {mixed['p99_ms']:.0f} ms",
+                )
+            )
+    widths = [max(len(row[i]) for row in rows) for i in range(3)]
+    print("\nAPI benchmarks (gunicorn over HTTPS as make run serves it)")
+    for row in rows:
+        print(f"{row[0]:<{widths[0]}}  {row[1]:<{widths[1]}}  {row[2]:>{widths[2]}}  {row[3]}")
 
 
 def main() -> int:
-    results = {"dicom_to_mha": dicom_to_mha.run()}
-    # last: it sets up Django in this process on its own scratch database and buckets
-    results["jobs"] = bench_jobs.run()
-    print(json.dumps(results["jobs"], indent=2))
+    """`python -m benchmarks [dicom_to_mha] [api] [jobs]`: those parts only (default all)."""
+    wanted = set(sys.argv[1:]) or {"dicom_to_mha", "api", "jobs"}
+    results: dict[str, Any] = {}
+    if "dicom_to_mha" in wanted:
+        results["dicom_to_mha"] = dicom_to_mha.run()
+    if "api" in wanted:
+        try:
+            results["api"] = {database: _bench_api(database) for database in DATABASES}
+        finally:
+            stack.stop_object_store()
+    if "jobs" in wanted:
+        # last: it sets up Django in this process on its own scratch database and buckets
+        results["jobs"] = bench_jobs.run()
+        print(json.dumps(results["jobs"], indent=2))
+    if "api" in results:
+        _print_api_table(results["api"])
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(results, indent=2))
     print(f"\nwrote {RESULTS}")

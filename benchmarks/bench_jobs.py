@@ -210,11 +210,10 @@ def run(runs: int = 7, n_jobs: int = 100) -> dict:
     django.setup()
     from django.core.management import call_command
 
-    from app import objectstore
     from app.celery import celery_app
+    from benchmarks.stack import ensure_object_store
 
-    objectstore.ensure_running()
-    objectstore.ensure_buckets()
+    ensure_object_store()  # with the BucketAlreadyOwnedByYou workaround
     call_command("migrate", verbosity=0)
     celery_app.control.purge()
     user, algorithm, image_id = _fixture()

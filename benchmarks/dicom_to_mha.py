@@ -21,7 +21,9 @@ from tests.data_gen.ct import write_ct_series
 ROOT = Path(__file__).resolve().parents[1]
 VAR = ROOT / "var" / "bench"
 BENCH_VENV = ROOT / "var" / "bench-venv"
-SIZES = (300, 1000)
+# 1000 slices took 6 of make bench's 15 minutes (dcm2niix alone 200 s): opt in with
+# BENCH_DICOM_SIZES=300,1000.
+SIZES = tuple(int(n) for n in os.environ.get("BENCH_DICOM_SIZES", "300").split(","))
 
 _MEASURE = """
 import json, resource, sys, time

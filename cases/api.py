@@ -207,11 +207,11 @@ class RawImageUploadSessionSerializer(StrictSerializerMixin, serializers.ModelSe
 
     def get_image_set(self, obj: RawImageUploadSession) -> list[str]:
         request = self.context.get("request")
-        return [image_api_url(request, pk) for pk in obj.image_set.values_list("pk", flat=True)]
+        return [image_api_url(request, image.pk) for image in obj.image_set.all()]
 
     def get_user_uploads(self, obj: RawImageUploadSession) -> list[str]:
         request = self.context.get("request")
-        return [upload_api_url(request, pk) for pk in obj.user_uploads.values_list("pk", flat=True)]
+        return [upload_api_url(request, upload.pk) for upload in obj.user_uploads.all()]
 
     def to_representation(self, instance: RawImageUploadSession) -> dict:
         data = super().to_representation(instance)
@@ -247,7 +247,7 @@ class RawImageUploadSessionViewSet(
     lookup_value_regex = UUID_PATTERN
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
-        return selectors.upload_sessions_of(self.request.user).order_by("-created")
+        return selectors.upload_sessions_with_links_of(self.request.user).order_by("-created")
 
     def perform_create(self, serializer: serializers.BaseSerializer) -> None:
         data = dict(serializer.validated_data)

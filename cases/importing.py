@@ -12,6 +12,7 @@ Phases, so that nothing is half-written and a re-run is harmless:
 import logging
 import shutil
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
 
@@ -31,6 +32,7 @@ from uploads.services import delete_upload, download_upload_to
 logger = logging.getLogger(__name__)
 
 MAX_LISTED_ERRORS = 5
+DOWNLOAD_THREADS = 8
 
 
 def _started_timeout() -> timedelta:
@@ -112,24 +114,37 @@ def _local_name(filename: str) -> str:
     return name or "upload"
 
 
+def _download(planned: tuple[UserUpload, Path]) -> bool:
+    upload, path = planned
+    try:
+        download_upload_to(upload=upload, path=path)
+    except Exception:
+        logger.exception("Could not read upload %s", upload.pk)
+        return False
+    return True
+
+
 def _build(*, uploads: list[UserUpload], work_dir: Path) -> BuildResult:
     in_dir = work_dir / "in"
     in_dir.mkdir()
-    files: list[Path] = []
-    names: dict[Path, str] = {}
+    planned: list[tuple[UserUpload, Path]] = []
     taken: set[str] = set()
-    download_errors: dict[str, str] = {}
     for index, upload in enumerate(uploads):
         local = _local_name(upload.filename)
         # same names must not overwrite each other, but MHD pairs must share a folder
         folder = in_dir if local not in taken else in_dir / str(index)
         folder.mkdir(exist_ok=True)
         taken.add(local)
-        path = folder / local
-        try:
-            download_upload_to(upload=upload, path=path)
-        except Exception:
-            logger.exception("Could not read upload %s", upload.pk)
+        planned.append((upload, folder / local))
+    # A DICOM series is hundreds of small files: fetched one at a time, each waits
+    # for the store's round trips (a HEAD and a GET) in turn.
+    with ThreadPoolExecutor(max_workers=DOWNLOAD_THREADS) as pool:
+        downloaded = list(pool.map(_download, planned))
+    files: list[Path] = []
+    names: dict[Path, str] = {}
+    download_errors: dict[str, str] = {}
+    for (upload, path), ok in zip(planned, downloaded, strict=True):
+        if not ok:
             download_errors[upload.filename] = (
                 f"{upload.filename}: the uploaded file could not be read from the store."
             )

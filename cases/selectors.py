@@ -8,9 +8,10 @@ may see through `register_image_visibility` (called from their `AppConfig.ready(
 from collections.abc import Callable
 
 from django.contrib.auth.models import AnonymousUser, User
-from django.db.models import Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 
 from cases.models import Image, ImageFile, RawImageUploadSession
+from uploads.models import UserUpload
 
 AnyUser = User | AnonymousUser
 # user -> the images that app lets the user see (an active, authenticated user)
@@ -45,3 +46,11 @@ def upload_sessions_of(user: AnyUser) -> QuerySet[RawImageUploadSession]:
     if not user.is_authenticated or not user.is_active:
         return RawImageUploadSession.objects.none()
     return RawImageUploadSession.objects.filter(creator=user)
+
+
+def upload_sessions_with_links_of(user: AnyUser) -> QuerySet[RawImageUploadSession]:
+    """The user's sessions with the pks of their images and uploads fetched per page."""
+    return upload_sessions_of(user).prefetch_related(
+        Prefetch("image_set", queryset=Image.objects.only("pk", "origin_id")),
+        Prefetch("user_uploads", queryset=UserUpload.objects.only("pk")),
+    )

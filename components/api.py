@@ -132,12 +132,24 @@ def _value_of(civ: ComponentInterfaceValue) -> Any:
 
 
 def socket_value_data(
-    request: Request | None, civ: ComponentInterfaceValue, *, file_url: FileUrl
+    request: Request | None,
+    civ: ComponentInterfaceValue,
+    *,
+    file_url: FileUrl,
+    sockets: dict[int, Any] | None = None,
 ) -> dict[str, Any]:
     """gcapi's `HyperlinkedComponentInterfaceValue`: the socket under both `interface` and
     `socket` (gcapi 0.16.1 requires `socket`), the value, and our host's permission-checked
-    URLs for a file (`file_url` of the owner: job, archive item...) or an image."""
-    socket = ComponentInterfaceSerializer(civ.interface, context={"request": request}).data
+    URLs for a file (`file_url` of the owner: job, archive item...) or an image.
+
+    `sockets` caches each socket's data across a page: a serializer per value was most of
+    a list's time."""
+    cache = sockets if sockets is not None else {}
+    if civ.interface_id not in cache:
+        cache[civ.interface_id] = ComponentInterfaceSerializer(
+            civ.interface, context={"request": request}
+        ).data
+    socket = cache[civ.interface_id]
     return {
         "pk": civ.pk,
         "interface": socket,

@@ -2,15 +2,12 @@
 
 from typing import Any
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.serializers import as_serializer_error
 
 from app.api import StrictSerializerMixin
 from uploads import services
@@ -77,10 +74,6 @@ class CompleteRequestSerializer(StrictSerializerMixin, serializers.Serializer):
     parts = serializers.ListField(child=serializers.DictField())
 
 
-def _refusal(error: DjangoValidationError) -> ValidationError:
-    return ValidationError(detail=as_serializer_error(error))
-
-
 class UserUploadViewSet(
     mixins.CreateModelMixin,
     mixins.ListModelMixin,
@@ -102,13 +95,10 @@ class UserUploadViewSet(
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         form = UserUploadCreateSerializer(data=request.data)
         form.is_valid(raise_exception=True)
-        try:
-            upload = services.upload_create(
-                creator=request.user,  # type: ignore[arg-type]
-                filename=form.validated_data["filename"],
-            )
-        except DjangoValidationError as e:
-            raise _refusal(e) from e
+        upload = services.upload_create(
+            creator=request.user,  # type: ignore[arg-type]
+            filename=form.validated_data["filename"],
+        )
         return Response(self._data(UserUploadSerializer, upload), status=status.HTTP_201_CREATED)
 
     @extend_schema(request=PresignRequestSerializer, responses=PresignedUrlsSerializer)
@@ -121,15 +111,12 @@ class UserUploadViewSet(
     def generate_presigned_urls(self, request: Request, pk: str, s3_upload_id: str) -> Response:
         form = PresignRequestSerializer(data=request.data)
         form.is_valid(raise_exception=True)
-        try:
-            upload, urls = services.presigned_part_urls(
-                upload=self.get_object(),
-                s3_upload_id=s3_upload_id,
-                part_numbers=form.validated_data["part_numbers"],
-                content_lengths=form.validated_data.get("content_lengths"),
-            )
-        except DjangoValidationError as e:
-            raise _refusal(e) from e
+        upload, urls = services.presigned_part_urls(
+            upload=self.get_object(),
+            s3_upload_id=s3_upload_id,
+            part_numbers=form.validated_data["part_numbers"],
+            content_lengths=form.validated_data.get("content_lengths"),
+        )
         upload.presigned_urls = urls  # type: ignore[attr-defined]
         return Response(self._data(PresignedUrlsSerializer, upload))
 
@@ -137,12 +124,9 @@ class UserUploadViewSet(
     @action(detail=True, methods=["get"], url_path=f"{UPLOAD_ID}/list-parts", url_name="list-parts")
     def list_parts(self, request: Request, pk: str, s3_upload_id: str) -> Response:
         upload = self.get_object()
-        try:
-            upload.parts = services.list_upload_parts(  # type: ignore[attr-defined]
-                upload=upload, s3_upload_id=s3_upload_id
-            )
-        except DjangoValidationError as e:
-            raise _refusal(e) from e
+        upload.parts = services.list_upload_parts(  # type: ignore[attr-defined]
+            upload=upload, s3_upload_id=s3_upload_id
+        )
         return Response(self._data(PartsSerializer, upload))
 
     @extend_schema(request=CompleteRequestSerializer, responses=UserUploadSerializer)
@@ -155,14 +139,11 @@ class UserUploadViewSet(
     def complete_multipart_upload(self, request: Request, pk: str, s3_upload_id: str) -> Response:
         form = CompleteRequestSerializer(data=request.data)
         form.is_valid(raise_exception=True)
-        try:
-            upload = services.upload_complete(
-                upload=self.get_object(),
-                s3_upload_id=s3_upload_id,
-                parts=form.validated_data["parts"],
-            )
-        except DjangoValidationError as e:
-            raise _refusal(e) from e
+        upload = services.upload_complete(
+            upload=self.get_object(),
+            s3_upload_id=s3_upload_id,
+            parts=form.validated_data["parts"],
+        )
         return Response(self._data(UserUploadSerializer, upload))
 
     @extend_schema(request=None, responses=UserUploadSerializer)
@@ -173,8 +154,5 @@ class UserUploadViewSet(
         url_name="abort-multipart-upload",
     )
     def abort_multipart_upload(self, request: Request, pk: str, s3_upload_id: str) -> Response:
-        try:
-            upload = services.upload_abort(upload=self.get_object(), s3_upload_id=s3_upload_id)
-        except DjangoValidationError as e:
-            raise _refusal(e) from e
+        upload = services.upload_abort(upload=self.get_object(), s3_upload_id=s3_upload_id)
         return Response(self._data(UserUploadSerializer, upload))

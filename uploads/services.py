@@ -61,9 +61,11 @@ def clean_filename(filename: object) -> str:
     return parts[-1]
 
 
-@transaction.atomic
 def upload_create(*, creator: User, filename: str) -> UserUpload:
-    """Start a multipart upload in the uploads bucket for one file."""
+    """Start a multipart upload in the uploads bucket for one file.
+
+    No transaction around the store's round trip: on SQLite a transaction takes the
+    write lock at BEGIN, and every other write would wait on the object store."""
     upload = UserUpload(creator=creator, filename=clean_filename(filename))
     client = s3_client("uploads")
     started = client.create_multipart_upload(Bucket=bucket_name("uploads"), Key=upload.key)

@@ -42,6 +42,19 @@ def _duration(value: Any) -> str | None:
     return None if value is None else str(value)
 
 
+class JobListSerializer(serializers.ListSerializer):
+    """A page of jobs: who may read their logs is checked once, not once per job."""
+
+    def to_representation(self, data: Any) -> list:
+        jobs = list(data.all() if hasattr(data, "all") else data)
+        request = self.context.get("request")
+        if request is not None:
+            self.context["logs_visible"] = selectors.jobs_with_visible_logs(
+                user=request.user, jobs=jobs
+            )
+        return super().to_representation(jobs)
+
+
 class JobSerializer(serializers.ModelSerializer):
     """gcapi's HyperlinkedJob, plus the job's timings, cause of failure and (for the
     creator and the algorithm's editors) its logs."""
@@ -62,6 +75,7 @@ class JobSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Job
+        list_serializer_class = JobListSerializer
         fields = (
             "pk",
             "url",
@@ -108,7 +122,11 @@ class JobSerializer(serializers.ModelSerializer):
     def _values(self, obj: Job, values: Any) -> list[dict]:
         request = self._request()
         file_url = partial(value_file_url, request, obj)
-        return [socket_value_data(request, civ, file_url=file_url) for civ in values.all()]
+        sockets = self.context.setdefault("sockets", {})  # each socket serialized once a page
+        return [
+            socket_value_data(request, civ, file_url=file_url, sockets=sockets)
+            for civ in values.all()
+        ]
 
     def get_inputs(self, obj: Job) -> list[dict]:
         return self._values(obj, obj.inputs)
@@ -139,7 +157,14 @@ class JobSerializer(serializers.ModelSerializer):
     def to_representation(self, instance: Job) -> dict:
         data = super().to_representation(instance)
         request = self._request()
-        if request is not None and selectors.may_view_logs(user=request.user, job=instance):
+        logs_visible = self.context.get("logs_visible")
+        if logs_visible is not None:
+            may_view_logs = instance.pk in logs_visible
+        else:
+            may_view_logs = request is not None and selectors.may_view_logs(
+                user=request.user, job=instance
+            )
+        if may_view_logs:
             data["stdout"] = instance.stdout
             data["stderr"] = instance.stderr
         return data

@@ -158,3 +158,22 @@ def test_a_socket_refusing_the_image_fails_the_session_with_its_reason(user, vol
     assert Image.objects.count() == 0
     assert ArchiveItem.objects.count() == 0
     assert set(keys_in("protected")) == before
+
+
+def test_uploads_missing_from_the_store_are_named_and_the_rest_still_imported(user, volume):
+    archive = archive_create(creator=user, title="Lungs")
+    uploads = [completed_upload(user, f"scan{i}.mha", mha_bytes(volume + i)) for i in range(6)]
+    for gone in (uploads[1], uploads[4]):
+        s3_client("uploads").delete_object(Bucket=bucket_name("uploads"), Key=gone.key)
+    session = archive_cases_add(archive=archive, creator=user, uploads=uploads)
+
+    import_session(session_pk=str(session.pk))
+
+    session.refresh_from_db()
+    assert session.status == RawImageUploadSession.Status.SUCCEEDED
+    assert session.file_errors == {
+        "scan1.mha": "scan1.mha: the uploaded file could not be read from the store.",
+        "scan4.mha": "scan4.mha: the uploaded file could not be read from the store.",
+    }
+    assert Image.objects.filter(origin=session).count() == 4
+    assert ArchiveItem.objects.filter(archive=archive).count() == 4
