@@ -103,6 +103,7 @@ class QuestionSerializer(serializers.ModelSerializer):
             "empty_answer_confirmation_label_safe",
             "interactive_algorithms",
             "algorithms",
+            "score_tolerance_mm",
         )
         read_only_fields = fields
 
@@ -169,6 +170,7 @@ class QuestionWriteSerializer(StrictSerializerMixin, serializers.Serializer):
     empty_answer_confirmation = serializers.BooleanField(required=False)
     empty_answer_confirmation_label = serializers.CharField(required=False, allow_blank=True)
     overlay_segments = serializers.JSONField(required=False)
+    score_tolerance_mm = serializers.FloatField(required=False, min_value=0)
     options = OptionWriteSerializer(many=True, required=False)
 
     def fields_for_service(self) -> dict[str, Any]:
@@ -382,15 +384,27 @@ class ReaderStudyViewSet(
 
     @action(
         detail=True,
-        methods=["get"],
+        methods=["get", "post"],
         url_path=rf"ground-truth/(?P<display_set_pk>{UUID_PATTERN})",
         url_name="ground-truth",
     )
     def ground_truth(self, request: Request, pk: str, display_set_pk: str) -> Response:
-        """GC's educational ground truth of one case, for members who may read the study."""
+        """GC's educational ground truth of one case, for members who may read the study.
+        Beyond GC, editors POST a case's ground truth in the same shape, drawings included:
+        `{"<question pk>": {"answer": ..., "explanation": ...}}`."""
         study = self.get_object()
         if not selectors.may_read(request.user, study):
             raise Http404
+        if request.method == "POST":
+            study = self._edited()
+            case = get_object_or_404(study.display_sets, pk=display_set_pk)
+            written = ground_truth.ground_truth_for_case(
+                reader_study=study,
+                display_set=case,
+                creator=request_user(request),
+                answers=request.data,
+            )
+            return Response({"answers": written}, status=status.HTTP_201_CREATED)
         if not study.is_educational or not selectors.has_ground_truth(study):
             raise Http404
         display_set = get_object_or_404(study.display_sets, pk=display_set_pk)
@@ -483,6 +497,22 @@ class ReaderStudyViewSet(
     @action(detail=True, methods=["get"])
     def statistics(self, request: Request, pk: str) -> Response:
         return Response(selectors.statistics(self._edited()))
+
+    @action(detail=True, methods=["post"], url_path="ground-truth/from-answers")
+    def ground_truth_from_answers(self, request: Request, pk: str) -> Response:
+        """`{"username", "with_annotations"}`: a complete reader's answers become the
+        ground truth (GC's page; drawings too when asked)."""
+        study = self._edited()
+        username = request.data.get("username")
+        user = User.objects.filter(username=username).first() if username else None
+        if user is None:
+            raise ValidationError({"username": [f"There is no user '{username}'."]})
+        written = ground_truth.ground_truth_from_answers(
+            reader_study=study,
+            user=user,
+            with_annotations=bool(request.data.get("with_annotations")),
+        )
+        return Response({"answers": written}, status=status.HTTP_201_CREATED)
 
     @action(detail=True, methods=["get", "post"], url_path="ground-truth/csv")
     def ground_truth_csv(self, request: Request, pk: str) -> HttpResponse | Response:

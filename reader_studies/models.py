@@ -341,6 +341,9 @@ class Question(models.Model):
     empty_answer_confirmation = models.BooleanField(default=False)
     empty_answer_confirmation_label = models.TextField(blank=True)
     overlay_segments = models.JSONField(default=list, blank=True)
+    # Beyond GC: how far (mm) a drawn point or line end may lie from the ground truth's
+    # and still count as found (points, distance measurements, lines).
+    score_tolerance_mm = models.FloatField(default=1.0, validators=[MinValueValidator(0.0)])
 
     class Meta:
         ordering = ("order", "created")

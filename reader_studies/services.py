@@ -18,6 +18,7 @@ from components.kinds import SuperKind
 from components.models import ComponentInterface, ComponentInterfaceValue
 from components.services import socket_value_create
 from components.values import ValueSpec, socket_values_create
+from reader_studies import scoring
 from reader_studies.models import (
     READ_ONLY_ONCE_ANSWERED,
     Answer,
@@ -329,6 +330,7 @@ QUESTION_FIELDS = (
     "empty_answer_confirmation",
     "empty_answer_confirmation_label",
     "overlay_segments",
+    "score_tolerance_mm",
 )
 
 
@@ -429,6 +431,8 @@ def question_update(
         count = len(options) if options is not None else len(existing)
         _question_check(question, count)
         question.save()
+        if answered and "score_tolerance_mm" in changes:
+            reader_study_rescore(reader_study=question.reader_study)
         if options is not None:
             question.options.exclude(id__in=kept).delete()
             for option in options:
@@ -523,23 +527,23 @@ def _ground_truth_of(answer: Answer) -> Answer | None:
 
 
 def calculate_score(question: Question, answer: Any, ground_truth: Any) -> float:
-    """GC's accuracy: multiple choice by position (padded with 0), else equality."""
-    if question.answer_type == AnswerType.MULTIPLE_CHOICE:
-        answer, ground_truth = list(answer or []), list(ground_truth or [])
-        if not answer and not ground_truth:
-            return 1.0
-        n = max(len(answer), len(ground_truth))
-        answer += [0] * (n - len(answer))
-        ground_truth += [0] * (n - len(ground_truth))
-        return sum(a == g for a, g in zip(answer, ground_truth, strict=True)) / n
-    return 1.0 if answer == ground_truth else 0.0
+    """GC's accuracy (kept for callers of the first round)."""
+    return scoring.accuracy(question, answer, ground_truth)
 
 
 def _score(answer: Answer) -> float | None:
     if answer.is_ground_truth:
         return None
     gt = _ground_truth_of(answer)
-    return None if gt is None else calculate_score(answer.question, answer.answer, gt.answer)
+    if gt is None:
+        return None
+    return scoring.score(
+        answer.question,
+        answer.answer,
+        gt.answer,
+        answer_image=answer.answer_image,
+        ground_truth_image=gt.answer_image,
+    )
 
 
 def answer_create(
@@ -640,11 +644,20 @@ def reader_study_rescore(*, reader_study: ReaderStudy) -> None:
     with transaction.atomic():
         answers.update(score=None)
         truths = {
-            (gt.question_id, gt.display_set_id): gt.answer
-            for gt in answers.filter(is_ground_truth=True)
+            (gt.question_id, gt.display_set_id): gt
+            for gt in answers.filter(is_ground_truth=True).select_related("answer_image")
         }
-        for answer in answers.filter(is_ground_truth=False).select_related("question"):
-            key = (answer.question_id, answer.display_set_id)
-            if key in truths:
-                answer.score = calculate_score(answer.question, answer.answer, truths[key])
+        masks: dict[Any, Any] = {}
+        readers = answers.filter(is_ground_truth=False).select_related("question", "answer_image")
+        for answer in readers:
+            gt = truths.get((answer.question_id, answer.display_set_id))
+            if gt is not None:
+                answer.score = scoring.score(
+                    answer.question,
+                    answer.answer,
+                    gt.answer,
+                    answer_image=answer.answer_image,
+                    ground_truth_image=gt.answer_image,
+                    masks=masks,
+                )
                 answer.save(update_fields=["score"])
