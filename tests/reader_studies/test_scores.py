@@ -4,6 +4,7 @@ distance tolerance from the question)."""
 
 import tempfile
 import uuid
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -42,7 +43,7 @@ def mask_answer(user, voxels: np.ndarray) -> dict:
     image.save()
     with tempfile.NamedTemporaryFile(suffix=".mha") as f:
         sitk.WriteImage(sitk.GetImageFromArray(voxels.astype(np.uint8)), f.name)
-        body = open(f.name, "rb").read()
+        body = Path(f.name).read_bytes()
     key = f"images/{image.pk}/{uuid.uuid4()}.mha"
     s3_client("protected").put_object(Bucket=bucket_name("protected"), Key=key, Body=body)
     ImageFile.objects.create(image=image, image_type="MHD", file=key, size=len(body))
