@@ -27,7 +27,7 @@ from app.urlresolve import UUID_PATTERN, pk_from_api_url
 from components.api import ComponentInterfaceSerializer, socket_value_data, socket_value_post_data
 from components.models import ComponentInterface, ComponentInterfaceValue
 from components.values import ValueSpec, value_posts_resolve, value_specs_check, value_specs_close
-from reader_studies import ground_truth, selectors, services
+from reader_studies import ground_truth, results, selectors, services
 from reader_studies.markdown import md2html
 from reader_studies.models import (
     AccessRequestHandling,
@@ -496,7 +496,25 @@ class ReaderStudyViewSet(
 
     @action(detail=True, methods=["get"])
     def statistics(self, request: Request, pk: str) -> Response:
-        return Response(selectors.statistics(self._edited()))
+        """GC's statistics, and beyond GC the inter-reader agreement per question."""
+        study = self._edited()
+        return Response(
+            {**selectors.statistics(study), "agreement": results.agreement_by_question(study)}
+        )
+
+    @action(detail=True, methods=["get"])
+    def export(self, request: Request, pk: str) -> HttpResponse | Response:
+        """Every answer the user may see (editors: all; readers: their own), one row per
+        answer; `?file=csv` for CSV (the answer as JSON text), else JSON."""
+        study = self.get_object()
+        if not selectors.may_read(request.user, study):
+            raise Http404
+        rows = results.export_rows(study, user=request_user(request))
+        if request.query_params.get("file") == "csv":
+            response = HttpResponse(results.export_csv(rows), content_type="text/csv")
+            response["Content-Disposition"] = f'attachment; filename="answers-{study.slug}.csv"'
+            return response
+        return Response(rows)
 
     @action(detail=True, methods=["post"], url_path="ground-truth/from-answers")
     def ground_truth_from_answers(self, request: Request, pk: str) -> Response:
