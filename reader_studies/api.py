@@ -38,6 +38,7 @@ from reader_studies.models import (
     ImagePort,
     Question,
     ReaderStudy,
+    ReaderStudyPermissionRequest,
     Widget,
 )
 
@@ -502,6 +503,49 @@ class ReaderStudyViewSet(
             {**selectors.statistics(study), "agreement": results.agreement_by_question(study)}
         )
 
+    @action(detail=True, methods=["get", "post"], url_path="access-requests")
+    def access_requests(self, request: Request, pk: str) -> Response:
+        """POST: ask to read this public study. GET: editors see every request, others
+        their own."""
+        study = self.get_object()
+        user = request_user(request)
+        if request.method == "POST":
+            access = services.access_request_create(
+                reader_study=study, user=user, request=request._request
+            )
+            return Response(_access_data(access), status=status.HTTP_201_CREATED)
+        requests = study.access_requests.select_related("user")
+        if not selectors.may_edit(user, study):
+            requests = requests.filter(user=user)
+        return Response([_access_data(a) for a in requests.order_by("-created", "pk")])
+
+    @action(
+        detail=True,
+        methods=["patch"],
+        url_path=r"access-requests/(?P<request_pk>[0-9]+)",
+        url_name="access-request",
+    )
+    def access_request(self, request: Request, pk: str, request_pk: str) -> Response:
+        """Editors accept or reject: `{"status": "ACPT"|"RJCT"}` (or the labels)."""
+        study = self._edited()
+        access = get_object_or_404(study.access_requests, pk=request_pk)
+        decision = str(request.data.get("status", ""))
+        codes = {
+            "ACPT": True,
+            "Accepted": True,
+            "RJCT": False,
+            "Rejected": False,
+        }
+        if decision not in codes:
+            raise ValidationError({"status": ["Give status ACPT (accept) or RJCT (reject)."]})
+        access = services.access_request_decide(
+            access=access,
+            accept=codes[decision],
+            actor=request_user(request),
+            request=request._request,
+        )
+        return Response(_access_data(access))
+
     @action(detail=True, methods=["get"])
     def export(self, request: Request, pk: str) -> HttpResponse | Response:
         """Every answer the user may see (editors: all; readers: their own), one row per
@@ -554,6 +598,17 @@ class ReaderStudyViewSet(
 
 
 # --- display sets -------------------------------------------------------------------
+
+
+def _access_data(access: ReaderStudyPermissionRequest) -> dict[str, Any]:
+    return {
+        "pk": access.pk,
+        "user": access.user.username,
+        "status": access.status,
+        "status_display": access.get_status_display(),
+        "created": access.created.isoformat(),
+        "changed": access.changed.isoformat(),
+    }
 
 
 def value_file_url(request: Request | None, ds: DisplaySet, civ: ComponentInterfaceValue) -> str:

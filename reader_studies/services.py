@@ -21,12 +21,14 @@ from components.values import ValueSpec, socket_values_create
 from reader_studies import scoring
 from reader_studies.models import (
     READ_ONLY_ONCE_ANSWERED,
+    AccessRequestHandling,
     Answer,
     AnswerType,
     CategoricalOption,
     DisplaySet,
     Question,
     ReaderStudy,
+    ReaderStudyPermissionRequest,
 )
 from reader_studies.validation import answer_problem, question_problems, viewport_name
 
@@ -661,3 +663,70 @@ def reader_study_rescore(*, reader_study: ReaderStudy) -> None:
                     masks=masks,
                 )
                 answer.save(update_fields=["score"])
+
+
+# --- access requests ----------------------------------------------------------------
+
+
+def access_request_create(
+    *, reader_study: ReaderStudy, user: User, request: HttpRequest | None = None
+) -> ReaderStudyPermissionRequest:
+    """Ask to read a public study; accepted at once when its handling says so (everyone,
+    or users with a verified e-mail address), else left for its editors."""
+    if not reader_study.public:
+        raise ValidationError(
+            {"reader_study": "Only public reader studies take requests to read them."}
+        )
+    if can(user, "read_readerstudy", reader_study):
+        raise ValidationError(
+            {"reader_study": f"You already read or edit the reader study '{reader_study.title}'."}
+        )
+    handling = AccessRequestHandling
+    accept = reader_study.access_request_handling == handling.ACCEPT_ALL or (
+        reader_study.access_request_handling == handling.ACCEPT_VERIFIED_USERS
+        and user.emailaddress_set.filter(verified=True).exists()  # type: ignore[attr-defined]
+    )
+    status = ReaderStudyPermissionRequest.Status
+    with transaction.atomic():
+        access, created = ReaderStudyPermissionRequest.objects.select_for_update().get_or_create(
+            user=user, reader_study=reader_study
+        )
+        if not created and access.status == status.PENDING:
+            raise ValidationError(
+                {"reader_study": "You already asked to read this study; the request is pending."}
+            )
+        # a rejected (or accepted, then removed) user may ask again
+        access.status = status.PENDING
+        access.save()
+        if accept:
+            access = access_request_decide(access=access, accept=True, actor=None, request=request)
+    return access
+
+
+def access_request_decide(
+    *,
+    access: ReaderStudyPermissionRequest,
+    accept: bool,
+    actor: User | None,
+    request: HttpRequest | None = None,
+) -> ReaderStudyPermissionRequest:
+    """An editor's (or the study's automatic) answer to a pending request: accepting makes
+    the user a reader."""
+    status = ReaderStudyPermissionRequest.Status
+    with transaction.atomic():
+        access = ReaderStudyPermissionRequest.objects.select_for_update().get(pk=access.pk)
+        if access.status != status.PENDING:
+            raise ValidationError(
+                {"status": f"The request is {access.get_status_display().lower()} already."}
+            )
+        access.status = status.ACCEPTED if accept else status.REJECTED
+        access.save(update_fields=["status", "changed"])
+        if accept:
+            add_member(
+                obj=access.reader_study,
+                role="readers",
+                user=access.user,
+                actor=actor,
+                request=request,
+            )
+    return access

@@ -3,13 +3,17 @@ comes with the viewer."""
 
 import json
 
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_http_methods
 
-from reader_studies import results, selectors
+from app.http import request_user
+from reader_studies import results, selectors, services
 from reader_studies.markdown import md2html
-from reader_studies.models import ReaderStudy
+from reader_studies.models import ReaderStudy, ReaderStudyPermissionRequest
 
 
 @require_GET
@@ -37,6 +41,16 @@ def reader_study_detail(request: HttpRequest, slug: str) -> HttpResponse:
             selectors.progress_for(reader_study=study, user=user)  # type: ignore[arg-type]
             if may_read
             else None
+        ),
+        "access_request": (
+            study.access_requests.filter(user=user).first()
+            if user.is_authenticated and not may_read
+            else None
+        ),
+        "pending_requests": (
+            study.access_requests.filter(status=ReaderStudyPermissionRequest.Status.PENDING).count()
+            if may_edit
+            else 0
         ),
         "readers": (
             [
@@ -109,3 +123,52 @@ def reader_study_export(request: HttpRequest, slug: str, kind: str) -> HttpRespo
         response = HttpResponse(json.dumps(rows, indent=1), content_type="application/json")
     response["Content-Disposition"] = f'attachment; filename="answers-{study.slug}.{kind}"'
     return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def reader_study_access_requests(request: HttpRequest, slug: str) -> HttpResponse:
+    """POST without a decision: the user asks to read this public study. Editors see the
+    requests here and accept or reject them (POST `access_request`, `decision`)."""
+    study = selectors.reader_studies_visible_to(request.user).filter(slug=slug).first()
+    if study is None:
+        raise Http404("No reader study matches the given query.")
+    user = request_user(request)
+    may_edit = selectors.may_edit(user, study)
+    if request.method == "POST":
+        decision = request.POST.get("decision")
+        try:
+            if decision is None:
+                access = services.access_request_create(
+                    reader_study=study, user=user, request=request
+                )
+                messages.success(
+                    request,
+                    f"Your request to read {study.title} is {access.get_status_display().lower()}.",
+                )
+                return redirect("reader_studies:detail", slug=study.slug)
+            if not may_edit:
+                raise Http404("No reader study matches the given query.")
+            access = get_object_or_404(study.access_requests, pk=request.POST.get("access_request"))
+            services.access_request_decide(
+                access=access, accept=decision == "accept", actor=user, request=request
+            )
+            verdict = "accepted" if decision == "accept" else "rejected"
+            messages.success(request, f"{access.user.username}: request {verdict}.")
+        except ValidationError as e:
+            messages.error(request, " ".join(e.messages))
+            if not may_edit:
+                return redirect("reader_studies:detail", slug=study.slug)
+        return redirect("reader_studies:access-requests", slug=study.slug)
+    if not may_edit:
+        raise Http404("No reader study matches the given query.")
+    requests = study.access_requests.select_related("user").order_by("status", "-created")
+    return render(
+        request,
+        "reader_studies/access_requests.html",
+        {
+            "study": study,
+            "requests": requests,
+            "pending": ReaderStudyPermissionRequest.Status.PENDING,
+        },
+    )
