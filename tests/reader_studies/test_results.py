@@ -5,12 +5,16 @@ import csv
 import io
 import json
 
+import numpy as np
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
-from reader_studies import ground_truth, services
+from reader_studies import ground_truth, results, services
 from reader_studies.models import Answer
 from tests.archives.helpers import login
 from tests.reader_studies.helpers import new_user, question_for, study_with_case
+from tests.reader_studies.test_scores import SEGMENTS, mask_answer
 
 pytestmark = pytest.mark.django_db
 API = "/api/v1/reader-studies/"
@@ -147,3 +151,60 @@ def test_answers_export_as_csv_and_json(api_client, client, study):
     api_client.force_authenticate(new_user())
     assert api_client.get(f"{API}{study.pk}/export/").status_code == 404
     assert Answer.objects.count() == 16
+
+
+def test_fleiss_kappa_for_three_readers_and_dice_for_masks(study):
+    carl = new_user(username="carl")
+    services.reader_study_member_add(
+        reader_study=study, role="readers", user=carl, actor=study.editor
+    )
+    choice = study.questions.get(question_text="Malignant?")
+    yes, no = choice.options.values_list("id", flat=True)
+    first, second = study.display_sets.order_by("order")
+    for case, value in ((first, yes), (second, no)):
+        services.answer_create(creator=carl, question=choice, display_set=case, answer=value)
+    mask_q = question_for(study, "MASK", question_text="Outline", overlay_segments=SEGMENTS)
+    a, b = np.zeros((30, 40)), np.zeros((30, 40))
+    a[0:2, 0:5] = 1  # 10 voxels
+    b[0:4, 0:5] = 1  # 20 voxels, overlap 10
+    for reader, voxels in ((study.ann, a), (study.bob, b)):
+        services.answer_create(
+            creator=reader,
+            question=mask_q,
+            display_set=first,
+            answer=mask_answer(reader, voxels),
+        )
+    rows = {r["question_text"]: r for r in results.agreement_by_question(study)}
+    # cases: (yes, yes, yes) and (no, yes, no); counts [[0, 3], [2, 1]] (no, yes):
+    # P1 = 1, P2 = (4 + 1 - 3) / 6 = 1/3, P-bar = 2/3; p = (2/6, 4/6), Pe = 5/9
+    # kappa = (2/3 - 5/9) / (1 - 5/9) = 1/4
+    assert rows["Malignant?"]["statistic"] == "Fleiss' kappa"
+    assert rows["Malignant?"]["value"] == pytest.approx(0.25)
+    assert rows["Malignant?"]["readers"] == 3
+    assert rows["Outline"]["statistic"] == "Mean pairwise Dice"
+    assert rows["Outline"]["value"] == pytest.approx(2 * 10 / 30)
+    assert rows["Outline"]["cases"] == 1
+
+
+def _count(client, path):
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(path)
+    assert response.status_code == 200
+    return len(queries)
+
+
+def test_export_and_results_queries_do_not_grow_with_cases(api_client, client, study):
+    api_client.force_authenticate(study.editor)
+    login(client, study.editor)
+    paths = (f"{API}{study.pk}/export/", f"/reader-studies/{study.slug}/results/")
+    size = study.questions.get(question_text="Size")
+    for path in paths:  # warm the per-process permission caches
+        _count(api_client if path.startswith(API) else client, path)
+    counts = []
+    for target in (3, 8):
+        while study.display_sets.count() < target:
+            case = services.display_set_create(reader_study=study)
+            for reader in (study.ann, study.bob):
+                services.answer_create(creator=reader, question=size, display_set=case, answer=1)
+        counts.append([_count(api_client if p.startswith(API) else client, p) for p in paths])
+    assert counts[0] == counts[1]
