@@ -3,14 +3,15 @@
 Pure functions on the answers' JSON (§A.6 shapes, world coordinates in mm); no ORM.
 
 - Boxes: exact IoU of the axis-aligned rectangles spanned by the corners.
-- Polygons and ellipses: IoU by rasterising both shapes on one fine grid (GRID cells along
-  the longer side of their joint bounding box, sampled at cell centres, polygons by the
-  even-odd rule). Chosen over a clipping algorithm because readers draw concave and even
-  self-intersecting outlines: Sutherland-Hodgman clips only against convex polygons, and
-  the general clippers (Greiner-Hormann, Vatti) need special cases for shared vertices and
-  edges; rasterising handles every outline with one vectorised test, and its error (under
-  1% of the joint box's side per unit of perimeter at GRID = 512) is far below what
-  separates a good drawing from a poor one.
+- Polygons and ellipses: IoU by scanlines, a rasterisation exact along x: on each of GRID
+  rows across the pair's joint height, each shape covers exact x intervals (a polygon's
+  edge crossings paired by the even-odd rule; an ellipse's two roots), and the rows' shared
+  and total lengths sum to the areas. Chosen over a clipping algorithm because readers draw
+  concave and even self-intersecting outlines: Sutherland-Hodgman clips only against convex
+  polygons, and the general clippers (Greiner-Hormann, Vatti) need special cases for shared
+  vertices and edges; scanlines handle every outline the same way, cost GRID x edges, and
+  err only where an edge crosses a row band (relative error about 1/GRID = 0.2%), far below
+  what separates a good drawing from a poor one.
 - Points, distance measurements and lines: the fraction of points within a tolerance (mm).
 
 Shapes are compared in the x-y plane of the slice they were drawn on: shapes on different
@@ -30,7 +31,8 @@ GRID = 512
 Z_TOLERANCE_MM = 1e-3
 
 Point = Sequence[float]
-Inside = Callable[[np.ndarray, np.ndarray], np.ndarray]
+# a shape as the x intervals it covers on each of the given rows (heights y)
+Rows = Callable[[np.ndarray], list[list[tuple[float, float]]]]
 
 
 # --- boxes, polygons, ellipses ----------------------------------------------------------
@@ -59,25 +61,28 @@ def box_iou(a: Sequence[Point], b: Sequence[Point]) -> float:
     return inter / union if union > 0 else 0.0
 
 
-def _polygon_inside(points: Sequence[Point]) -> Inside:
+def _polygon_rows(points: Sequence[Point]) -> Rows:
     xs = np.array([p[0] for p in points], dtype=float)
     ys = np.array([p[1] for p in points], dtype=float)
+    x2, y2 = np.roll(xs, -1), np.roll(ys, -1)
+    sloped = ys != y2  # a horizontal edge never crosses a row
+    xa, ya, xb, yb = xs[sloped], ys[sloped], x2[sloped], y2[sloped]
 
-    def inside(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-        result = np.zeros(x.shape, dtype=bool)
-        x2, y2 = np.roll(xs, -1), np.roll(ys, -1)
-        for xa, ya, xb, yb in zip(xs, ys, x2, y2, strict=True):
-            if ya == yb:
-                continue  # a horizontal edge never crosses the horizontal ray
-            crosses = (ya > y) != (yb > y)
-            x_cross = xa + (y - ya) * (xb - xa) / (yb - ya)
-            result ^= crosses & (x < x_cross)
-        return result
+    def rows(y: np.ndarray) -> list[list[tuple[float, float]]]:
+        yy = y[:, None]
+        crosses = (ya > yy) != (yb > yy)
+        x_cross = xa + (yy - ya) * (xb - xa) / (yb - ya)
+        out = []
+        for row_crosses, row_x in zip(crosses, x_cross, strict=True):
+            hits = np.sort(row_x[row_crosses])
+            # even-odd: inside between the 1st and 2nd crossing, the 3rd and 4th, ...
+            out.append(list(zip(hits[0::2].tolist(), hits[1::2].tolist(), strict=True)))
+        return out
 
-    return inside
+    return rows
 
 
-def _ellipse_inside(major: Sequence[Point], minor: Sequence[Point]) -> Inside:
+def _ellipse_rows(major: Sequence[Point], minor: Sequence[Point]) -> Rows:
     (x0, y0), (x1, y1) = (major[0][0], major[0][1]), (major[1][0], major[1][1])
     cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
     a = math.hypot(x1 - x0, y1 - y0) / 2
@@ -85,14 +90,23 @@ def _ellipse_inside(major: Sequence[Point], minor: Sequence[Point]) -> Inside:
     theta = math.atan2(y1 - y0, x1 - x0)
     c, s = math.cos(theta), math.sin(theta)
 
-    def inside(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    def rows(y: np.ndarray) -> list[list[tuple[float, float]]]:
         if a <= 0 or b <= 0:
-            return np.zeros(x.shape, dtype=bool)
-        u = (x - cx) * c + (y - cy) * s
-        v = -(x - cx) * s + (y - cy) * c
-        return (u / a) ** 2 + (v / b) ** 2 <= 1.0
+            return [[] for _ in y]
+        # (dx c + dy s)^2 / a^2 + (dy c - dx s)^2 / b^2 <= 1: a quadratic in dx per row
+        dy = y - cy
+        qa = c * c / a**2 + s * s / b**2
+        qb = 2 * dy * c * s * (1 / a**2 - 1 / b**2)
+        qc = dy * dy * (s * s / a**2 + c * c / b**2) - 1
+        disc = qb * qb - 4 * qa * qc
+        root = np.sqrt(np.maximum(disc, 0.0))
+        left, right = cx + (-qb - root) / (2 * qa), cx + (-qb + root) / (2 * qa)
+        return [
+            [(float(lo), float(hi))] if d > 0 else []
+            for lo, hi, d in zip(left, right, disc, strict=True)
+        ]
 
-    return inside
+    return rows
 
 
 def _ellipse_bounds(major: Sequence[Point], minor: Sequence[Point]) -> list[Point]:
@@ -107,39 +121,52 @@ def _ellipse_bounds(major: Sequence[Point], minor: Sequence[Point]) -> list[Poin
     return [[cx - r, cy - r, z], [cx + r, cy + r, z]]
 
 
-def _raster_iou(
-    a: Inside, a_bounds: Sequence[Point], b: Inside, b_bounds: Sequence[Point]
-) -> float:
+def _length(intervals: list[tuple[float, float]]) -> float:
+    return sum(hi - lo for lo, hi in intervals)
+
+
+def _overlap(a: list[tuple[float, float]], b: list[tuple[float, float]]) -> float:
+    """Length shared by two sorted lists of disjoint intervals (two pointers)."""
+    i = j = 0
+    total = 0.0
+    while i < len(a) and j < len(b):
+        total += max(0.0, min(a[i][1], b[j][1]) - max(a[i][0], b[j][0]))
+        if a[i][1] < b[j][1]:
+            i += 1
+        else:
+            j += 1
+    return total
+
+
+def _scanline_iou(a: Rows, a_bounds: Sequence[Point], b: Rows, b_bounds: Sequence[Point]) -> float:
     if not _same_slice(a_bounds, b_bounds):
         return 0.0
     pts = [*a_bounds, *b_bounds]
-    x0, x1 = min(p[0] for p in pts), max(p[0] for p in pts)
     y0, y1 = min(p[1] for p in pts), max(p[1] for p in pts)
-    side = max(x1 - x0, y1 - y0)
-    if side <= 0:
+    if y1 <= y0:
         return 0.0
-    cell = side / GRID
-    xs = x0 + (np.arange(max(1, math.ceil((x1 - x0) / cell))) + 0.5) * cell
-    ys = y0 + (np.arange(max(1, math.ceil((y1 - y0) / cell))) + 0.5) * cell
-    gx, gy = np.meshgrid(xs, ys)
-    ia, ib = a(gx, gy), b(gx, gy)
-    union = np.count_nonzero(ia | ib)
-    return float(np.count_nonzero(ia & ib)) / union if union else 0.0
+    y = y0 + (np.arange(GRID) + 0.5) * (y1 - y0) / GRID
+    inter = union = 0.0
+    for ra, rb in zip(a(y), b(y), strict=True):
+        shared = _overlap(ra, rb)
+        inter += shared
+        union += _length(ra) + _length(rb) - shared
+    return inter / union if union > 0 else 0.0
 
 
 def polygon_iou(a: Sequence[Point], b: Sequence[Point]) -> float:
     """IoU of two closed outlines (even-odd rule), rasterised; fewer than 3 points: 0."""
     if len(a) < 3 or len(b) < 3:
         return 0.0
-    return _raster_iou(_polygon_inside(a), a, _polygon_inside(b), b)
+    return _scanline_iou(_polygon_rows(a), a, _polygon_rows(b), b)
 
 
 def ellipse_iou(a: dict[str, Any], b: dict[str, Any]) -> float:
     """IoU of two ellipses given by their major and minor axes, rasterised."""
-    return _raster_iou(
-        _ellipse_inside(a["major_axis"], a["minor_axis"]),
+    return _scanline_iou(
+        _ellipse_rows(a["major_axis"], a["minor_axis"]),
         _ellipse_bounds(a["major_axis"], a["minor_axis"]),
-        _ellipse_inside(b["major_axis"], b["minor_axis"]),
+        _ellipse_rows(b["major_axis"], b["minor_axis"]),
         _ellipse_bounds(b["major_axis"], b["minor_axis"]),
     )
 

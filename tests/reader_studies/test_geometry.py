@@ -1,5 +1,7 @@
 """Geometric scores of drawn answers, against values computed by hand."""
 
+import math
+
 import numpy as np
 import pytest
 
@@ -36,25 +38,36 @@ def test_shapes_on_different_slices_do_not_overlap():
     assert geometry.polygon_iou(square(0, 0, 10), square(0, 0, 10, z=2.5)) == 0
 
 
-def test_polygon_iou_rasterised_close_to_exact_for_convex_and_concave():
+def test_polygon_iou_by_scanlines_for_convex_concave_and_crossed_outlines():
     # shifted squares: 50 / 150
     assert geometry.polygon_iou(square(0, 0, 10), square(5, 0, 10)) == pytest.approx(
-        1 / 3, abs=0.01
+        1 / 3, abs=1e-9
     )
     # an L (the square less its upper right quarter, area 75) against the square: 75 / 100
     ell = [[0, 0, 0], [10, 0, 0], [10, 5, 0], [5, 5, 0], [5, 10, 0], [0, 10, 0]]
-    assert geometry.polygon_iou(ell, square(0, 0, 10, z=0)) == pytest.approx(0.75, abs=0.01)
+    assert geometry.polygon_iou(ell, square(0, 0, 10, z=0)) == pytest.approx(0.75, abs=1e-9)
     # the same triangle in another vertex order
     tri = [[1, 1, 0.5], [5, 1, 0.5], [3, 4, 0.5]]
     assert geometry.polygon_iou(tri, tri[::-1]) == 1
     assert geometry.polygon_iou(tri[:2], tri) == 0  # two points enclose nothing
+    # a bow-tie (its edges cross) covers two triangles of 25 mm2 each: 50 / 100 by even-odd
+    bow_tie = [[0, 0, 0.5], [10, 10, 0.5], [10, 0, 0.5], [0, 10, 0.5]]
+    assert geometry.polygon_iou(bow_tie, square(0, 0, 10)) == pytest.approx(0.5, abs=1e-9)
+    # 200-gon circles of radius 10, 5 mm apart: the lens formula gives 0.52096 (circles);
+    # the polygons' own IoU differs from it by less than 1e-3
+    circle = [
+        [10 * math.cos(2 * math.pi * t / 200), 10 * math.sin(2 * math.pi * t / 200), 0]
+        for t in range(200)
+    ]
+    shifted = [[x + 5, y, z] for x, y, z in circle]
+    assert geometry.polygon_iou(circle, shifted) == pytest.approx(0.52096, abs=1e-3)
 
 
 def test_ellipse_iou_of_concentric_circles():
     big = {"major_axis": [[-5, 0, 0], [5, 0, 0]], "minor_axis": [[0, -5, 0], [0, 5, 0]]}
     small = {"major_axis": [[-2.5, 0, 0], [2.5, 0, 0]], "minor_axis": [[0, -2.5, 0], [0, 2.5, 0]]}
     # pi 2.5^2 / pi 5^2
-    assert geometry.ellipse_iou(big, small) == pytest.approx(0.25, abs=0.01)
+    assert geometry.ellipse_iou(big, small) == pytest.approx(0.25, abs=1e-3)
     # a 10x4 ellipse rotated by 90 degrees against itself: overlap of two crossed
     # ellipses is symmetric, and less than half
     tilted = {"major_axis": [[0, -5, 0], [0, 5, 0]], "minor_axis": [[-2, 0, 0], [2, 0, 0]]}
