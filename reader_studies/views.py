@@ -104,6 +104,7 @@ def reader_study_results(request: HttpRequest, slug: str) -> HttpResponse:
         "bars": bars,
         "plot_height": 24 * len(bars) + 4,
         "bar_width": BAR_WIDTH,
+        "half_width": BAR_WIDTH // 2,
     }
     return render(request, "reader_studies/results.html", context)
 

@@ -4,9 +4,12 @@ page and the answers export, against values computed by hand."""
 import csv
 import io
 import json
+import os
+from pathlib import Path
 
 import numpy as np
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -208,3 +211,67 @@ def test_export_and_results_queries_do_not_grow_with_cases(api_client, client, s
                 services.answer_create(creator=reader, question=size, display_set=case, answer=1)
         counts.append([_count(api_client if p.startswith(API) else client, p) for p in paths])
     assert counts[0] == counts[1]
+
+
+@pytest.fixture
+def page():
+    from playwright.sync_api import sync_playwright
+
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(
+                executable_path="/usr/bin/chromium",
+                args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+            )
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            page.set_default_timeout(15_000)
+            yield page
+            browser.close()
+    finally:
+        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_results_page_in_chromium(page, live_server, client, study):
+    """The editor's results page renders its tables and the SVG plot with no script and
+    no console error; the screenshot lands in var/screenshots/."""
+    login(client, study.editor)
+    page.context.add_cookies(
+        [
+            {
+                "name": settings.SESSION_COOKIE_NAME,
+                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+                "url": live_server.url,
+            }
+        ]
+    )
+    errors: list[str] = []
+    # script errors and CSP refusals show as console errors; a missing file as a response
+    page.on(
+        "console",
+        lambda m: (
+            errors.append(m.text)
+            if m.type == "error" and not m.text.startswith("Failed to load resource")
+            else None
+        ),
+    )
+    page.on(
+        "response",
+        lambda r: (
+            errors.append(f"{r.status} {r.url}")
+            if r.status >= 400 and not r.url.endswith("/favicon.ico")
+            else None
+        ),
+    )
+    page.goto(f"{live_server.url}/reader-studies/{study.slug}/results/")
+    assert page.locator("h1").inner_text() == f"Results of {study.title}"
+    bars = page.locator("svg.plot rect")
+    assert bars.count() == 2
+    widths = sorted(float(bars.nth(i).get_attribute("width") or 0) for i in range(2))
+    assert widths == [200.0, 225.0]
+    assert page.locator("#agreement tbody tr").count() == 3
+    assert errors == []
+    shots = Path(settings.VAR_DIR) / "screenshots"
+    shots.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(shots / "reader-study-results.png"), full_page=True)
