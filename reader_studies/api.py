@@ -468,7 +468,8 @@ class ReaderStudyViewSet(
 
     @action(detail=True, methods=["get"])
     def progress(self, request: Request, pk: str) -> Response:
-        """Each reader's progress (GC's percentages); readers see only their own."""
+        """Each reader's progress (GC's percentages, and the cases complete of all);
+        readers see only their own."""
         study = self.get_object()
         user = request_user(request)
         if selectors.may_edit(user, study):
@@ -477,9 +478,16 @@ class ReaderStudyViewSet(
             users = [user]
         else:
             raise Http404
+        counts = {row["user"]: row for row in results.progress_table(study)}
         return Response(
             [
-                {"user": u.username, **selectors.progress_for(reader_study=study, user=u)}
+                {
+                    "user": u.username,
+                    **selectors.progress_for(reader_study=study, user=u),
+                    # beyond GC: the cases behind the percentage (n of N)
+                    "cases_complete": counts.get(u.username, {}).get("cases_complete", 0),
+                    "cases": study.display_sets.count(),
+                }
                 for u in users
             ]
         )

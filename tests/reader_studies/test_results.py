@@ -104,6 +104,12 @@ def test_agreement_and_scores_through_the_api(api_client, study):
         ("ann", 3.0),
         ("bob", pytest.approx(2 + 2 / 3)),
     ]
+    progress = api_client.get(f"{API}{study.pk}/progress/").json()
+    assert [(p["user"], p["cases_complete"], p["cases"], p["hangings"]) for p in progress] == [
+        ("ann", 2, 2, 100.0),
+        ("bob", 2, 2, 100.0),
+        ("editor", 0, 2, 0.0),
+    ]
     api_client.force_authenticate(study.ann)
     assert api_client.get(f"{API}{study.pk}/statistics/").status_code == 403
 
