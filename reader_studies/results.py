@@ -18,6 +18,9 @@ IOU_TYPES = {"2DBB", "M2DB", "POLY", "MPOL", "ELLI", "MELL"}
 
 
 def _category(value: Any) -> str:
+    """A hashable category; a multiple choice is the set of options, in any order."""
+    if isinstance(value, list):
+        value = sorted(value, key=repr)
     return json.dumps(value, sort_keys=True)
 
 
