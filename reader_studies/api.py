@@ -27,7 +27,7 @@ from app.urlresolve import UUID_PATTERN, pk_from_api_url
 from components.api import ComponentInterfaceSerializer, socket_value_data, socket_value_post_data
 from components.models import ComponentInterface, ComponentInterfaceValue
 from components.values import ValueSpec, value_posts_resolve, value_specs_check, value_specs_close
-from reader_studies import ground_truth, selectors, services
+from reader_studies import ground_truth, results, selectors, services
 from reader_studies.markdown import md2html
 from reader_studies.models import (
     AccessRequestHandling,
@@ -38,6 +38,7 @@ from reader_studies.models import (
     ImagePort,
     Question,
     ReaderStudy,
+    ReaderStudyPermissionRequest,
     Widget,
 )
 
@@ -103,6 +104,7 @@ class QuestionSerializer(serializers.ModelSerializer):
             "empty_answer_confirmation_label_safe",
             "interactive_algorithms",
             "algorithms",
+            "score_tolerance_mm",
         )
         read_only_fields = fields
 
@@ -171,6 +173,7 @@ class QuestionWriteSerializer(StrictSerializerMixin, serializers.Serializer):
     empty_answer_confirmation = serializers.BooleanField(required=False)
     empty_answer_confirmation_label = serializers.CharField(required=False, allow_blank=True)
     overlay_segments = serializers.JSONField(required=False)
+    score_tolerance_mm = serializers.FloatField(required=False, min_value=0)
     options = OptionWriteSerializer(many=True, required=False)
 
     def fields_for_service(self) -> dict[str, Any]:
@@ -384,15 +387,27 @@ class ReaderStudyViewSet(
 
     @action(
         detail=True,
-        methods=["get"],
+        methods=["get", "post"],
         url_path=rf"ground-truth/(?P<display_set_pk>{UUID_PATTERN})",
         url_name="ground-truth",
     )
     def ground_truth(self, request: Request, pk: str, display_set_pk: str) -> Response:
-        """GC's educational ground truth of one case, for members who may read the study."""
+        """GC's educational ground truth of one case, for members who may read the study.
+        Beyond GC, editors POST a case's ground truth in the same shape, drawings included:
+        `{"<question pk>": {"answer": ..., "explanation": ...}}`."""
         study = self.get_object()
         if not selectors.may_read(request.user, study):
             raise Http404
+        if request.method == "POST":
+            study = self._edited()
+            case = get_object_or_404(study.display_sets, pk=display_set_pk)
+            written = ground_truth.ground_truth_for_case(
+                reader_study=study,
+                display_set=case,
+                creator=request_user(request),
+                answers=request.data,
+            )
+            return Response({"answers": written}, status=status.HTTP_201_CREATED)
         if not study.is_educational or not selectors.has_ground_truth(study):
             raise Http404
         display_set = get_object_or_404(study.display_sets, pk=display_set_pk)
@@ -455,7 +470,8 @@ class ReaderStudyViewSet(
 
     @action(detail=True, methods=["get"])
     def progress(self, request: Request, pk: str) -> Response:
-        """Each reader's progress (GC's percentages); readers see only their own."""
+        """Each reader's progress (GC's percentages, and the cases complete of all);
+        readers see only their own."""
         study = self.get_object()
         user = request_user(request)
         if selectors.may_edit(user, study):
@@ -464,9 +480,16 @@ class ReaderStudyViewSet(
             users = [user]
         else:
             raise Http404
+        counts = {row["user"]: row for row in results.progress_table(study)}
         return Response(
             [
-                {"user": u.username, **selectors.progress_for(reader_study=study, user=u)}
+                {
+                    "user": u.username,
+                    **selectors.progress_for(reader_study=study, user=u),
+                    # beyond GC: the cases behind the percentage (n of N)
+                    "cases_complete": counts.get(u.username, {}).get("cases_complete", 0),
+                    "cases": study.display_sets.count(),
+                }
                 for u in users
             ]
         )
@@ -484,7 +507,84 @@ class ReaderStudyViewSet(
 
     @action(detail=True, methods=["get"])
     def statistics(self, request: Request, pk: str) -> Response:
-        return Response(selectors.statistics(self._edited()))
+        """GC's statistics, and beyond GC the inter-reader agreement per question."""
+        study = self._edited()
+        return Response(
+            {**selectors.statistics(study), "agreement": results.agreement_by_question(study)}
+        )
+
+    @action(detail=True, methods=["get", "post"], url_path="access-requests")
+    def access_requests(self, request: Request, pk: str) -> Response:
+        """POST: ask to read this public study. GET: editors see every request, others
+        their own."""
+        study = self.get_object()
+        user = request_user(request)
+        if request.method == "POST":
+            access = services.access_request_create(
+                reader_study=study, user=user, request=request._request
+            )
+            return Response(_access_data(access), status=status.HTTP_201_CREATED)
+        requests = study.access_requests.select_related("user")
+        if not selectors.may_edit(user, study):
+            requests = requests.filter(user=user)
+        return Response([_access_data(a) for a in requests.order_by("-created", "pk")])
+
+    @action(
+        detail=True,
+        methods=["patch"],
+        url_path=r"access-requests/(?P<request_pk>[0-9]+)",
+        url_name="access-request",
+    )
+    def access_request(self, request: Request, pk: str, request_pk: str) -> Response:
+        """Editors accept or reject: `{"status": "ACPT"|"RJCT"}` (or the labels)."""
+        study = self._edited()
+        access = get_object_or_404(study.access_requests, pk=request_pk)
+        decision = str(request.data.get("status", ""))
+        codes = {
+            "ACPT": True,
+            "Accepted": True,
+            "RJCT": False,
+            "Rejected": False,
+        }
+        if decision not in codes:
+            raise ValidationError({"status": ["Give status ACPT (accept) or RJCT (reject)."]})
+        access = services.access_request_decide(
+            access=access,
+            accept=codes[decision],
+            actor=request_user(request),
+            request=request._request,
+        )
+        return Response(_access_data(access))
+
+    @action(detail=True, methods=["get"])
+    def export(self, request: Request, pk: str) -> HttpResponse | Response:
+        """Every answer the user may see (editors: all; readers: their own), one row per
+        answer; `?file=csv` for CSV (the answer as JSON text), else JSON."""
+        study = self.get_object()
+        if not selectors.may_read(request.user, study):
+            raise Http404
+        rows = results.export_rows(study, user=request_user(request))
+        if request.query_params.get("file") == "csv":
+            response = HttpResponse(results.export_csv(rows), content_type="text/csv")
+            response["Content-Disposition"] = f'attachment; filename="answers-{study.slug}.csv"'
+            return response
+        return Response(rows)
+
+    @action(detail=True, methods=["post"], url_path="ground-truth/from-answers")
+    def ground_truth_from_answers(self, request: Request, pk: str) -> Response:
+        """`{"username", "with_annotations"}`: a complete reader's answers become the
+        ground truth (GC's page; drawings too when asked)."""
+        study = self._edited()
+        username = request.data.get("username")
+        user = User.objects.filter(username=username).first() if username else None
+        if user is None:
+            raise ValidationError({"username": [f"There is no user '{username}'."]})
+        written = ground_truth.ground_truth_from_answers(
+            reader_study=study,
+            user=user,
+            with_annotations=bool(request.data.get("with_annotations")),
+        )
+        return Response({"answers": written}, status=status.HTTP_201_CREATED)
 
     @action(detail=True, methods=["get", "post"], url_path="ground-truth/csv")
     def ground_truth_csv(self, request: Request, pk: str) -> HttpResponse | Response:
@@ -508,6 +608,17 @@ class ReaderStudyViewSet(
 
 
 # --- display sets -------------------------------------------------------------------
+
+
+def _access_data(access: ReaderStudyPermissionRequest) -> dict[str, Any]:
+    return {
+        "pk": access.pk,
+        "user": access.user.username,
+        "status": access.status,
+        "status_display": access.get_status_display(),
+        "created": access.created.isoformat(),
+        "changed": access.changed.isoformat(),
+    }
 
 
 def value_file_url(request: Request | None, ds: DisplaySet, civ: ComponentInterfaceValue) -> str:

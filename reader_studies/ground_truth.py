@@ -12,7 +12,14 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from reader_studies import selectors
-from reader_studies.models import ANNOTATION_TYPES, Answer, AnswerType, Question, ReaderStudy
+from reader_studies.models import (
+    ANNOTATION_TYPES,
+    Answer,
+    AnswerType,
+    DisplaySet,
+    Question,
+    ReaderStudy,
+)
 from reader_studies.services import answer_check, reader_study_rescore
 
 EXAMPLES: dict[str, str] = {
@@ -143,8 +150,11 @@ def _row_answer(
     return True
 
 
-def ground_truth_from_answers(*, reader_study: ReaderStudy, user: User) -> int:
-    """GC: a reader who answered everything becomes the ground truth (study without one)."""
+def ground_truth_from_answers(
+    *, reader_study: ReaderStudy, user: User, with_annotations: bool = False
+) -> int:
+    """GC: a reader who answered everything becomes the ground truth (study without one).
+    Beyond GC, `with_annotations` takes their drawings too, to score drawings against."""
     if selectors.has_ground_truth(reader_study):
         raise ValidationError({"ground_truth": "This study already has ground truth."})
     if selectors.progress_for(reader_study=reader_study, user=user)["questions"] != 100:
@@ -152,6 +162,8 @@ def ground_truth_from_answers(*, reader_study: ReaderStudy, user: User) -> int:
             {"user": f"{user.username} has not answered every question of every case."}
         )
     questions = [q.pk for q in ground_truth_questions(reader_study)]
+    if with_annotations:
+        questions += [q.pk for q in reader_study.questions.all() if q.is_annotation]
     with transaction.atomic():
         n = Answer.objects.filter(
             creator=user, question_id__in=questions, is_ground_truth=False
@@ -189,3 +201,65 @@ def ground_truth_delete(*, reader_study: ReaderStudy) -> int:
         ).delete()
         reader_study_rescore(reader_study=reader_study)
     return n
+
+
+def ground_truth_for_case(
+    *,
+    reader_study: ReaderStudy,
+    display_set: DisplaySet,
+    creator: User,
+    answers: dict[str, Any],
+) -> int:
+    """Beyond GC: the ground truth of one case as JSON, drawings included,
+    `{"<question pk>": {"answer": <answer JSON>, "explanation": "..."}}` (the shape of the
+    educational ground-truth endpoint). All answers or none; scores follow."""
+    if display_set.reader_study_id != reader_study.pk:
+        raise ValidationError({"display_set": "The case belongs to another reader study."})
+    if not isinstance(answers, dict) or not answers:
+        raise ValidationError(
+            {"ground_truth": 'Give {"<question pk>": {"answer": ..., "explanation": ...}}.'}
+        )
+    questions = {str(q.pk): q for q in reader_study.questions.all()}
+    errors: dict[str, str] = {}
+    checked = []
+    for key, entry in answers.items():
+        question = questions.get(str(key))
+        if question is None:
+            errors[str(key)] = f"{key} is not a question of this reader study."
+            continue
+        label = f"Question '{question.question_text}'"
+        if not question.is_answerable:
+            errors[str(key)] = f"{label}: headings are not answerable."
+            continue
+        if not isinstance(entry, dict) or "answer" not in entry:
+            errors[str(key)] = f'{label}: give {{"answer": ..., "explanation": ...}}.'
+            continue
+        note = entry.get("explanation") or ""
+        if not isinstance(note, str):
+            errors[str(key)] = f"{label}: the explanation must be a string."
+            continue
+        try:
+            mask = answer_check(
+                question=question, display_set=display_set, value=entry["answer"], creator=creator
+            )
+        except ValidationError as e:
+            errors[str(key)] = " ".join(e.messages)
+            continue
+        checked.append((question, entry["answer"], mask, note))
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        for question, value, mask, note in checked:
+            Answer.objects.update_or_create(
+                question=question,
+                display_set=display_set,
+                is_ground_truth=True,
+                defaults={
+                    "answer": value,
+                    "answer_image": mask,
+                    "explanation": note,
+                    "creator": creator,
+                },
+            )
+        reader_study_rescore(reader_study=reader_study)
+    return len(checked)

@@ -341,6 +341,9 @@ class Question(models.Model):
     empty_answer_confirmation = models.BooleanField(default=False)
     empty_answer_confirmation_label = models.TextField(blank=True)
     overlay_segments = models.JSONField(default=list, blank=True)
+    # Beyond GC: how far (mm) a drawn point or line end may lie from the ground truth's
+    # and still count as found (points, distance measurements, lines).
+    score_tolerance_mm = models.FloatField(default=1.0, validators=[MinValueValidator(0.0)])
 
     class Meta:
         ordering = ("order", "created")
@@ -406,3 +409,31 @@ class Answer(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("api:reader-studies-answer-detail", kwargs={"pk": self.pk})
+
+
+class ReaderStudyPermissionRequest(models.Model):
+    """A user's request to become a reader of a (public) study (GC's model and codes)."""
+
+    class Status(models.TextChoices):
+        PENDING = "PEND", "Pending"
+        ACCEPTED = "ACPT", "Accepted"
+        REJECTED = "RJCT", "Rejected"
+
+    created = models.DateTimeField(auto_now_add=True)
+    changed = models.DateTimeField(auto_now=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    reader_study = models.ForeignKey(
+        ReaderStudy, on_delete=models.CASCADE, related_name="access_requests"
+    )
+    status = models.CharField(max_length=4, choices=Status.choices, default=Status.PENDING)
+
+    class Meta:
+        ordering = ("-created",)
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "reader_study"], name="one_access_request_per_user_and_study"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} -> {self.reader_study} ({self.status})"

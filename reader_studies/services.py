@@ -18,14 +18,17 @@ from components.kinds import SuperKind
 from components.models import ComponentInterface, ComponentInterfaceValue
 from components.services import socket_value_create
 from components.values import ValueSpec, socket_values_create
+from reader_studies import scoring
 from reader_studies.models import (
     READ_ONLY_ONCE_ANSWERED,
+    AccessRequestHandling,
     Answer,
     AnswerType,
     CategoricalOption,
     DisplaySet,
     Question,
     ReaderStudy,
+    ReaderStudyPermissionRequest,
 )
 from reader_studies.validation import answer_problem, question_problems, viewport_name
 
@@ -329,6 +332,7 @@ QUESTION_FIELDS = (
     "empty_answer_confirmation",
     "empty_answer_confirmation_label",
     "overlay_segments",
+    "score_tolerance_mm",
 )
 
 
@@ -429,6 +433,8 @@ def question_update(
         count = len(options) if options is not None else len(existing)
         _question_check(question, count)
         question.save()
+        if answered and "score_tolerance_mm" in changes:
+            reader_study_rescore(reader_study=question.reader_study)
         if options is not None:
             question.options.exclude(id__in=kept).delete()
             for option in options:
@@ -523,23 +529,23 @@ def _ground_truth_of(answer: Answer) -> Answer | None:
 
 
 def calculate_score(question: Question, answer: Any, ground_truth: Any) -> float:
-    """GC's accuracy: multiple choice by position (padded with 0), else equality."""
-    if question.answer_type == AnswerType.MULTIPLE_CHOICE:
-        answer, ground_truth = list(answer or []), list(ground_truth or [])
-        if not answer and not ground_truth:
-            return 1.0
-        n = max(len(answer), len(ground_truth))
-        answer += [0] * (n - len(answer))
-        ground_truth += [0] * (n - len(ground_truth))
-        return sum(a == g for a, g in zip(answer, ground_truth, strict=True)) / n
-    return 1.0 if answer == ground_truth else 0.0
+    """GC's accuracy (kept for callers of the first round)."""
+    return scoring.accuracy(question, answer, ground_truth)
 
 
 def _score(answer: Answer) -> float | None:
     if answer.is_ground_truth:
         return None
     gt = _ground_truth_of(answer)
-    return None if gt is None else calculate_score(answer.question, answer.answer, gt.answer)
+    if gt is None:
+        return None
+    return scoring.score(
+        answer.question,
+        answer.answer,
+        gt.answer,
+        answer_image=answer.answer_image,
+        ground_truth_image=gt.answer_image,
+    )
 
 
 def answer_create(
@@ -640,11 +646,87 @@ def reader_study_rescore(*, reader_study: ReaderStudy) -> None:
     with transaction.atomic():
         answers.update(score=None)
         truths = {
-            (gt.question_id, gt.display_set_id): gt.answer
-            for gt in answers.filter(is_ground_truth=True)
+            (gt.question_id, gt.display_set_id): gt
+            for gt in answers.filter(is_ground_truth=True).select_related("answer_image")
         }
-        for answer in answers.filter(is_ground_truth=False).select_related("question"):
-            key = (answer.question_id, answer.display_set_id)
-            if key in truths:
-                answer.score = calculate_score(answer.question, answer.answer, truths[key])
+        masks: dict[Any, Any] = {}
+        readers = answers.filter(is_ground_truth=False).select_related("question", "answer_image")
+        for answer in readers:
+            gt = truths.get((answer.question_id, answer.display_set_id))
+            if gt is not None:
+                answer.score = scoring.score(
+                    answer.question,
+                    answer.answer,
+                    gt.answer,
+                    answer_image=answer.answer_image,
+                    ground_truth_image=gt.answer_image,
+                    masks=masks,
+                )
                 answer.save(update_fields=["score"])
+
+
+# --- access requests ----------------------------------------------------------------
+
+
+def access_request_create(
+    *, reader_study: ReaderStudy, user: User, request: HttpRequest | None = None
+) -> ReaderStudyPermissionRequest:
+    """Ask to read a public study; accepted at once when its handling says so (everyone,
+    or users with a verified e-mail address), else left for its editors."""
+    if not reader_study.public:
+        raise ValidationError(
+            {"reader_study": "Only public reader studies take requests to read them."}
+        )
+    if can(user, "read_readerstudy", reader_study):
+        raise ValidationError(
+            {"reader_study": f"You already read or edit the reader study '{reader_study.title}'."}
+        )
+    handling = AccessRequestHandling
+    accept = reader_study.access_request_handling == handling.ACCEPT_ALL or (
+        reader_study.access_request_handling == handling.ACCEPT_VERIFIED_USERS
+        and user.emailaddress_set.filter(verified=True).exists()  # type: ignore[attr-defined]
+    )
+    status = ReaderStudyPermissionRequest.Status
+    with transaction.atomic():
+        access, created = ReaderStudyPermissionRequest.objects.select_for_update().get_or_create(
+            user=user, reader_study=reader_study
+        )
+        if not created and access.status == status.PENDING:
+            raise ValidationError(
+                {"reader_study": "You already asked to read this study; the request is pending."}
+            )
+        # a rejected (or accepted, then removed) user may ask again
+        access.status = status.PENDING
+        access.save()
+        if accept:
+            access = access_request_decide(access=access, accept=True, actor=None, request=request)
+    return access
+
+
+def access_request_decide(
+    *,
+    access: ReaderStudyPermissionRequest,
+    accept: bool,
+    actor: User | None,
+    request: HttpRequest | None = None,
+) -> ReaderStudyPermissionRequest:
+    """An editor's (or the study's automatic) answer to a pending request: accepting makes
+    the user a reader."""
+    status = ReaderStudyPermissionRequest.Status
+    with transaction.atomic():
+        access = ReaderStudyPermissionRequest.objects.select_for_update().get(pk=access.pk)
+        if access.status != status.PENDING:
+            raise ValidationError(
+                {"status": f"The request is {access.get_status_display().lower()} already."}
+            )
+        access.status = status.ACCEPTED if accept else status.REJECTED
+        access.save(update_fields=["status", "changed"])
+        if accept:
+            add_member(
+                obj=access.reader_study,
+                role="readers",
+                user=access.user,
+                actor=actor,
+                request=request,
+            )
+    return access

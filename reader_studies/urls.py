@@ -7,4 +7,15 @@ app_name = "reader_studies"
 urlpatterns = [
     path("", views.reader_study_list, name="list"),
     path("<slug:slug>/", views.reader_study_detail, name="detail"),
+    path(
+        "<slug:slug>/access-requests/",
+        views.reader_study_access_requests,
+        name="access-requests",
+    ),
+    path("<slug:slug>/results/", views.reader_study_results, name="results"),
+    path(
+        "<slug:slug>/answers.<str:kind>",
+        views.reader_study_export,
+        name="export",
+    ),
 ]

@@ -206,8 +206,22 @@ def test_results_and_ground_truth_csv_through_the_api(api_client, study):
     response = api_client.post(f"{base}ground-truth/csv/", {"csv": example}, format="json")
     assert response.json() == {"answers": 10}
     assert api_client.get(f"{base}progress/").json() == [
-        {"user": "editor", "questions": 0.0, "hangings": 0.0, "diff": 0.0},
-        {"user": "reader", "questions": 1 / 12 * 100, "hangings": 0.0, "diff": 1 / 12 * 100},
+        {
+            "user": "editor",
+            "questions": 0.0,
+            "hangings": 0.0,
+            "diff": 0.0,
+            "cases_complete": 0,
+            "cases": 2,
+        },
+        {
+            "user": "reader",
+            "questions": 1 / 12 * 100,
+            "hangings": 0.0,
+            "diff": 1 / 12 * 100,
+            "cases_complete": 0,
+            "cases": 2,
+        },
     ]
     board = api_client.get(f"{base}leaderboard/").json()
     assert board["grouped_scores"] == [
