@@ -133,14 +133,15 @@ def bench_import(api: stack.Stack, token: str) -> dict[str, Any]:
     from gcapi import SocketValueSpec
 
     from archives.models import ArchiveItem
-    from benchmarks import ct_series, dicom_to_mha
+    from benchmarks import dicom_to_mha
     from cases.models import RawImageUploadSession
+    from tests.data_gen.ct import write_ct_series
 
     series = stack.VAR / f"ct{SLICES}-bench"
     if not series.is_dir() or len(list(series.iterdir())) != SLICES:
         shutil.rmtree(series, ignore_errors=True)
         print(f"generating a {SLICES}-slice CT series ...", flush=True)
-        ct_series.write_ct_series(series, SLICES)
+        write_ct_series(series, slices=SLICES)
     files = sorted(series.iterdir())
     for f in files:  # page cache warm for both sides alike
         f.read_bytes()
@@ -315,9 +316,10 @@ def run(database: str, skip: set[str]) -> dict[str, Any]:
     django.setup()
     from django.core.management import call_command
 
+    from app import objectstore
     from app.celery import celery_app
 
-    stack.ensure_object_store()
+    objectstore.ensure_running()
     call_command("migrate", verbosity=0)
     celery_app.control.purge()
     fx = _fixture()

@@ -210,10 +210,10 @@ def run(runs: int = 7, n_jobs: int = 100) -> dict:
     django.setup()
     from django.core.management import call_command
 
+    from app import objectstore
     from app.celery import celery_app
-    from benchmarks.stack import ensure_object_store
 
-    ensure_object_store()  # with the BucketAlreadyOwnedByYou workaround
+    objectstore.ensure_running()
     call_command("migrate", verbosity=0)
     celery_app.control.purge()
     user, algorithm, image_id = _fixture()

@@ -55,27 +55,6 @@ def _recreate_postgres(url: str) -> None:
         conn.execute(f'CREATE DATABASE "{name}"')
 
 
-def ensure_object_store() -> None:
-    """Start SeaweedFS (if needed) and the buckets.
-
-    Workaround until app/objectstore.py's ensure_buckets is idempotent (issue 7 item 9):
-    its bucket list can lag a creation, and a second call then fails with
-    BucketAlreadyOwnedByYou; that answer means the bucket is there, which is all we need.
-    """
-    from botocore.exceptions import ClientError
-
-    from app import objectstore
-
-    for attempt in range(5):
-        try:
-            objectstore.ensure_running()
-            return
-        except ClientError as e:
-            if e.response.get("Error", {}).get("Code") != "BucketAlreadyOwnedByYou" or attempt == 4:
-                raise
-            time.sleep(0.5)
-
-
 def stop_object_store(timeout: float = 60) -> None:
     """Stop the bench's SeaweedFS and wait until it is gone: it drains for ~10 s after
     SIGTERM, and one started meanwhile on the same ports exits at once (code 255)."""
