@@ -18,7 +18,7 @@ from archives.models import Archive, ArchiveItem
 from archives.targets import archive_for_upload
 from components.api import socket_value_data, socket_value_post_data
 from components.models import ComponentInterfaceValue
-from components.values import ValueSpec, value_posts_resolve, value_specs_check, value_specs_close
+from components.values import checked_value_posts
 
 # --- archives -----------------------------------------------------------------------
 
@@ -175,11 +175,6 @@ class ArchiveItemViewSet(
         data = ArchiveItemPostSerializer(item, context=self.get_serializer_context()).data
         return Response(data, status=code)
 
-    def _specs(self, values: list | None) -> list[ValueSpec]:
-        resolved = value_posts_resolve(user=request_user(self.request), items=values or [])
-        value_specs_check(specs=resolved.specs)
-        return resolved.specs
-
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         write = ArchiveItemWriteSerializer(data=request.data)
         write.is_valid(raise_exception=True)
@@ -187,16 +182,14 @@ class ArchiveItemViewSet(
             raise ValidationError({"archive": "This field is required."})
         user = request_user(request)
         archive = archive_for_upload(user=user, value=write.validated_data["archive"])
-        specs = self._specs(write.validated_data.get("values"))
-        try:
+        values = write.validated_data.get("values") or []
+        with checked_value_posts(user=user, items=values) as specs:
             item = services.archive_item_create_with_values(
                 archive=archive,
                 creator=user,
                 specs=specs,
                 title=write.validated_data.get("title", ""),
             )
-        finally:
-            value_specs_close(specs)
         return self._respond(item, status.HTTP_201_CREATED)
 
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -208,13 +201,11 @@ class ArchiveItemViewSet(
         write.is_valid(raise_exception=True)
         if "archive" in write.validated_data:
             raise ValidationError({"archive": "An item cannot move to another archive."})
-        specs = self._specs(write.validated_data.get("values"))
-        try:
+        values = write.validated_data.get("values") or []
+        with checked_value_posts(user=user, items=values) as specs:
             services.archive_item_values_set(
                 item=item, creator=user, specs=specs, title=write.validated_data.get("title")
             )
-        finally:
-            value_specs_close(specs)
         return self._respond(item)
 
     def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:

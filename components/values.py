@@ -20,7 +20,8 @@ slug (or by the list's field name for problems that belong to no socket).
 import json
 import shutil
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import IO, Any
 
@@ -405,6 +406,20 @@ def _create_one(spec: ValueSpec) -> ComponentInterfaceValue:
     return socket_value_create(socket=spec.socket, value=spec.value)
 
 
+@contextmanager
+def checked_value_posts(
+    *, user: User, items: object, field: str = "values"
+) -> Iterator[list[ValueSpec]]:
+    """Steps 1 and 2 for a request's posted values: resolved, checked, and their fetched
+    files closed when the block ends (create the values inside it)."""
+    specs = value_posts_resolve(user=user, items=items, field=field).specs
+    try:
+        value_specs_check(specs=specs, field=field)
+        yield specs
+    finally:
+        value_specs_close(specs)
+
+
 def socket_values_from_posts(
     *,
     user: User,
@@ -414,11 +429,7 @@ def socket_values_from_posts(
     stored_keys: list[str] | None = None,
 ) -> CreatedValues:
     """Resolve, check and create in one call, for callers that need nothing in between."""
-    specs = value_posts_resolve(user=user, items=items, field=field).specs
-    try:
-        value_specs_check(specs=specs, field=field)
+    with checked_value_posts(user=user, items=items, field=field) as specs:
         return socket_values_create(
             specs=specs, creator=user, image_target=image_target, stored_keys=stored_keys
         )
-    finally:
-        value_specs_close(specs)

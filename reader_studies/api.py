@@ -26,7 +26,7 @@ from app.storage import signed_url
 from app.urlresolve import UUID_PATTERN, pk_from_api_url
 from components.api import ComponentInterfaceSerializer, socket_value_data, socket_value_post_data
 from components.models import ComponentInterface, ComponentInterfaceValue
-from components.values import ValueSpec, value_posts_resolve, value_specs_check, value_specs_close
+from components.values import checked_value_posts
 from reader_studies import ground_truth, results, selectors, services
 from reader_studies.markdown import md2html
 from reader_studies.models import (
@@ -785,11 +785,6 @@ class DisplaySetViewSet(
         data = DisplaySetPostSerializer(ds, context=self.get_serializer_context()).data
         return Response(data, status=code)
 
-    def _specs(self, values: list | None) -> list[ValueSpec]:
-        resolved = value_posts_resolve(user=request_user(self.request), items=values or [])
-        value_specs_check(specs=resolved.specs)
-        return resolved.specs
-
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         write = DisplaySetWriteSerializer(data=request.data)
         write.is_valid(raise_exception=True)
@@ -823,9 +818,8 @@ class DisplaySetViewSet(
             raise ValidationError({"reader_study": ["A display set cannot move to another study."]})
         if not services.display_set_is_editable(ds):
             services.display_set_update(display_set=ds, creator=user)  # raises the refusal
-        specs = self._specs(data.get("values"))
         order = data.get("order")
-        try:
+        with checked_value_posts(user=user, items=data.get("values") or []) as specs:
             services.display_set_update(
                 display_set=ds,
                 creator=user,
@@ -834,8 +828,6 @@ class DisplaySetViewSet(
                 order=0 if "order" in data and order is None else order,
                 replace=replace and "values" in data,
             )
-        finally:
-            value_specs_close(specs)
         return self._respond(ds)
 
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
