@@ -1,14 +1,14 @@
 """Run an evaluation container through the executor interface, in the same sandbox as
 algorithm jobs: stage GC's /input layout, run, read /output/metrics.json.
 
-Predictions phases run end to end; algorithm phases once their submission's jobs are done
-(creating those jobs with the submitted image is not wired yet). Not yet: the ground truth
-at /opt/ml/input/data/ground_truth/ needs a second read-only mount that the executor
-interface does not offer; it is refused with a message saying so rather than run with a
-layout that breaks GC's contract.
+Predictions phases run when submitted; algorithm phases once their submission's jobs all
+succeeded (`services.evaluation_jobs_settle`). The active ground truth is extracted on the
+worker and mounted read-only at /opt/ml/input/data/ground_truth/ (an extra input of the
+executor).
 """
 
 import json
+import tarfile
 import tempfile
 from datetime import timedelta
 from pathlib import Path
@@ -23,6 +23,7 @@ from app.storage import bucket_name, s3_client
 from challenges import services
 from challenges.algorithm_inputs import algorithm_evaluation_inputs
 from challenges.evaluation_io import (
+    GROUND_TRUTH_DIR,
     INPUT_DIR,
     EvaluationRefused,
     InputValue,
@@ -79,13 +80,18 @@ def predictions_input(evaluation: Evaluation) -> InputValue:
     )
 
 
-def stage_layout(layout: Layout, directory: Path) -> None:
-    """Write the /input part of a layout into directory (the executor's input_dir)."""
+def stage_layout(layout: Layout, directory: Path) -> dict[str, Path]:
+    """Write the /input part of a layout into directory (the executor's input_dir) and
+    extract the ground truth beside it; returns the executor's extra inputs."""
+    extra: dict[str, Path] = {}
     for placement in layout.placements:
+        if placement.path == GROUND_TRUTH_DIR and placement.extract:
+            target = directory.parent / "ground_truth"
+            _extract_ground_truth(placement.source, placement.bucket, target)
+            extra[GROUND_TRUTH_DIR.rstrip("/")] = target
+            continue
         if not placement.path.startswith(INPUT_DIR):
-            raise EvaluationRefused(
-                f"{placement.path} cannot be mounted by this executor yet (only /input)."
-            )
+            raise EvaluationRefused(f"{placement.path} cannot be mounted by this executor.")
         target = directory / placement.path[len(INPUT_DIR) :]
         target.parent.mkdir(parents=True, exist_ok=True)
         if placement.source:
@@ -93,6 +99,22 @@ def stage_layout(layout: Layout, directory: Path) -> None:
             s3_client(bucket).download_file(bucket_name(bucket), placement.source, str(target))
         else:
             target.write_text(json.dumps(placement.value))
+    return extra
+
+
+def _extract_ground_truth(key: str, bucket: Any, target: Path) -> None:
+    """Unpack the tarball with tarfile's "data" filter: no links out, no absolute paths,
+    no devices (validation refused such tarballs already; this is the second line)."""
+    target.mkdir()
+    archive = target.parent / "ground_truth.tar"
+    s3_client(bucket).download_file(bucket_name(bucket), key, str(archive))
+    try:
+        with tarfile.open(archive, mode="r:*") as tar:
+            tar.extractall(target, filter="data")
+    except (tarfile.TarError, OSError) as e:
+        raise EvaluationRefused(f"The ground truth could not be extracted: {e}") from None
+    finally:
+        archive.unlink(missing_ok=True)
 
 
 def executor_for(evaluation: Evaluation) -> Executor:
@@ -148,8 +170,8 @@ def evaluation_execute(*, evaluation_pk: Any) -> None:
         input_dir, output_dir = Path(work) / "input", Path(work) / "output"
         input_dir.mkdir()
         try:
-            stage_layout(layout, input_dir)
-            executor.provision(input_dir=input_dir)
+            extra_inputs = stage_layout(layout, input_dir)
+            executor.provision(input_dir=input_dir, extra_inputs=extra_inputs)
             if _move(evaluation.pk, to=S.EXECUTING, expect=(S.PROVISIONING,)) is None:
                 return
             result = executor.execute(output_dir=output_dir)

@@ -14,12 +14,13 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.text import slugify
 
-from algorithms.models import AlgorithmImage
+from algorithms.models import AlgorithmImage, Job
 from app.permissions import add_member, can, create_role_groups
 from app.services import audit_record
 from app.storage import bucket_name, s3_client
 from app.tasks import enqueue
 from challenges import ranking, selectors
+from challenges.algorithm_jobs import case_of, submission_jobs_create
 from challenges.evaluation_io import (
     EvaluationRefused,
     detect_mimetype,
@@ -489,6 +490,12 @@ def submission_create(
         if user_upload is not None:
             _store_predictions(submission, user_upload)
         submission.save()
+        if algorithm_image is not None and not phase.external_evaluation:
+            submission.jobs.set(
+                submission_jobs_create(
+                    phase=phase, creator=creator, algorithm_image=algorithm_image
+                )
+            )
         _evaluation_create(submission=submission, method=method)
         audit_record(action="submission-created", actor=creator, obj=submission, request=request)
     if user_upload is not None:
@@ -501,6 +508,8 @@ def submission_create(
 
 def _evaluation_create(*, submission: Submission, method: Method | None) -> Evaluation:
     phase = submission.phase
+    # algorithm phases run once their jobs are done (GC's EXECUTING_PREREQUISITES)
+    waits_for_jobs = phase.is_algorithm_phase and not phase.external_evaluation
     evaluation = Evaluation.objects.create(
         submission=submission,
         method=method,
@@ -509,16 +518,60 @@ def _evaluation_create(*, submission: Submission, method: Method | None) -> Eval
         time_limit=phase.evaluation_time_limit,
         requires_gpu_type=phase.evaluation_requires_gpu_type,
         requires_memory_gb=phase.evaluation_requires_memory_gb,
+        status=Evaluation.Status.EXECUTING_PREREQUISITES
+        if waits_for_jobs
+        else Evaluation.Status.PENDING,
     )
-    # algorithm phases run once their jobs are done (GC's EXECUTING_PREREQUISITES)
-    if not phase.external_evaluation and not phase.is_algorithm_phase:
-        # the GPU need of the evaluation picks the queue, as for algorithm jobs
-        gpu = phase.evaluation_requires_gpu_type
-        queue = settings.QUEUE_JOBS_GPU if gpu else settings.QUEUE_JOBS_CPU
-        enqueue(
-            "challenges.tasks.execute_evaluation", queue=queue, evaluation_pk=str(evaluation.pk)
-        )
+    if waits_for_jobs:
+        # a re-run finds the jobs done already
+        evaluation_jobs_settle(evaluation_pk=evaluation.pk)
+    elif not phase.external_evaluation:
+        _queue(evaluation)
     return evaluation
+
+
+def _queue(evaluation: Evaluation) -> None:
+    # the GPU need of the evaluation picks the queue, as for algorithm jobs
+    queue = settings.QUEUE_JOBS_GPU if evaluation.requires_gpu_type else settings.QUEUE_JOBS_CPU
+    enqueue("challenges.tasks.execute_evaluation", queue=queue, evaluation_pk=str(evaluation.pk))
+
+
+def evaluation_jobs_settle(*, evaluation_pk: Any) -> None:
+    """An evaluation waiting for its submission's jobs fails as soon as one of them failed,
+    naming the case and the job's error, and is queued once all of them succeeded."""
+    with transaction.atomic():
+        evaluation = (
+            Evaluation.objects.select_for_update()
+            .filter(pk=evaluation_pk, status=Evaluation.Status.EXECUTING_PREREQUISITES)
+            .select_related("submission__phase")
+            .first()
+        )
+        if evaluation is None:
+            return
+        jobs = list(evaluation.submission.jobs.order_by("created", "pk"))
+        failed = [j for j in jobs if j.status in (Job.Status.FAILED, Job.Status.CANCELLED)]
+        if failed:
+            job = failed[0]
+            case = case_of(phase=evaluation.submission.phase, job=job)
+            reason = job.error_message or f"the job was {job.status.lower()}"
+            evaluation_fail(
+                evaluation=evaluation,
+                error_message=f"The algorithm failed on case {case}: {reason}",
+            )
+            return
+        if jobs and all(j.status == Job.Status.SUCCEEDED for j in jobs):
+            evaluation.status = Evaluation.Status.PENDING
+            evaluation.save(update_fields=["status", "modified"])
+            _queue(evaluation)
+
+
+def jobs_finished(*, job_pk: Any, **kwargs: Any) -> None:
+    """Receiver of algorithms' `job_finished` (connected in the AppConfig)."""
+    waiting = Evaluation.objects.filter(
+        status=Evaluation.Status.EXECUTING_PREREQUISITES, submission__jobs=job_pk
+    ).values_list("pk", flat=True)
+    for pk in list(waiting):
+        evaluation_jobs_settle(evaluation_pk=pk)
 
 
 def evaluation_rerun(
