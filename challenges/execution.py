@@ -21,18 +21,17 @@ from django.utils.module_loading import import_string
 
 from app.storage import bucket_name, s3_client
 from challenges import services
-from challenges.algorithm_inputs import algorithm_evaluation_inputs
+from challenges.algorithm_inputs import algorithm_evaluation_inputs, civ_input
 from challenges.evaluation_io import (
     GROUND_TRUTH_DIR,
     INPUT_DIR,
     EvaluationRefused,
     InputValue,
     Layout,
-    detect_mimetype,
     evaluation_layout,
-    predictions_relative_path,
 )
 from challenges.models import Evaluation
+from challenges.services import PREDICTIONS_SOCKETS
 from workers.executors.base import ContainerLimits, ExecutionResult, Executor, ImageRef
 
 S = Evaluation.Status
@@ -51,33 +50,16 @@ def _move(evaluation_pk: Any, *, to: int, expect: tuple[int, ...]) -> Evaluation
 
 
 def predictions_input(evaluation: Evaluation) -> InputValue:
-    """The submitted predictions file where its detected type puts it."""
-    submission = evaluation.submission
-    key = submission.predictions_file.name
-    head = (
-        s3_client("private")
-        .get_object(Bucket=bucket_name("private"), Key=key, Range="bytes=0-8191")["Body"]
-        .read()
+    """The submitted predictions file: the evaluation's value of the predictions socket its
+    detected type picked (predictions-csv-file or -zip-file), at that socket's path."""
+    civ = (
+        evaluation.inputs.filter(interface__slug__in=PREDICTIONS_SOCKETS.values())
+        .select_related("interface")
+        .first()
     )
-    relative_path = predictions_relative_path(detect_mimetype(head))
-    slug = "predictions-zip-file" if relative_path.endswith(".zip") else "predictions-csv-file"
-    socket = {"slug": slug, "relative_path": relative_path, "kind": "File", "super_kind": "File"}
-    data = {
-        "pk": 0,
-        "interface": socket,
-        "socket": socket,
-        "value": None,
-        "file": None,
-        "image": None,
-    }
-    return InputValue(
-        pk=0,
-        data=data,
-        relative_path=relative_path,
-        super_kind="File",
-        source=key,
-        bucket="private",
-    )
+    if civ is None:
+        raise EvaluationRefused("The submission's predictions file is missing.")
+    return civ_input(civ)
 
 
 def stage_layout(layout: Layout, directory: Path) -> dict[str, Path]:

@@ -7,6 +7,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from app.permissions import AnyUser
+from challenges.deadlines import stuck_pks
 from challenges.models import Challenge, Evaluation, Phase, Submission
 
 
@@ -106,14 +107,18 @@ class SubmissionLimit:
 
 def submission_limit(*, phase: Phase, user: AnyUser, at: datetime | None = None) -> SubmissionLimit:
     """GC's `get_next_submission`: submissions in the period whose evaluation did not fail
-    (nor was cancelled) count; the next slot frees when the oldest counted one leaves it."""
+    (nor was cancelled, nor is stuck) count; the next slot frees when the oldest counted
+    one leaves it."""
     at = at or timezone.now()
     limit = phase.submissions_limit_per_user_per_period
     period = phase.submission_limit_period
     counted = Submission.objects.filter(phase=phase, creator_id=user.pk)
     if period is not None:
         counted = counted.filter(created__gte=at - timedelta(days=period))
-    counted = counted.exclude(evaluations__status__in=Evaluation.NOT_COUNTED).distinct()
+    counted = counted.exclude(evaluations__status__in=Evaluation.NOT_COUNTED)
+    # nor do stuck ones (the platform's fault), even before the sweep fails them
+    stuck = stuck_pks(Evaluation.objects.filter(submission__in=counted))
+    counted = counted.exclude(evaluations__pk__in=stuck).distinct()
     created = list(counted.order_by("-created").values_list("created", flat=True))
     remaining = max(0, limit - len(created))
     if remaining > 0 or limit == 0:

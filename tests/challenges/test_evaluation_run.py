@@ -9,6 +9,7 @@ from challenges import services
 from challenges.execution import evaluation_execute
 from challenges.models import Evaluation, Method
 from challenges.validation import validate_method
+from components.models import ComponentInterface
 from tests.algorithms import images
 from tests.cases.helpers import completed_upload
 from tests.challenges.helpers import make_challenge, participant, predictions
@@ -60,6 +61,14 @@ def test_the_container_sees_gcs_layout_for_a_predictions_phase(user, tmp_path):
     assert evaluation.metrics["seen"] == "/input /input/inputs.json /input/predictions.csv "  # type: ignore[index]
     assert evaluation.metrics["csv"] == "case,score"  # type: ignore[index]
     [civ] = evaluation.metrics["inputs"]  # type: ignore[index]
+    # a real value of the catalogue's socket (made by the socket-value pipeline)
+    [value] = evaluation.inputs.all()
+    socket = ComponentInterface.objects.get(slug="predictions-csv-file")
+    assert (civ["pk"], civ["interface"]["pk"], civ["interface"]["kind"]) == (
+        value.pk,
+        socket.pk,
+        "CSV file",
+    )
     assert civ["interface"]["slug"] == "predictions-csv-file"
     assert civ["interface"]["relative_path"] == "predictions.csv"
     assert evaluation.rank == 1
