@@ -71,7 +71,7 @@ def _set_up(user, tmp_path):  # type: ignore[no-untyped-def]
     )
     image = valid_algorithm_image(algorithm, "sha256:" + "d" * 64)
     submission = services.submission_create(phase=phase, creator=ann, algorithm_image=image)
-    jobs = sorted(submission.jobs.all(), key=lambda j: j.inputs.get().image.name)
+    jobs = sorted(submission.jobs.all(), key=lambda j: j.inputs.get().image.name)  # type: ignore[union-attr]
     assert [(j.algorithm_image, j.creator, j.status) for j in jobs] == [
         (image, None, Job.Status.QUEUED)
     ] * 2
