@@ -575,6 +575,7 @@ def _evaluation_create(
     if waits_for_jobs:
         # a re-run finds the jobs done already
         evaluation_jobs_settle(evaluation_pk=evaluation.pk)
+        evaluation.refresh_from_db()
     elif not phase.external_evaluation:
         _queue(evaluation)
     return evaluation

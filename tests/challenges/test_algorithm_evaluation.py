@@ -148,3 +148,13 @@ def test_a_failed_job_fails_the_evaluation_naming_it(user, tmp_path):
         Evaluation.Status.FAILURE,
         f"The algorithm failed on case 'case 1' ({item.pk}): Segmentation fault",
     )
+
+
+def test_a_rerun_after_the_jobs_finished_is_queued_at_once(user, tmp_path):
+    submission, (a, b) = _set_up(user, tmp_path)
+    for job in (a, b):
+        _finish(job, Job.Status.SUCCEEDED)
+    services.evaluation_jobs_settle(evaluation_pk=submission.evaluations.get().pk)
+    rerun = services.evaluation_rerun(submission=submission, actor=user)
+    assert rerun.status == Evaluation.Status.PENDING
+    assert list(submission.jobs.order_by("pk")) == sorted([a, b], key=lambda j: j.pk)
