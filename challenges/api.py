@@ -749,31 +749,7 @@ class LeaderboardViewSet(viewsets.GenericViewSet):
             challenge__slug=self.kwargs["challenge_slug"],
             slug=self.kwargs["phase_slug"],
         )
-        columns = ranking.leaderboard_columns(
-            score_title=phase.score_title,
-            score_jsonpath=phase.score_jsonpath,
-            score_error_jsonpath=phase.score_error_jsonpath,
-            extra_results_columns=phase.extra_results_columns,
-        )
-        rows: list[dict[str, Any]] = []
-        for e in selectors.leaderboard(phase=phase, user=request.user):
-            image = e.submission.algorithm_image
-            rows.append(
-                {
-                    "rank": e.rank,
-                    "user": e.submission.creator.username if e.submission.creator else None,
-                    "algorithm": image.algorithm.title if image else None,
-                    "created": e.created.isoformat(),
-                    "rank_score": e.rank_score,
-                    "values": ranking.leaderboard_cells(
-                        metrics_json=e.metrics,
-                        columns=columns,
-                        decimal_places=phase.score_decimal_places,
-                    ),
-                    "evaluation": str(e.pk),
-                }
-            )
-        titles = [c.title for c in columns]
+        titles, rows = selectors.leaderboard_table(phase=phase, user=request.user)
         if request.query_params.get("export") == "csv":
             out = io.StringIO()
             writer = csv.writer(out)
