@@ -1,6 +1,7 @@
 """The every-minute sweep (beat): every stuck evaluation (`challenges.deadlines`) is
 failed with the cause, and a worker of its queue stops its containers (beat has no
-container engine)."""
+container engine). Evaluations waiting for their jobs are settled again too, in case a
+`job_finished` signal was lost (its process died between the commit and the signal)."""
 
 from django.conf import settings
 from django.db import transaction
@@ -8,11 +9,14 @@ from django.db import transaction
 from app.tasks import enqueue
 from challenges.deadlines import RUNNING, S, stuck_cause, stuck_pks
 from challenges.models import Evaluation
-from challenges.services import evaluation_fail
+from challenges.services import evaluation_fail, evaluation_jobs_settle
 
 
 def settle_stuck_evaluations() -> list[str]:
     """Fail every stuck evaluation with its cause; returns their primary keys."""
+    waiting = Evaluation.objects.filter(status=S.EXECUTING_PREREQUISITES)
+    for pk in list(waiting.values_list("pk", flat=True)):
+        evaluation_jobs_settle(evaluation_pk=pk)
     settled = []
     candidates = Evaluation.objects.filter(status__in=(S.PENDING, *RUNNING))
     for pk in stuck_pks(candidates):

@@ -12,6 +12,7 @@ from archives.services import archive_create, archive_item_create
 from challenges import services
 from challenges.execution import evaluation_execute
 from challenges.models import Evaluation, Phase
+from challenges.sweep import settle_stuck_evaluations
 from challenges.validation import validate_method
 from components.models import ComponentInterface
 from components.services import socket_value_create
@@ -158,3 +159,15 @@ def test_a_rerun_after_the_jobs_finished_is_queued_at_once(user, tmp_path):
     rerun = services.evaluation_rerun(submission=submission, actor=user)
     assert rerun.status == Evaluation.Status.PENDING
     assert list(submission.jobs.order_by("pk")) == sorted([a, b], key=lambda j: j.pk)
+
+
+def test_the_sweep_settles_an_evaluation_whose_job_signal_was_lost(user, tmp_path):
+    submission, (a, b) = _set_up(user, tmp_path)
+    # updated behind the signal's back, as if the worker died after its commit
+    _finish(a, Job.Status.SUCCEEDED)
+    _finish(b, Job.Status.SUCCEEDED)
+    evaluation = submission.evaluations.get()
+    assert evaluation.status == Evaluation.Status.EXECUTING_PREREQUISITES
+    assert settle_stuck_evaluations() == []  # not stuck: just never told
+    evaluation.refresh_from_db()
+    assert evaluation.status == Evaluation.Status.PENDING

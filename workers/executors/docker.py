@@ -93,10 +93,13 @@ class DockerExecutor(Executor):
         the same job is removed first, so a re-delivered task starts clean."""
         self.input_dir = Path(input_dir)
         for path in extra_inputs or {}:
-            if not PurePosixPath(path).is_absolute() or PurePosixPath(path).parts[1:2] in (
-                ("input",),
-                ("output",),
-                ("tmp",),
+            parts = PurePosixPath(path).parts
+            # an absolute path of its own: never over /input, /output, /tmp or the root
+            if (
+                not PurePosixPath(path).is_absolute()
+                or len(parts) < 2
+                or parts[1] in ("input", "output", "tmp")
+                or ".." in parts
             ):
                 raise ProvisionError(f"{path} cannot take an extra input")
         # (container path, volume, staged directory); staged under /extra-<n> in the keeper
