@@ -13,6 +13,7 @@ from rest_framework.test import APIClient
 
 from algorithms.models import AlgorithmImage, AlgorithmInterface, Job
 from app.permissions import add_member
+from archives.models import ArchiveItem
 from archives.services import archive_create, archive_item_create
 from challenges import services
 from challenges.models import Evaluation, EvaluationGroundTruth, Method, Phase
@@ -51,12 +52,13 @@ def _ground_truth_tarball() -> bytes:
     return out.getvalue()
 
 
-def test_an_algorithm_submission_ends_on_the_leaderboard(user, celery_worker, tmp_path):
+def _algorithm_phase(user, tmp_path, script: str = ALGORITHM):  # type: ignore[no-untyped-def]
+    """A challenge with participant ann and an open algorithm phase on a 2-case hidden
+    archive (probabilities 0.25 and 0.75), a validated method and ground truth; ann's
+    algorithm runs `script` and has a newer active image that fails."""
     challenge = make_challenge(user)
     ann = participant(challenge, "ann")
-    algorithm = make_algorithm(
-        script=ALGORITHM, inputs=["probability"], outputs=["results-json-file"]
-    )
+    algorithm = make_algorithm(script=script, inputs=["probability"], outputs=["results-json-file"])
     add_member(obj=algorithm, role="users", user=ann)
     submitted = algorithm.active_image
     assert submitted is not None
@@ -110,10 +112,12 @@ def test_an_algorithm_submission_ends_on_the_leaderboard(user, celery_worker, tm
         fields={"submissions_limit_per_user_per_period": 2},
     )
 
+    return challenge, ann, phase, submitted
+
+
+def _submit(challenge, ann, image) -> dict:  # type: ignore[no-untyped-def]
     url = f"{API}challenges/{challenge.slug}/phases/algo/submissions/"
-    image_url = "http://testserver" + reverse(
-        "api:algorithm-image-detail", kwargs={"pk": submitted.pk}
-    )
+    image_url = "http://testserver" + reverse("api:algorithm-image-detail", kwargs={"pk": image.pk})
     r = _client(ann).post(url, {"algorithm_image": image_url}, format="json")
     assert r.status_code == 201, r.json()
     assert r.json()["jobs"]["total"] == 2
@@ -122,6 +126,13 @@ def test_an_algorithm_submission_ends_on_the_leaderboard(user, celery_worker, tm
         timeout=180,
         what="evaluation done",
     )
+    return r.json()  # type: ignore[no-any-return]
+
+
+def test_an_algorithm_submission_ends_on_the_leaderboard(user, celery_worker, tmp_path):
+    challenge, ann, phase, submitted = _algorithm_phase(user, tmp_path)
+    _submit(challenge, ann, submitted)
+    url = f"{API}challenges/{challenge.slug}/phases/algo/submissions/"
     evaluation = Evaluation.objects.get()
     assert evaluation.status == Evaluation.Status.SUCCESS, evaluation.error_message
     jobs = list(Job.objects.all())
@@ -153,3 +164,30 @@ def test_an_algorithm_submission_ends_on_the_leaderboard(user, celery_worker, tm
         assert _client(ann).get(f"{API}algorithms/jobs/{job.pk}/").status_code == 404
         page = pages.get(reverse("algorithms:job-detail", kwargs={"pk": job.pk}))
         assert page.status_code == 404
+
+
+FAILS_ON_B = (
+    'p=$(cat /input/probability.json); if [ "$p" = "0.75" ]; then echo "cannot segment" >&2; '
+    "exit 2; fi\n" + ALGORITHM
+)
+
+
+def test_a_failed_case_fails_the_evaluation_naming_it_and_the_error(user, celery_worker, tmp_path):  # type: ignore[no-untyped-def]
+    challenge, ann, _, submitted = _algorithm_phase(user, tmp_path, FAILS_ON_B)
+    _submit(challenge, ann, submitted)
+    evaluation = Evaluation.objects.get()
+    case_b = ArchiveItem.objects.get(title="case B")
+    assert (evaluation.status, evaluation.error_message) == (
+        Evaluation.Status.FAILURE,
+        f"The algorithm failed on case 'case B' ({case_b.pk}): "
+        "The container exited with code 2: cannot segment",
+    )
+    [mine] = (
+        _client(ann)
+        .get(f"{API}challenges/{challenge.slug}/phases/algo/submissions/")
+        .json()["results"]
+    )
+    assert mine["evaluations"][0]["status"] == "Failed"
+    # a failed evaluation does not use up a submission
+    r = _client(ann).get(f"{API}challenges/{challenge.slug}/phases/algo/")
+    assert r.json()["remaining_submissions"] == 2
