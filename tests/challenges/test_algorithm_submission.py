@@ -188,6 +188,24 @@ def test_a_failed_case_fails_the_evaluation_naming_it_and_the_error(user, celery
         .json()["results"]
     )
     assert mine["evaluations"][0]["status"] == "Failed"
+    assert set(mine["jobs"]) == {"total", "by_status"}  # no job, no log for ann
+    # the challenge's admin sees every job with its case, error and logs (case A may still
+    # run: the evaluation failed as soon as case B did)
+    wait_for(
+        lambda: not Job.objects.exclude(status__in=Job.FINAL_STATUSES).exists(),
+        what="jobs done",
+    )
+    [row] = (
+        _client(user)
+        .get(f"{API}challenges/{challenge.slug}/phases/algo/submissions/")
+        .json()["results"]
+    )
+    by_case = {j["case"]: j for j in row["jobs"]["jobs"]}
+    case_a = ArchiveItem.objects.get(title="case A")
+    assert {case: (j["status"], j["stderr"]) for case, j in by_case.items()} == {
+        f"'case A' ({case_a.pk})": ("Succeeded", ""),
+        f"'case B' ({case_b.pk})": ("Failed", "cannot segment\n"),
+    }
     # a failed evaluation does not use up a submission
     r = _client(ann).get(f"{API}challenges/{challenge.slug}/phases/algo/")
     assert r.json()["remaining_submissions"] == 2
