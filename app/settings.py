@@ -234,6 +234,10 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "algorithms.images.tasks.settle_stuck_algorithm_images",
         "schedule": 60.0,
     },
+    "settle-stuck-evaluations": {
+        "task": "challenges.tasks.settle_stuck_evaluations",
+        "schedule": 60.0,
+    },
     "settle-stuck-upload-sessions": {
         "task": "cases.tasks.settle_stuck_upload_sessions",
         "schedule": 60.0,

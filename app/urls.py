@@ -29,5 +29,6 @@ urlpatterns = [
     path("reader-studies/", include("reader_studies.urls")),
     path("cases/", include("cases.urls")),
     path("algorithms/", include("algorithms.urls")),
+    path("challenges/", include("challenges.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -7,6 +7,12 @@
   evaluation results and re-ranking) and reads (visibility, remaining submissions).
 - `validation`: method images and ground-truth tarballs; `evaluation_io` and
   `algorithm_inputs`: the evaluation container's /input layout and /output checks;
-  `execution`: one evaluation run through the executor interface.
+  `execution`: one evaluation run through the executor interface (ground truth as an
+  extra read-only input).
+- `algorithm_jobs`: an algorithm submission's jobs, one per hidden case, with the
+  submitted image, owned by no one (participants see counts and statuses only);
+  `services.jobs_finished` receives algorithms' `job_finished` signal (connected in
+  `apps`) and settles the waiting evaluation.
+- `deadlines` / `sweep`: when an evaluation is stuck, and the beat sweep that fails it.
 - `api` / `api_urls`: the REST API in GC's shape.
 """

@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from algorithms.models import Job
+from challenges.algorithm_jobs import case_of
 from challenges.evaluation_io import EvaluationRefused, InputValue, job_output_prefixes
 from challenges.models import Evaluation
 from components.kinds import SuperKind
@@ -106,9 +107,10 @@ def algorithm_evaluation_inputs(evaluation: Evaluation) -> tuple[list[InputValue
     if failed:
         first = failed[0]
         reason = first.error_message or first.status_note or first.status
+        case = case_of(phase=evaluation.submission.phase, job=first)
         raise EvaluationRefused(
             f"The algorithm did not succeed on {len(failed)} of {len(jobs)} cases; "
-            f"job {first.pk}: {reason}"
+            f"case {case}: {reason}"
         )
     predictions = socket_value_create(
         socket=ComponentInterface.objects.get(slug="predictions-json-file"),

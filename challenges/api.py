@@ -27,6 +27,7 @@ from app.permissions import can, may_create
 from app.urlresolve import UUID_PATTERN, pk_from_api_url
 from archives.models import Archive
 from challenges import ranking, selectors, services
+from challenges.algorithm_jobs import case_of
 from challenges.models import (
     Challenge,
     Evaluation,
@@ -661,9 +662,27 @@ class SubmissionSerializer(serializers.ModelSerializer):
         return rows
 
     def get_jobs(self, obj: Submission) -> dict:
-        """Counts only: participants never see the hidden cases' jobs themselves."""
+        """Counts only: participants never see the hidden cases' jobs themselves. The
+        challenge's admins also get each job: its case, status, error and logs."""
         counts = Counter(obj.jobs.values_list("status", flat=True))
-        return {"total": sum(counts.values()), "by_status": dict(sorted(counts.items()))}
+        data: dict[str, Any] = {
+            "total": sum(counts.values()),
+            "by_status": dict(sorted(counts.items())),
+        }
+        request = self.context.get("request")
+        if request and selectors.is_admin(request.user, obj.phase.challenge):
+            data["jobs"] = [
+                {
+                    "pk": str(job.pk),
+                    "case": case_of(phase=obj.phase, job=job),
+                    "status": job.status,
+                    "error_message": job.error_message,
+                    "stdout": job.stdout,
+                    "stderr": job.stderr,
+                }
+                for job in obj.jobs.order_by("created", "pk")
+            ]
+        return data
 
 
 class SubmissionCreateSerializer(StrictSerializer):
@@ -749,31 +768,7 @@ class LeaderboardViewSet(viewsets.GenericViewSet):
             challenge__slug=self.kwargs["challenge_slug"],
             slug=self.kwargs["phase_slug"],
         )
-        columns = ranking.leaderboard_columns(
-            score_title=phase.score_title,
-            score_jsonpath=phase.score_jsonpath,
-            score_error_jsonpath=phase.score_error_jsonpath,
-            extra_results_columns=phase.extra_results_columns,
-        )
-        rows: list[dict[str, Any]] = []
-        for e in selectors.leaderboard(phase=phase, user=request.user):
-            image = e.submission.algorithm_image
-            rows.append(
-                {
-                    "rank": e.rank,
-                    "user": e.submission.creator.username if e.submission.creator else None,
-                    "algorithm": image.algorithm.title if image else None,
-                    "created": e.created.isoformat(),
-                    "rank_score": e.rank_score,
-                    "values": ranking.leaderboard_cells(
-                        metrics_json=e.metrics,
-                        columns=columns,
-                        decimal_places=phase.score_decimal_places,
-                    ),
-                    "evaluation": str(e.pk),
-                }
-            )
-        titles = [c.title for c in columns]
+        titles, rows = selectors.leaderboard_table(phase=phase, user=request.user)
         if request.query_params.get("export") == "csv":
             out = io.StringIO()
             writer = csv.writer(out)

@@ -1,14 +1,14 @@
 """Run an evaluation container through the executor interface, in the same sandbox as
 algorithm jobs: stage GC's /input layout, run, read /output/metrics.json.
 
-Predictions phases run end to end; algorithm phases once their submission's jobs are done
-(creating those jobs with the submitted image is not wired yet). Not yet: the ground truth
-at /opt/ml/input/data/ground_truth/ needs a second read-only mount that the executor
-interface does not offer; it is refused with a message saying so rather than run with a
-layout that breaks GC's contract.
+Predictions phases run when submitted; algorithm phases once their submission's jobs all
+succeeded (`services.evaluation_jobs_settle`). The active ground truth is extracted on the
+worker and mounted read-only at /opt/ml/input/data/ground_truth/ (an extra input of the
+executor).
 """
 
 import json
+import tarfile
 import tempfile
 from datetime import timedelta
 from pathlib import Path
@@ -21,17 +21,17 @@ from django.utils.module_loading import import_string
 
 from app.storage import bucket_name, s3_client
 from challenges import services
-from challenges.algorithm_inputs import algorithm_evaluation_inputs
+from challenges.algorithm_inputs import algorithm_evaluation_inputs, civ_input
 from challenges.evaluation_io import (
+    GROUND_TRUTH_DIR,
     INPUT_DIR,
     EvaluationRefused,
     InputValue,
     Layout,
-    detect_mimetype,
     evaluation_layout,
-    predictions_relative_path,
 )
 from challenges.models import Evaluation
+from challenges.services import PREDICTIONS_SOCKETS
 from workers.executors.base import ContainerLimits, ExecutionResult, Executor, ImageRef
 
 S = Evaluation.Status
@@ -50,42 +50,30 @@ def _move(evaluation_pk: Any, *, to: int, expect: tuple[int, ...]) -> Evaluation
 
 
 def predictions_input(evaluation: Evaluation) -> InputValue:
-    """The submitted predictions file where its detected type puts it."""
-    submission = evaluation.submission
-    key = submission.predictions_file.name
-    head = (
-        s3_client("private")
-        .get_object(Bucket=bucket_name("private"), Key=key, Range="bytes=0-8191")["Body"]
-        .read()
+    """The submitted predictions file: the evaluation's value of the predictions socket its
+    detected type picked (predictions-csv-file or -zip-file), at that socket's path."""
+    civ = (
+        evaluation.inputs.filter(interface__slug__in=PREDICTIONS_SOCKETS.values())
+        .select_related("interface")
+        .first()
     )
-    relative_path = predictions_relative_path(detect_mimetype(head))
-    slug = "predictions-zip-file" if relative_path.endswith(".zip") else "predictions-csv-file"
-    socket = {"slug": slug, "relative_path": relative_path, "kind": "File", "super_kind": "File"}
-    data = {
-        "pk": 0,
-        "interface": socket,
-        "socket": socket,
-        "value": None,
-        "file": None,
-        "image": None,
-    }
-    return InputValue(
-        pk=0,
-        data=data,
-        relative_path=relative_path,
-        super_kind="File",
-        source=key,
-        bucket="private",
-    )
+    if civ is None:
+        raise EvaluationRefused("The submission's predictions file is missing.")
+    return civ_input(civ)
 
 
-def stage_layout(layout: Layout, directory: Path) -> None:
-    """Write the /input part of a layout into directory (the executor's input_dir)."""
+def stage_layout(layout: Layout, directory: Path) -> dict[str, Path]:
+    """Write the /input part of a layout into directory (the executor's input_dir) and
+    extract the ground truth beside it; returns the executor's extra inputs."""
+    extra: dict[str, Path] = {}
     for placement in layout.placements:
+        if placement.path == GROUND_TRUTH_DIR and placement.extract:
+            target = directory.parent / "ground_truth"
+            _extract_ground_truth(placement.source, placement.bucket, target)
+            extra[GROUND_TRUTH_DIR.rstrip("/")] = target
+            continue
         if not placement.path.startswith(INPUT_DIR):
-            raise EvaluationRefused(
-                f"{placement.path} cannot be mounted by this executor yet (only /input)."
-            )
+            raise EvaluationRefused(f"{placement.path} cannot be mounted by this executor.")
         target = directory / placement.path[len(INPUT_DIR) :]
         target.parent.mkdir(parents=True, exist_ok=True)
         if placement.source:
@@ -93,6 +81,22 @@ def stage_layout(layout: Layout, directory: Path) -> None:
             s3_client(bucket).download_file(bucket_name(bucket), placement.source, str(target))
         else:
             target.write_text(json.dumps(placement.value))
+    return extra
+
+
+def _extract_ground_truth(key: str, bucket: Any, target: Path) -> None:
+    """Unpack the tarball with tarfile's "data" filter: no links out, no absolute paths,
+    no devices (validation refused such tarballs already; this is the second line)."""
+    target.mkdir()
+    archive = target.parent / "ground_truth.tar"
+    s3_client(bucket).download_file(bucket_name(bucket), key, str(archive))
+    try:
+        with tarfile.open(archive, mode="r:*") as tar:
+            tar.extractall(target, filter="data")
+    except (tarfile.TarError, OSError) as e:
+        raise EvaluationRefused(f"The ground truth could not be extracted: {e}") from None
+    finally:
+        archive.unlink(missing_ok=True)
 
 
 def executor_for(evaluation: Evaluation) -> Executor:
@@ -148,8 +152,8 @@ def evaluation_execute(*, evaluation_pk: Any) -> None:
         input_dir, output_dir = Path(work) / "input", Path(work) / "output"
         input_dir.mkdir()
         try:
-            stage_layout(layout, input_dir)
-            executor.provision(input_dir=input_dir)
+            extra_inputs = stage_layout(layout, input_dir)
+            executor.provision(input_dir=input_dir, extra_inputs=extra_inputs)
             if _move(evaluation.pk, to=S.EXECUTING, expect=(S.PROVISIONING,)) is None:
                 return
             result = executor.execute(output_dir=output_dir)

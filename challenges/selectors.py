@@ -2,11 +2,14 @@
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from app.permissions import AnyUser
+from challenges import ranking
+from challenges.deadlines import stuck_pks
 from challenges.models import Challenge, Evaluation, Phase, Submission
 
 
@@ -106,14 +109,18 @@ class SubmissionLimit:
 
 def submission_limit(*, phase: Phase, user: AnyUser, at: datetime | None = None) -> SubmissionLimit:
     """GC's `get_next_submission`: submissions in the period whose evaluation did not fail
-    (nor was cancelled) count; the next slot frees when the oldest counted one leaves it."""
+    (nor was cancelled, nor is stuck) count; the next slot frees when the oldest counted
+    one leaves it."""
     at = at or timezone.now()
     limit = phase.submissions_limit_per_user_per_period
     period = phase.submission_limit_period
     counted = Submission.objects.filter(phase=phase, creator_id=user.pk)
     if period is not None:
         counted = counted.filter(created__gte=at - timedelta(days=period))
-    counted = counted.exclude(evaluations__status__in=Evaluation.NOT_COUNTED).distinct()
+    counted = counted.exclude(evaluations__status__in=Evaluation.NOT_COUNTED)
+    # nor do stuck ones (the platform's fault), even before the sweep fails them
+    stuck = stuck_pks(Evaluation.objects.filter(submission__in=counted))
+    counted = counted.exclude(evaluations__pk__in=stuck).distinct()
     created = list(counted.order_by("-created").values_list("created", flat=True))
     remaining = max(0, limit - len(created))
     if remaining > 0 or limit == 0:
@@ -145,3 +152,34 @@ def leaderboard(*, phase: Phase, user: AnyUser) -> list[Evaluation]:
         .select_related("submission__creator", "submission__algorithm_image__algorithm")
         .order_by("rank", "-created")
     )
+
+
+def leaderboard_table(*, phase: Phase, user: AnyUser) -> tuple[list[str], list[dict[str, Any]]]:
+    """The leaderboard as the API and the page show it: GC's column titles (score, then
+    extra columns) and one row per ranked evaluation, values rounded to the phase's
+    decimals with "± error" where set."""
+    columns = ranking.leaderboard_columns(
+        score_title=phase.score_title,
+        score_jsonpath=phase.score_jsonpath,
+        score_error_jsonpath=phase.score_error_jsonpath,
+        extra_results_columns=phase.extra_results_columns,
+    )
+    rows: list[dict[str, Any]] = []
+    for e in leaderboard(phase=phase, user=user):
+        image = e.submission.algorithm_image
+        rows.append(
+            {
+                "rank": e.rank,
+                "user": e.submission.creator.username if e.submission.creator else None,
+                "algorithm": image.algorithm.title if image else None,
+                "created": e.created.isoformat(),
+                "rank_score": e.rank_score,
+                "values": ranking.leaderboard_cells(
+                    metrics_json=e.metrics,
+                    columns=columns,
+                    decimal_places=phase.score_decimal_places,
+                ),
+                "evaluation": str(e.pk),
+            }
+        )
+    return [c.title for c in columns], rows

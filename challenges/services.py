@@ -14,12 +14,15 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.text import slugify
 
-from algorithms.models import AlgorithmImage
+from algorithms.models import AlgorithmImage, Job
 from app.permissions import add_member, can, create_role_groups
 from app.services import audit_record
 from app.storage import bucket_name, s3_client
 from app.tasks import enqueue
+from cases.storing import delete_stored_objects
 from challenges import ranking, selectors
+from challenges.algorithm_jobs import case_of, submission_jobs_create
+from challenges.deadlines import stuck_pks
 from challenges.evaluation_io import (
     EvaluationRefused,
     detect_mimetype,
@@ -36,8 +39,9 @@ from challenges.models import (
     Submission,
 )
 from challenges.models.evaluations import predictions_path
-from components.models import ComponentInterface
+from components.models import ComponentInterface, ComponentInterfaceValue
 from components.services import socket_value_create
+from components.values import ValueSpec, socket_values_create, value_specs_check, value_specs_close
 from uploads.models import UserUpload
 from uploads.services import delete_upload, open_upload
 
@@ -406,8 +410,15 @@ def _check_algorithm_image(phase: Phase, creator: User, image: AlgorithmImage) -
         )
 
 
-def _store_predictions(submission: Submission, upload: UserUpload) -> None:
-    """Check the file's type by content, then copy it to the private bucket."""
+PREDICTIONS_SOCKETS = {
+    "predictions.csv": "predictions-csv-file",
+    "predictions.zip": "predictions-zip-file",
+}
+
+
+def _store_predictions(submission: Submission, upload: UserUpload) -> str:
+    """Check the file's type by content, then copy it to the private bucket; returns the
+    slug of the socket its type puts it in."""
     if upload.size is not None and upload.size > MAX_PREDICTIONS_BYTES:
         raise ValidationError(
             {"user_upload": f"{upload.filename} is over {MAX_PREDICTIONS_BYTES} bytes."}
@@ -418,7 +429,7 @@ def _store_predictions(submission: Submission, upload: UserUpload) -> None:
     finally:
         stream.close()
     try:
-        predictions_relative_path(detect_mimetype(head))
+        relative_path = predictions_relative_path(detect_mimetype(head))
     except EvaluationRefused as e:
         raise ValidationError({"user_upload": f"{upload.filename}: {e}"}) from None
     key = predictions_path(submission, upload.filename)
@@ -427,6 +438,21 @@ def _store_predictions(submission: Submission, upload: UserUpload) -> None:
     )
     submission.predictions_file.name = key
     submission.predictions_filename = upload.filename[:255]
+    return PREDICTIONS_SOCKETS[relative_path]
+
+
+def _predictions_value(
+    *, slug: str, upload: UserUpload, creator: User, stored_keys: list[str]
+) -> ComponentInterfaceValue:
+    """The file as a value of its catalogue socket, checked and stored by the socket-value
+    pipeline like every other value (the evaluation's input)."""
+    spec = ValueSpec(socket=ComponentInterface.objects.get(slug=slug), user_upload=upload)
+    try:
+        value_specs_check(specs=[spec], field="user_upload")
+        created = socket_values_create(specs=[spec], creator=creator, stored_keys=stored_keys)
+        return created.values[0]
+    finally:
+        value_specs_close([spec])
 
 
 def submission_create(
@@ -455,42 +481,69 @@ def submission_create(
         )
     if user_upload is not None:
         _check_upload(user_upload, creator=creator)
-    with transaction.atomic():
-        # one submission at a time per phase, so two racing requests cannot both pass the limit
-        phase = Phase.objects.select_for_update().get(pk=phase.pk)
-        at = timezone.now()
-        if not admin:
-            _refuse_closed(phase, at)
-        if algorithm_image is not None:
-            _check_algorithm_image(phase, creator, algorithm_image)
-        if not admin:
-            active = Evaluation.objects.filter(
-                submission__phase=phase, submission__creator=creator
-            ).exclude(status__in=Evaluation.FINAL)
-            if active.exists():
+    # objects written for a refused submission are removed
+    stored_keys: list[str] = []
+    private_key = ""
+    try:
+        with transaction.atomic():
+            # one submission at a time per phase, so two racing requests cannot both pass the limit
+            phase = Phase.objects.select_for_update().get(pk=phase.pk)
+            at = timezone.now()
+            if not admin:
+                _refuse_closed(phase, at)
+            if algorithm_image is not None:
+                _check_algorithm_image(phase, creator, algorithm_image)
+            if not admin:
+                active = Evaluation.objects.filter(
+                    submission__phase=phase, submission__creator=creator
+                ).exclude(status__in=Evaluation.FINAL)
+                # a stuck one is the platform's fault: it does not hold the participant up
+                if active.exclude(pk__in=stuck_pks(active)).exists():
+                    raise ValidationError(
+                        "You have an evaluation in progress in this phase; wait for it to finish."
+                    )
+                _refuse_over_limit(phase, creator, at)
+                _refuse_without_parent_success(phase, creator, algorithm_image)
+            method = selectors.active_method(phase)
+            if method is None and not phase.external_evaluation:
                 raise ValidationError(
-                    "You have an evaluation in progress in this phase; wait for it to finish."
+                    f"The phase {phase.title!r} has no valid evaluation method yet."
                 )
-            _refuse_over_limit(phase, creator, at)
-            _refuse_without_parent_success(phase, creator, algorithm_image)
-        method = selectors.active_method(phase)
-        if method is None and not phase.external_evaluation:
-            raise ValidationError(f"The phase {phase.title!r} has no valid evaluation method yet.")
-        submission = Submission(
-            phase=phase,
-            creator=creator,
-            algorithm_image=algorithm_image,
-            user_upload=user_upload,
-            comment=comment[:128],
-        )
-        if algorithm_image is not None:
-            submission.algorithm_requires_gpu = algorithm_image.algorithm.requires_gpu
-            submission.algorithm_requires_memory_gb = algorithm_image.algorithm.memory_limit_gb
-        if user_upload is not None:
-            _store_predictions(submission, user_upload)
-        submission.save()
-        _evaluation_create(submission=submission, method=method)
-        audit_record(action="submission-created", actor=creator, obj=submission, request=request)
+            submission = Submission(
+                phase=phase,
+                creator=creator,
+                algorithm_image=algorithm_image,
+                user_upload=user_upload,
+                comment=comment[:128],
+            )
+            if algorithm_image is not None:
+                submission.algorithm_requires_gpu = algorithm_image.algorithm.requires_gpu
+                submission.algorithm_requires_memory_gb = algorithm_image.algorithm.memory_limit_gb
+            inputs = []
+            if user_upload is not None:
+                slug = _store_predictions(submission, user_upload)
+                private_key = submission.predictions_file.name
+                inputs.append(
+                    _predictions_value(
+                        slug=slug, upload=user_upload, creator=creator, stored_keys=stored_keys
+                    )
+                )
+            submission.save()
+            if algorithm_image is not None and not phase.external_evaluation:
+                submission.jobs.set(
+                    submission_jobs_create(
+                        phase=phase, creator=creator, algorithm_image=algorithm_image
+                    )
+                )
+            _evaluation_create(submission=submission, method=method, inputs=inputs)
+            audit_record(
+                action="submission-created", actor=creator, obj=submission, request=request
+            )
+    except BaseException:
+        delete_stored_objects(stored_keys)
+        if private_key:
+            s3_client("private").delete_object(Bucket=bucket_name("private"), Key=private_key)
+        raise
     if user_upload is not None:
         delete_upload(upload=user_upload)
     return submission
@@ -499,8 +552,12 @@ def submission_create(
 # --- evaluations ---------------------------------------------------------------------
 
 
-def _evaluation_create(*, submission: Submission, method: Method | None) -> Evaluation:
+def _evaluation_create(
+    *, submission: Submission, method: Method | None, inputs: list | None = None
+) -> Evaluation:
     phase = submission.phase
+    # algorithm phases run once their jobs are done (GC's EXECUTING_PREREQUISITES)
+    waits_for_jobs = phase.is_algorithm_phase and not phase.external_evaluation
     evaluation = Evaluation.objects.create(
         submission=submission,
         method=method,
@@ -509,16 +566,63 @@ def _evaluation_create(*, submission: Submission, method: Method | None) -> Eval
         time_limit=phase.evaluation_time_limit,
         requires_gpu_type=phase.evaluation_requires_gpu_type,
         requires_memory_gb=phase.evaluation_requires_memory_gb,
+        status=Evaluation.Status.EXECUTING_PREREQUISITES
+        if waits_for_jobs
+        else Evaluation.Status.PENDING,
     )
-    # algorithm phases run once their jobs are done (GC's EXECUTING_PREREQUISITES)
-    if not phase.external_evaluation and not phase.is_algorithm_phase:
-        # the GPU need of the evaluation picks the queue, as for algorithm jobs
-        gpu = phase.evaluation_requires_gpu_type
-        queue = settings.QUEUE_JOBS_GPU if gpu else settings.QUEUE_JOBS_CPU
-        enqueue(
-            "challenges.tasks.execute_evaluation", queue=queue, evaluation_pk=str(evaluation.pk)
-        )
+    if inputs:
+        evaluation.inputs.set(inputs)
+    if waits_for_jobs:
+        # a re-run finds the jobs done already
+        evaluation_jobs_settle(evaluation_pk=evaluation.pk)
+        evaluation.refresh_from_db()
+    elif not phase.external_evaluation:
+        _queue(evaluation)
     return evaluation
+
+
+def _queue(evaluation: Evaluation) -> None:
+    # the GPU need of the evaluation picks the queue, as for algorithm jobs
+    queue = settings.QUEUE_JOBS_GPU if evaluation.requires_gpu_type else settings.QUEUE_JOBS_CPU
+    enqueue("challenges.tasks.execute_evaluation", queue=queue, evaluation_pk=str(evaluation.pk))
+
+
+def evaluation_jobs_settle(*, evaluation_pk: Any) -> None:
+    """An evaluation waiting for its submission's jobs fails as soon as one of them failed,
+    naming the case and the job's error, and is queued once all of them succeeded."""
+    with transaction.atomic():
+        evaluation = (
+            Evaluation.objects.select_for_update()
+            .filter(pk=evaluation_pk, status=Evaluation.Status.EXECUTING_PREREQUISITES)
+            .select_related("submission__phase")
+            .first()
+        )
+        if evaluation is None:
+            return
+        jobs = list(evaluation.submission.jobs.order_by("created", "pk"))
+        failed = [j for j in jobs if j.status in (Job.Status.FAILED, Job.Status.CANCELLED)]
+        if failed:
+            job = failed[0]
+            case = case_of(phase=evaluation.submission.phase, job=job)
+            reason = job.error_message or f"the job was {job.status.lower()}"
+            evaluation_fail(
+                evaluation=evaluation,
+                error_message=f"The algorithm failed on case {case}: {reason}",
+            )
+            return
+        if jobs and all(j.status == Job.Status.SUCCEEDED for j in jobs):
+            evaluation.status = Evaluation.Status.PENDING
+            evaluation.save(update_fields=["status", "modified"])
+            _queue(evaluation)
+
+
+def jobs_finished(*, job_pk: Any, **kwargs: Any) -> None:
+    """Receiver of algorithms' `job_finished` (connected in the AppConfig)."""
+    waiting = Evaluation.objects.filter(
+        status=Evaluation.Status.EXECUTING_PREREQUISITES, submission__jobs=job_pk
+    ).values_list("pk", flat=True)
+    for pk in list(waiting):
+        evaluation_jobs_settle(evaluation_pk=pk)
 
 
 def evaluation_rerun(
@@ -532,8 +636,11 @@ def evaluation_rerun(
     method = selectors.active_method(phase)
     if method is None and not phase.external_evaluation:
         raise ValidationError(f"The phase {phase.title!r} has no valid evaluation method.")
+    # a predictions file is the same value again; algorithm phases gather theirs on running
+    previous = submission.evaluations.order_by("-created").first()
+    inputs = list(previous.inputs.all()) if previous and not phase.is_algorithm_phase else None
     with transaction.atomic():
-        evaluation = _evaluation_create(submission=submission, method=method)
+        evaluation = _evaluation_create(submission=submission, method=method, inputs=inputs)
         audit_record(action="evaluation-rerun", actor=actor, obj=evaluation, request=request)
     return evaluation
 

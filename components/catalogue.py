@@ -48,6 +48,22 @@ DEFAULT_SOCKETS: list[dict[str, Any]] = [
         "description": "The outputs of the jobs an evaluation scores.",
     },
     {
+        "slug": "predictions-csv-file",
+        "title": "Predictions CSV File",
+        "kind": "CSV file",
+        "relative_path": "predictions.csv",
+        "store_in_database": False,
+        "description": "A CSV file of predictions submitted to a challenge.",
+    },
+    {
+        "slug": "predictions-zip-file",
+        "title": "Predictions ZIP File",
+        "kind": "ZIP file",
+        "relative_path": "predictions.zip",
+        "store_in_database": False,
+        "description": "A ZIP file of predictions submitted to a challenge.",
+    },
+    {
         "slug": "ct-image",
         "title": "CT Image",
         "kind": "Image",

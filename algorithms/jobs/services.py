@@ -14,7 +14,7 @@ from django.utils import timezone
 from algorithms.jobs.deadlines import stuck_cause
 from algorithms.jobs.inputs import InputsInvalid, InputSpec, check_inputs, inputs_digest
 from algorithms.jobs.permissions import grant_job_permissions
-from algorithms.models import Algorithm, Job
+from algorithms.models import Algorithm, AlgorithmImage, Job
 from algorithms.selectors import may_run
 from app.models import AuditRecord
 from app.services import audit_record
@@ -47,10 +47,19 @@ def job_create(
     algorithm: Algorithm,
     specs: Sequence[InputSpec],
     reuse_existing: bool = False,
+    algorithm_image: AlgorithmImage | None = None,
+    grant_creator: bool = True,
+    time_limit: int | None = None,
 ) -> tuple[Job, bool]:
     """Validate every input against one of the algorithm's interfaces, then create and
     queue the job. Returns (job, created): with `reuse_existing`, a job of the same
     image on the same inputs that did not fail is returned instead.
+
+    `algorithm_image` runs that image of the algorithm instead of the active one.
+    `grant_creator=False` runs the job on the creator's behalf without making it theirs
+    (a challenge submission's hidden cases): the checks are the creator's, but the job
+    has no creator, so the one visibility rule shows them nothing of it, and their limit
+    of active jobs does not apply (the caller keeps the link and its own limits).
 
     Refused (JobRefused / InputsInvalid): nothing is left behind, not even the uploads
     the request named.
@@ -58,7 +67,13 @@ def job_create(
     specs = list(specs)
     try:
         return _job_create(
-            creator=creator, algorithm=algorithm, specs=specs, reuse_existing=reuse_existing
+            creator=creator,
+            algorithm=algorithm,
+            specs=specs,
+            reuse_existing=reuse_existing,
+            algorithm_image=algorithm_image,
+            grant_creator=grant_creator,
+            time_limit=time_limit,
         )
     except (JobRefused, InputsInvalid):
         discard_uploads([u for spec in specs for u in spec.uploads()])
@@ -77,13 +92,24 @@ def discard_uploads(uploads: Sequence[UserUpload]) -> None:
 
 
 def _job_create(
-    *, creator: User, algorithm: Algorithm, specs: list[InputSpec], reuse_existing: bool
+    *,
+    creator: User,
+    algorithm: Algorithm,
+    specs: list[InputSpec],
+    reuse_existing: bool,
+    algorithm_image: AlgorithmImage | None = None,
+    grant_creator: bool = True,
+    time_limit: int | None = None,
 ) -> tuple[Job, bool]:
     if not may_run(user=creator, algorithm=algorithm):
         raise JobRefused(f"You may not run jobs with the algorithm {algorithm.slug!r}.")
-    image = algorithm.active_image
+    image = algorithm_image or algorithm.active_image
     if image is None:
         raise JobRefused(f"The algorithm {algorithm.slug!r} has no active container image yet.")
+    if algorithm_image is not None and (
+        image.algorithm_id != algorithm.pk or image.status != AlgorithmImage.Status.VALID
+    ):
+        raise JobRefused(f"The image {image.pk} is not a valid image of {algorithm.slug!r}.")
     interface = check_inputs(algorithm=algorithm, specs=specs)
     digest = inputs_digest(specs)
     if reuse_existing:
@@ -94,17 +120,18 @@ def _job_create(
         )
         if existing is not None:
             return existing, False
-    check_active_job_limit(creator=creator, algorithm=algorithm, new_jobs=1)
+    if grant_creator:
+        check_active_job_limit(creator=creator, algorithm=algorithm, new_jobs=1)
 
     stored_keys: list[str] = []
     try:
         with transaction.atomic():
             job = Job.objects.create(
-                creator=creator,
+                creator=creator if grant_creator else None,
                 algorithm_image=image,
                 algorithm_interface=interface,
                 queue=Job.Queue.GPU if algorithm.requires_gpu else Job.Queue.CPU,
-                time_limit=algorithm.time_limit,
+                time_limit=time_limit or algorithm.time_limit,
                 inputs_digest=digest,
                 status_history=[{"status": S.QUEUED, "at": timezone.now().isoformat()}],
             )

@@ -9,9 +9,13 @@ from django.utils import timezone
 
 from algorithms.models import Algorithm, AlgorithmImage
 from app.permissions import add_member
+from archives.models import Archive
+from archives.services import archive_create, archive_item_create
 from challenges import services
 from challenges.models import Challenge, Evaluation, Method, Phase, Submission
-from tests.archives.helpers import new_user
+from components.models import ComponentInterface
+from components.services import socket_value_create
+from tests.archives.helpers import new_user, stored_image
 from tests.cases.helpers import completed_upload
 
 
@@ -80,6 +84,17 @@ def backdate(submission: Submission, days: float) -> None:
     Submission.objects.filter(pk=submission.pk).update(
         created=timezone.now() - timedelta(days=days)
     )
+
+
+def hidden_archive(user: User, cases: int = 1) -> Archive:
+    """An archive of `cases` items, each with a stored CT image (the `ct-image` input of
+    tests.algorithms.factories.make_algorithm)."""
+    archive = archive_create(creator=user, title="Hidden test set")
+    ct = ComponentInterface.objects.get(slug="ct-image")
+    for n in range(1, cases + 1):
+        item = archive_item_create(archive=archive, title=f"case {n}")
+        item.values.add(socket_value_create(socket=ct, image=stored_image(name=f"case_{n}.mha")))
+    return archive
 
 
 def valid_algorithm_image(algorithm: Algorithm, sha: str) -> AlgorithmImage:

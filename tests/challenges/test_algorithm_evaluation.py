@@ -1,16 +1,18 @@
 """An algorithm-phase evaluation container sees GC's layout: /input/predictions.json listing
 the jobs, each job's outputs at /input/<job pk>/output/<relative path>, /input/inputs.json.
 
-The jobs are made here as the job runner leaves them (Succeeded, with stored outputs):
-creating them from a submission is not wired yet."""
+The submission creates one job per hidden case; they are settled here as the job runner
+leaves them (Succeeded, with stored outputs); test_algorithm_submission runs them for real."""
 
 import pytest
 
 from algorithms.models import AlgorithmInterface, Job
-from archives.services import archive_create
+from archives.models import ArchiveItem
+from archives.services import archive_create, archive_item_create
 from challenges import services
 from challenges.execution import evaluation_execute
 from challenges.models import Evaluation, Phase
+from challenges.sweep import settle_stuck_evaluations
 from challenges.validation import validate_method
 from components.models import ComponentInterface
 from components.services import socket_value_create
@@ -35,13 +37,20 @@ def _set_up(user, tmp_path):  # type: ignore[no-untyped-def]
     ann = participant(challenge, "ann")
     algorithm = make_algorithm(creator=ann, title="Ann's nodules")
     interface = AlgorithmInterface.objects.get(algorithm=algorithm)
+    ct, results = (
+        ComponentInterface.objects.get(slug=s) for s in ("ct-image", "results-json-file")
+    )
+    archive = archive_create(creator=user, title="Hidden")
+    for n in (1, 2):
+        item = archive_item_create(archive=archive, title=f"case {n}")
+        item.values.add(socket_value_create(socket=ct, image=stored_image(name=f"case_00{n}.mha")))
     phase = services.phase_save(
         challenge=challenge,
         actor=user,
         fields={
             "title": "Algo",
             "submission_kind": Phase.SubmissionKind.ALGORITHM,
-            "archive": archive_create(creator=user, title="Hidden"),
+            "archive": archive,
             "score_jsonpath": "dice",
         },
         algorithm_interfaces=[interface],
@@ -63,28 +72,31 @@ def _set_up(user, tmp_path):  # type: ignore[no-untyped-def]
     )
     image = valid_algorithm_image(algorithm, "sha256:" + "d" * 64)
     submission = services.submission_create(phase=phase, creator=ann, algorithm_image=image)
-    ct, results = (
-        ComponentInterface.objects.get(slug=s) for s in ("ct-image", "results-json-file")
-    )
-    jobs = []
-    for n in (1, 2):
-        job = Job.objects.create(
-            algorithm_image=image,
-            algorithm_interface=interface,
-            status=Job.Status.SUCCEEDED,
-            time_limit=60,
-        )
-        job.inputs.add(socket_value_create(socket=ct, image=stored_image(name=f"case_00{n}.mha")))
+    jobs = sorted(submission.jobs.all(), key=lambda j: j.inputs.get().image.name)  # type: ignore[union-attr]
+    assert [(j.algorithm_image, j.creator, j.status) for j in jobs] == [
+        (image, None, Job.Status.QUEUED)
+    ] * 2
+    for n, job in enumerate(jobs, start=1):
         job.outputs.add(socket_value_create(socket=results, value={"case": n, "nodules": n * 2}))
-        jobs.append(job)
-    submission.jobs.set(jobs)
     return submission, jobs
+
+
+def _finish(job: Job, status: str, error: str = "") -> None:
+    Job.objects.filter(pk=job.pk).update(status=status, error_message=error)
 
 
 def test_the_container_sees_gcs_layout_for_an_algorithm_phase(user, tmp_path):
     submission, (a, b) = _set_up(user, tmp_path)
     evaluation = submission.evaluations.get()
-    assert evaluation.status == Evaluation.Status.PENDING  # waits for its jobs, not queued
+    assert evaluation.status == Evaluation.Status.EXECUTING_PREREQUISITES  # waits for its jobs
+    _finish(a, Job.Status.SUCCEEDED)
+    services.evaluation_jobs_settle(evaluation_pk=evaluation.pk)
+    evaluation.refresh_from_db()
+    assert evaluation.status == Evaluation.Status.EXECUTING_PREREQUISITES  # b still queued
+    _finish(b, Job.Status.SUCCEEDED)
+    services.evaluation_jobs_settle(evaluation_pk=evaluation.pk)
+    evaluation.refresh_from_db()
+    assert evaluation.status == Evaluation.Status.PENDING  # queued for the evaluation task
     evaluation_execute(evaluation_pk=evaluation.pk)
     evaluation.refresh_from_db()
     assert evaluation.status == Evaluation.Status.SUCCESS, evaluation.error_message
@@ -128,11 +140,34 @@ def test_the_container_sees_gcs_layout_for_an_algorithm_phase(user, tmp_path):
 
 def test_a_failed_job_fails_the_evaluation_naming_it(user, tmp_path):
     submission, (a, _) = _set_up(user, tmp_path)
-    Job.objects.filter(pk=a.pk).update(status=Job.Status.FAILED, error_message="Segmentation fault")
+    _finish(a, Job.Status.FAILED, "Segmentation fault")
     evaluation = submission.evaluations.get()
-    evaluation_execute(evaluation_pk=evaluation.pk)
+    services.evaluation_jobs_settle(evaluation_pk=evaluation.pk)  # b still queued: fails now
     evaluation.refresh_from_db()
+    item = ArchiveItem.objects.get(title="case 1")
     assert (evaluation.status, evaluation.error_message) == (
         Evaluation.Status.FAILURE,
-        f"The algorithm did not succeed on 1 of 2 cases; job {a.pk}: Segmentation fault",
+        f"The algorithm failed on case 'case 1' ({item.pk}): Segmentation fault",
     )
+
+
+def test_a_rerun_after_the_jobs_finished_is_queued_at_once(user, tmp_path):
+    submission, (a, b) = _set_up(user, tmp_path)
+    for job in (a, b):
+        _finish(job, Job.Status.SUCCEEDED)
+    services.evaluation_jobs_settle(evaluation_pk=submission.evaluations.get().pk)
+    rerun = services.evaluation_rerun(submission=submission, actor=user)
+    assert rerun.status == Evaluation.Status.PENDING
+    assert list(submission.jobs.order_by("pk")) == sorted([a, b], key=lambda j: j.pk)
+
+
+def test_the_sweep_settles_an_evaluation_whose_job_signal_was_lost(user, tmp_path):
+    submission, (a, b) = _set_up(user, tmp_path)
+    # updated behind the signal's back, as if the worker died after its commit
+    _finish(a, Job.Status.SUCCEEDED)
+    _finish(b, Job.Status.SUCCEEDED)
+    evaluation = submission.evaluations.get()
+    assert evaluation.status == Evaluation.Status.EXECUTING_PREREQUISITES
+    assert settle_stuck_evaluations() == []  # not stuck: just never told
+    evaluation.refresh_from_db()
+    assert evaluation.status == Evaluation.Status.PENDING

@@ -1,14 +1,17 @@
 """An evaluation container run through the real Docker executor: it sees GC's /input
 layout for a predictions phase, and its failures are explained."""
 
+import io
 import json
+import tarfile
 
 import pytest
 
 from challenges import services
 from challenges.execution import evaluation_execute
-from challenges.models import Evaluation, Method
-from challenges.validation import validate_method
+from challenges.models import Evaluation, EvaluationGroundTruth, Method
+from challenges.validation import validate_ground_truth, validate_method
+from components.models import ComponentInterface
 from tests.algorithms import images
 from tests.cases.helpers import completed_upload
 from tests.challenges.helpers import make_challenge, participant, predictions
@@ -60,6 +63,14 @@ def test_the_container_sees_gcs_layout_for_a_predictions_phase(user, tmp_path):
     assert evaluation.metrics["seen"] == "/input /input/inputs.json /input/predictions.csv "  # type: ignore[index]
     assert evaluation.metrics["csv"] == "case,score"  # type: ignore[index]
     [civ] = evaluation.metrics["inputs"]  # type: ignore[index]
+    # a real value of the catalogue's socket (made by the socket-value pipeline)
+    [value] = evaluation.inputs.all()
+    socket = ComponentInterface.objects.get(slug="predictions-csv-file")
+    assert (civ["pk"], civ["interface"]["pk"], civ["interface"]["kind"]) == (
+        value.pk,
+        socket.pk,
+        "CSV file",
+    )
     assert civ["interface"]["slug"] == "predictions-csv-file"
     assert civ["interface"]["relative_path"] == "predictions.csv"
     assert evaluation.rank == 1
@@ -101,3 +112,40 @@ def test_a_rerun_of_a_finished_evaluation_does_nothing(user, tmp_path):
         Evaluation.Status.SUCCESS,
         before,
     )
+
+
+GROUND_TRUTH_LISTING = """\
+set -e
+seen=$(find /input /opt/ml/input/data/ground_truth | sort | tr '\\n' ' ')
+if echo x > /opt/ml/input/data/ground_truth/new.txt 2>/dev/null; then ro=no; else ro=yes; fi
+printf '{"dice": 0.5, "seen": "%s", "mask": "%s", "read_only": "%s"}' \\
+  "$seen" "$(cat /opt/ml/input/data/ground_truth/masks/case1.txt)" "$ro" > /output/metrics.json
+"""
+
+
+def test_the_active_ground_truth_is_extracted_read_only_for_the_container(user, tmp_path):
+    challenge, phase = _phase_with_method(
+        user, tmp_path, GROUND_TRUTH_LISTING, "tessera-tests/eval-ground-truth"
+    )
+    tarball = io.BytesIO()
+    with tarfile.open(fileobj=tarball, mode="w:gz") as tar:
+        for name, text in (("masks/case1.txt", b"1 0 1"), ("reference.csv", b"case,label\n")):
+            info = tarfile.TarInfo(name)
+            info.size = len(text)
+            tar.addfile(info, io.BytesIO(text))
+    upload = completed_upload(user=user, filename="gt.tar.gz", data=tarball.getvalue())
+    ground_truth = services.ground_truth_create(phase=phase, creator=user, user_upload=upload)
+    validate_ground_truth(ground_truth_pk=str(ground_truth.pk))
+    assert EvaluationGroundTruth.objects.get(pk=ground_truth.pk).is_active
+
+    evaluation = _run(phase, participant(challenge))
+    assert evaluation.status == Evaluation.Status.SUCCESS, evaluation.error_message
+    assert evaluation.metrics == {
+        "dice": 0.5,
+        "seen": "/input /input/inputs.json /input/predictions.csv "
+        "/opt/ml/input/data/ground_truth /opt/ml/input/data/ground_truth/masks "
+        "/opt/ml/input/data/ground_truth/masks/case1.txt "
+        "/opt/ml/input/data/ground_truth/reference.csv ",
+        "mask": "1 0 1",
+        "read_only": "yes",
+    }

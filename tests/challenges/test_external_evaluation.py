@@ -6,12 +6,12 @@ from rest_framework.test import APIClient
 
 from algorithms.models import AlgorithmInterface
 from app.permissions import add_member
-from archives.services import archive_create
 from challenges import services
 from challenges.models import Evaluation
 from tests.algorithms.factories import make_algorithm
 from tests.archives.helpers import new_user
 from tests.challenges.helpers import (
+    hidden_archive,
     make_challenge,
     participant,
     valid_algorithm_image,
@@ -31,7 +31,7 @@ def client(user) -> APIClient:  # type: ignore[no-untyped-def]
 def test_claim_and_report_an_external_evaluation(user):
     challenge = make_challenge(user)
     interfaces = list(AlgorithmInterface.objects.filter(algorithm=make_algorithm(creator=user)))
-    archive = archive_create(creator=user, title="Hidden")
+    archive = hidden_archive(user)
     common = {"submission_kind": 3, "archive": archive, "score_jsonpath": "dice"}
     debug = services.phase_save(
         challenge=challenge,

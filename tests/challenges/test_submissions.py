@@ -1,5 +1,7 @@
 """Submission rules (contracts §B.2/§B.3) against the real database and object store."""
 
+import io
+import zipfile
 from datetime import timedelta
 
 import pytest
@@ -9,7 +11,6 @@ from django.utils import timezone
 from algorithms.models import AlgorithmInterface
 from app.permissions import add_member
 from app.storage import bucket_name, s3_client
-from archives.services import archive_create
 from challenges import selectors, services
 from challenges.models import Evaluation, Phase, Submission
 from tests.algorithms.factories import make_algorithm
@@ -18,6 +19,7 @@ from tests.challenges.helpers import (
     backdate,
     evaluation_of,
     fail,
+    hidden_archive,
     make_challenge,
     make_phase,
     participant,
@@ -191,7 +193,32 @@ def test_a_predictions_file_of_an_unsupported_type_is_refused(user):
     assert not Submission.objects.exists()
 
 
+def _zip(members: dict[str, bytes]) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as z:
+        for name, data in members.items():
+            z.writestr(name, data)
+    return out.getvalue()
+
+
 def test_a_zip_is_accepted_as_predictions(user):
+    challenge = make_challenge(user)
+    phase = make_phase(challenge)
+    alice = participant(challenge)
+    upload = predictions(alice, filename="p.zip")
+    s3_client("uploads").put_object(
+        Bucket=bucket_name("uploads"), Key=upload.key, Body=_zip({"case1.csv": b"a,b\n"})
+    )
+    submission = submit(phase, alice, user_upload=upload)
+    assert submission.predictions_file.name.endswith(".zip")
+    [value] = evaluation_of(submission).inputs.all()
+    assert (value.interface.slug, value.file.name.endswith(".zip")) == (
+        "predictions-zip-file",
+        True,
+    )
+
+
+def test_a_broken_zip_is_refused_by_its_socket_and_leaves_nothing(user):
     challenge = make_challenge(user)
     phase = make_phase(challenge)
     alice = participant(challenge)
@@ -199,8 +226,18 @@ def test_a_zip_is_accepted_as_predictions(user):
     s3_client("uploads").put_object(
         Bucket=bucket_name("uploads"), Key=upload.key, Body=b"PK\x03\x04zipdata"
     )
-    submission = submit(phase, alice, user_upload=upload)
-    assert submission.predictions_file.name.endswith(".zip")
+    with pytest.raises(ValidationError) as e:
+        submit(phase, alice, user_upload=upload)
+    assert e.value.message_dict == {
+        "predictions-zip-file": [
+            "p.zip: the file is not a valid ZIP archive (File is not a zip file)"
+        ]
+    }
+    assert not Submission.objects.exists()
+    listed = s3_client("private").list_objects_v2(
+        Bucket=bucket_name("private"), Prefix=f"evaluation-predictions/{phase.pk}/"
+    )
+    assert listed.get("KeyCount") == 0
 
 
 def test_the_parent_phase_rule(user):
@@ -224,7 +261,7 @@ def test_the_parent_phase_rule(user):
 
 def _algorithm_phase(admin, challenge, **fields):  # type: ignore[no-untyped-def]
     algorithm = make_algorithm(creator=admin)
-    archive = archive_create(creator=admin, title="Hidden test set")
+    archive = hidden_archive(admin)
     phase = services.phase_save(
         challenge=challenge,
         actor=admin,

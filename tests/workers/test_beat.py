@@ -25,6 +25,7 @@ def test_every_beat_entry_points_at_a_registered_task() -> None:
         "settle-stuck-jobs": "algorithms.tasks.settle_stuck_jobs",
         "settle-stuck-algorithm-images": "algorithms.images.tasks.settle_stuck_algorithm_images",
         "settle-stuck-upload-sessions": "cases.tasks.settle_stuck_upload_sessions",
+        "settle-stuck-evaluations": "challenges.tasks.settle_stuck_evaluations",
         "remove-stale-containers-jobs-cpu": "workers.tasks.remove_stale_job_containers",
         "remove-stale-containers-jobs-gpu": "workers.tasks.remove_stale_job_containers",
         "uploads-expire": "uploads.tasks.expire_uploads",

@@ -235,3 +235,37 @@ def test_should_stop_kills_a_running_container_within_seconds(stored_image, tmp_
     assert result.duration_s < 15  # about two 3 s polls, not the 60 s limit
     assert "started" in result.stdout
     assert job_objects(job_id) == ([], [])
+
+
+def test_extra_inputs_are_mounted_read_only_at_their_paths(tmp_path, stored_image):  # type: ignore[no-untyped-def]
+    script = (
+        "cat /opt/ml/input/data/ground_truth/masks/a.txt > /output/a.txt\n"
+        "if touch /opt/ml/input/data/ground_truth/x 2>/dev/null; "
+        "then echo writable > /output/ro.txt; else echo read-only > /output/ro.txt; fi\n"
+    )
+    extra = tmp_path / "gt"
+    (extra / "masks").mkdir(parents=True)
+    (extra / "masks" / "a.txt").write_text("truth")
+    (tmp_path / "in").mkdir()
+    job_id = f"test-{uuid.uuid4()}"
+    executor = DockerExecutor(job_id=job_id, image=stored_image(script), limits=DEFAULT_LIMITS)
+    try:
+        executor.provision(
+            input_dir=tmp_path / "in", extra_inputs={"/opt/ml/input/data/ground_truth": extra}
+        )
+        result = executor.execute(output_dir=tmp_path / "out")
+    finally:
+        executor.deprovision()
+    assert result.exit_code == 0, result.stderr
+    assert (tmp_path / "out" / "a.txt").read_text() == "truth"
+    assert (tmp_path / "out" / "ro.txt").read_text() == "read-only\n"
+    assert job_objects(job_id) == ([], [])
+
+
+@pytest.mark.parametrize("path", ["/input/gt", "/output", "/", "relative/gt", "/opt/../input"])
+def test_an_extra_input_cannot_take_the_place_of_another_mount(tmp_path, stored_image, path):  # type: ignore[no-untyped-def]
+    job_id = f"test-{uuid.uuid4()}"
+    executor = DockerExecutor(job_id=job_id, image=stored_image("true\n"), limits=DEFAULT_LIMITS)
+    with pytest.raises(ProvisionError, match=f"{path} cannot take an extra input"):
+        executor.provision(input_dir=tmp_path, extra_inputs={path: tmp_path})
+    assert job_objects(job_id) == ([], [])

@@ -3,7 +3,7 @@ the implementation (`WORKERS_EXECUTOR`), Docker first. Every container action (r
 stop, clean up) goes through it, and only on a worker: web and beat have no engine."""
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -50,8 +50,10 @@ class Executor(ABC):
         self.limits = limits
 
     @abstractmethod
-    def provision(self, *, input_dir: Path) -> None:
-        """Make the image available and take the staged inputs (read-only /input)."""
+    def provision(self, *, input_dir: Path, extra_inputs: Mapping[str, Path] | None = None) -> None:
+        """Make the image available and take the staged inputs (read-only /input), and
+        each `extra_inputs` directory read-only at its absolute container path (an
+        evaluation's ground truth at /opt/ml/input/data/ground_truth)."""
 
     @abstractmethod
     def execute(

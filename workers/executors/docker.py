@@ -34,7 +34,7 @@ import tarfile
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path, PurePosixPath
 
@@ -81,20 +81,39 @@ class DockerExecutor(Executor):
         self.input_volume = f"{self.name}-input"
         self.output_volume = f"{self.name}-output"
         self.input_dir: Path | None = None
+        self.extra_inputs: list[tuple[str, str, Path]] = []
         self.image_loaded = False
 
     # provision ---------------------------------------------------------------------
 
-    def provision(self, *, input_dir: Path) -> None:
-        """Load the image if needed, stage `input_dir` into the job's `/input` volume and
+    def provision(self, *, input_dir: Path, extra_inputs: Mapping[str, Path] | None = None) -> None:
+        """Load the image if needed, stage `input_dir` into the job's `/input` volume (and
+        each extra input into a volume of its own, mounted read-only at its path) and
         create (not start) the sandboxed container. A leftover of an earlier attempt at
         the same job is removed first, so a re-delivered task starts clean."""
         self.input_dir = Path(input_dir)
+        for path in extra_inputs or {}:
+            parts = PurePosixPath(path).parts
+            # an absolute path of its own: never over /input, /output, /tmp or the root
+            if (
+                not PurePosixPath(path).is_absolute()
+                or len(parts) < 2
+                or parts[1] in ("input", "output", "tmp")
+                or ".." in parts
+            ):
+                raise ProvisionError(f"{path} cannot take an extra input")
+        # (container path, volume, staged directory); staged under /extra-<n> in the keeper
+        self.extra_inputs = [
+            (str(path), f"{self.name}-extra-{n}", Path(directory))
+            for n, (path, directory) in enumerate(sorted((extra_inputs or {}).items()))
+        ]
         self._remove_job_objects()
         self.image_loaded = ensure_image(client=self.client, image=self.image)
         self.run_as = _run_as(self.client, self.image)
         labels = self._labels()
         self.client.volumes.create(name=self.input_volume, labels=labels)
+        for _, volume, _ in self.extra_inputs:
+            self.client.volumes.create(name=volume, labels=labels)
         self.client.volumes.create(
             name=self.output_volume,
             labels=labels,
@@ -144,10 +163,17 @@ class DockerExecutor(Executor):
             volumes={
                 self.input_volume: {"bind": "/input", "mode": "rw"},
                 self.output_volume: {"bind": "/output", "mode": "rw"},
+                **{
+                    volume: {"bind": f"/extra-{n}", "mode": "rw"}
+                    for n, (_, volume, _) in enumerate(self.extra_inputs)
+                },
             },
         )
         keeper.start()
-        if not keeper.put_archive("/", _PipeReader(lambda out: _write_input_tar(input_dir, out))):
+        extras = [(f"extra-{n}", d) for n, (_, _, d) in enumerate(self.extra_inputs)]
+        if not keeper.put_archive(
+            "/", _PipeReader(lambda out: _write_input_tar(input_dir, out, extras=extras))
+        ):
             raise ProvisionError("the container engine refused the staged inputs")
 
     def _create_container(self) -> None:
@@ -172,6 +198,7 @@ class DockerExecutor(Executor):
             volumes={
                 self.input_volume: {"bind": "/input", "mode": "ro"},
                 self.output_volume: {"bind": "/output", "mode": "rw"},
+                **{volume: {"bind": path, "mode": "ro"} for path, volume, _ in self.extra_inputs},
             },
             cap_drop=["ALL"],
             security_opt=["no-new-privileges"],
@@ -493,27 +520,34 @@ class _PipeReader(io.RawIOBase):
             yield chunk
 
 
-def _write_input_tar(input_dir: Path, out: io.BufferedWriter) -> None:
+def _write_input_tar(
+    input_dir: Path, out: io.BufferedWriter, *, extras: Sequence[tuple[str, Path]] = ()
+) -> None:
     """`input/...` (read-only modes, owned by root) plus an `output/` everyone may write:
-    the algorithm's user is not known in advance."""
+    the algorithm's user is not known in advance; each extra directory under its name."""
     with tarfile.open(fileobj=out, mode="w|", format=tarfile.PAX_FORMAT) as tar:
-        tar.addfile(_dir_info("input", 0o755))
-        for root, dirs, files in os.walk(input_dir):
-            dirs.sort()
-            relative = Path(root).relative_to(input_dir)
-            for name in dirs:
-                if not (Path(root) / name).is_symlink():
-                    tar.addfile(_dir_info(str(PurePosixPath("input") / relative / name), 0o755))
-            for name in sorted(files):
-                path = Path(root) / name
-                if path.is_symlink() or not path.is_file():
-                    continue
-                info = tarfile.TarInfo(str(PurePosixPath("input") / relative / name))
-                info.size = path.stat().st_size
-                info.mode = 0o444
-                with open(path, "rb") as handle:
-                    tar.addfile(info, handle)
+        for top, directory in [("input", input_dir), *extras]:
+            _add_tree(tar, top, directory)
         tar.addfile(_dir_info("output", 0o777))
+
+
+def _add_tree(tar: tarfile.TarFile, top: str, directory: Path) -> None:
+    tar.addfile(_dir_info(top, 0o755))
+    for root, dirs, files in os.walk(directory):
+        dirs.sort()
+        relative = Path(root).relative_to(directory)
+        for name in dirs:
+            if not (Path(root) / name).is_symlink():
+                tar.addfile(_dir_info(str(PurePosixPath(top) / relative / name), 0o755))
+        for name in sorted(files):
+            path = Path(root) / name
+            if path.is_symlink() or not path.is_file():
+                continue
+            info = tarfile.TarInfo(str(PurePosixPath(top) / relative / name))
+            info.size = path.stat().st_size
+            info.mode = 0o444
+            with open(path, "rb") as handle:
+                tar.addfile(info, handle)
 
 
 def _dir_info(name: str, mode: int) -> tarfile.TarInfo:
