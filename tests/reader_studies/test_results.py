@@ -6,6 +6,7 @@ import io
 import json
 import os
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -61,9 +62,10 @@ def study():
             creator=editor,
             answers={str(choice.pk): {"answer": yes}, str(nodule.pk): {"answer": box(0, 10)}},
         )
-    study.editor, study.ann, study.bob = editor, ann, bob
-    study.nodule = nodule
-    return study
+    setup: Any = study  # the study, carrying the people and question the tests need
+    setup.editor, setup.ann, setup.bob = editor, ann, bob
+    setup.nodule = nodule
+    return setup
 
 
 def test_agreement_and_scores_through_the_api(api_client, study):
