@@ -1,0 +1,269 @@
+// The volume viewer: every `.tessera-viewer` element on the page opens its image (and
+// overlays) in Niivue, in linked axial/coronal/sagittal views plus a 3D rendering.
+// Configuration comes from a JSON data block (no inline script, so the CSP holds).
+import { Niivue, SLICE_TYPE, MULTIPLANAR_TYPE, SHOW_RENDER, DRAG_MODE } from "../vendor/niivue/index.js";
+import { formatPoint, geometry, nearestVoxel, rasToLps, worldToVoxel } from "./geometry.mjs";
+import { fetchWithProgress, LoadError } from "./load.mjs";
+import { labelColormap, segmentColour } from "./segments.mjs";
+import { presetsFor, windowRange } from "./windows.mjs";
+
+// RAS axis that each plane scrolls along (Niivue's crosshairPos is a RAS fraction).
+const PLANE_AXIS = { axial: 2, coronal: 1, sagittal: 0 };
+const PLANES = {
+  multiplanar: SLICE_TYPE.MULTIPLANAR,
+  axial: SLICE_TYPE.AXIAL,
+  coronal: SLICE_TYPE.CORONAL,
+  sagittal: SLICE_TYPE.SAGITTAL,
+  render: SLICE_TYPE.RENDER,
+};
+
+class Viewer {
+  constructor(root) {
+    this.root = root;
+    this.config = JSON.parse(document.getElementById(root.dataset.configId).textContent);
+    this.geometry = geometry(this.config.image);
+    this.size = this.config.image.size;
+    this.plane = "multiplanar";
+    this.el = (name) => root.querySelector(`[data-viewer="${name}"]`);
+  }
+
+  status(text, kind = "info") {
+    const el = this.el("status");
+    el.textContent = text;
+    el.dataset.kind = kind;
+    this.root.dataset.state = kind === "error" ? "error" : this.root.dataset.state;
+  }
+
+  async open() {
+    const progress = this.el("progress");
+    const files = [this.config.image.file, ...this.config.overlays.map((o) => o.file)];
+    const sizes = files.map(() => [0, 0]);
+    const update = () => {
+      const [got, total] = sizes.reduce((a, s) => [a[0] + s[0], a[1] + s[1]], [0, 0]);
+      if (total) progress.value = got / total;
+      this.status(`Downloading… ${(got / 1e6).toFixed(1)} MB${total ? ` of ${(total / 1e6).toFixed(1)} MB` : ""}`);
+    };
+    let buffers;
+    try {
+      buffers = await Promise.all(
+        files.map((f, i) => fetchWithProgress(f.url, (got, total) => { sizes[i] = [got, total]; update(); })),
+      );
+    } catch (err) {
+      progress.hidden = true;
+      this.status(err instanceof LoadError ? err.message : `The image could not be loaded: ${err.message}`, "error");
+      return;
+    }
+    this.status("Preparing the volume…");
+    try {
+      await this.show(buffers);
+    } catch (err) {
+      this.status(`The image could not be displayed: ${err.message || err}`, "error");
+      return;
+    } finally {
+      progress.hidden = true;
+    }
+    this.root.dataset.state = "ready";
+    this.status("");
+  }
+
+  async show(buffers) {
+    const canvas = this.el("canvas");
+    const nv = new Niivue({
+      backColor: [0, 0, 0, 1],
+      crosshairColor: [1, 0.8, 0, 0.8],
+      show3Dcrosshair: true,
+      isColorbar: false,
+      multiplanarShowRender: SHOW_RENDER.ALWAYS,
+      multiplanarLayout: MULTIPLANAR_TYPE.GRID,
+      isSliceMM: true, // world space: oblique volumes are shown in their true orientation
+      dragMode: DRAG_MODE.contrast,
+      logLevel: "error",
+    });
+    this.nv = nv;
+    await nv.attachToCanvas(canvas);
+    // Left drag moves the crosshair, right drag windows, middle drag pans, ctrl+left zooms.
+    nv.setMouseEventConfig({
+      leftButton: { primary: DRAG_MODE.crosshair, withShift: DRAG_MODE.pan, withCtrl: DRAG_MODE.contrast },
+      rightButton: DRAG_MODE.contrast,
+      centerButton: DRAG_MODE.pan,
+    });
+    nv.onLocationChange = (loc) => this.located(loc);
+    nv.onIntensityChange = () => this.windowChanged();
+    const image = this.config.image;
+    await nv.loadFromArrayBuffer(buffers[0], image.file.name);
+    const back = nv.volumes[0];
+    if (image.rgb) back.colormap = "gray";
+    for (const [i, overlay] of this.config.overlays.entries()) {
+      await nv.loadFromArrayBuffer(buffers[i + 1], overlay.file.name);
+      const vol = nv.volumes[nv.volumes.length - 1];
+      overlay.hidden = new Set(overlay.segments.filter((s) => !s.visible).map((s) => s.voxel_value));
+      if (overlay.segments.length) vol.setColormapLabel(labelColormap(overlay.segments, overlay.hidden));
+      else vol.colormap = "warm";
+      vol.opacity = overlay.opacity ?? 0.5;
+      overlay.volume = vol;
+    }
+    nv.updateGLVolume();
+    this.presets = presetsFor({
+      center: image.window_center, width: image.window_width, modality: image.modality,
+      signed: image.signed,
+    });
+    this.fillPresets();
+    if (this.presets.length) this.applyWindow(this.presets[0]);
+    this.bindControls();
+    this.setPlane("multiplanar");
+  }
+
+  fillPresets() {
+    const select = this.el("preset");
+    select.replaceChildren(new Option("Automatic", "auto"));
+    this.presets.forEach((p, i) => select.append(new Option(`${p.title} (C ${p.center}, W ${p.width})`, String(i))));
+    select.value = this.presets.length ? "0" : "auto";
+  }
+
+  applyWindow({ center, width }) {
+    const back = this.nv.volumes[0];
+    [back.cal_min, back.cal_max] = windowRange({ center, width });
+    this.nv.updateGLVolume();
+    this.windowChanged();
+  }
+
+  windowChanged() {
+    const back = this.nv.volumes[0];
+    const center = (back.cal_min + back.cal_max) / 2;
+    const width = back.cal_max - back.cal_min;
+    this.el("window").textContent = `Window C ${round(center)}, W ${round(width)}`;
+    this.root.dataset.window = `${round(center)},${round(width)}`;
+  }
+
+  bindControls() {
+    const nv = this.nv;
+    this.root.querySelectorAll("[data-plane]").forEach((button) =>
+      button.addEventListener("click", () => this.setPlane(button.dataset.plane)),
+    );
+    this.el("preset").addEventListener("change", (e) => {
+      const value = e.target.value;
+      if (value === "auto") {
+        const back = nv.volumes[0];
+        this.applyWindow({ center: (back.robust_min + back.robust_max) / 2, width: back.robust_max - back.robust_min });
+      } else this.applyWindow(this.presets[Number(value)]);
+    });
+    this.el("invert").addEventListener("change", (e) => {
+      nv.volumes[0].colormapInvert = e.target.checked;
+      nv.updateGLVolume();
+    });
+    this.el("reset").addEventListener("click", () => this.reset());
+    this.el("fullscreen").addEventListener("click", () => {
+      if (document.fullscreenElement) document.exitFullscreen();
+      else this.root.requestFullscreen?.();
+    });
+    const slider = this.el("slice");
+    slider.addEventListener("input", () => this.goToSlice(Number(slider.value)));
+    this.el("canvas").addEventListener("keydown", (e) => this.key(e));
+    for (const overlay of this.config.overlays) this.bindOverlay(overlay);
+  }
+
+  bindOverlay(overlay) {
+    const box = this.root.querySelector(`[data-overlay="${overlay.index}"]`);
+    if (!box) return;
+    box.querySelector("[data-viewer=opacity]").addEventListener("input", (e) => {
+      overlay.volume.opacity = Number(e.target.value);
+      this.nv.updateGLVolume();
+    });
+    box.querySelectorAll("[data-segment]").forEach((check, i) => {
+      check.parentElement.querySelector(".swatch").style.background = segmentColour(i);
+      check.addEventListener("change", () => {
+        const value = Number(check.dataset.segment);
+        if (check.checked) overlay.hidden.delete(value);
+        else overlay.hidden.add(value);
+        overlay.volume.setColormapLabel(labelColormap(overlay.segments, overlay.hidden));
+        this.nv.updateGLVolume();
+      });
+    });
+  }
+
+  key(e) {
+    const steps = { ArrowUp: 1, ArrowDown: -1, PageUp: 10, PageDown: -10 };
+    if (e.key in steps) {
+      e.preventDefault();
+      const [n] = this.sliceNumber();
+      this.goToSlice(n + steps[e.key]);
+    } else if (e.key === "r") this.reset();
+    else if (e.key === "i") this.el("invert").click();
+    else if (e.key in { 1: 1, 2: 1, 3: 1, 4: 1, 5: 1 }) this.setPlane(Object.keys(PLANES)[Number(e.key) - 1]);
+  }
+
+  setPlane(plane) {
+    this.plane = plane;
+    this.nv.setSliceType(PLANES[plane]);
+    this.root.querySelectorAll("[data-plane]").forEach((b) => b.setAttribute("aria-pressed", String(b.dataset.plane === plane)));
+    this.root.dataset.plane = plane;
+    this.updateSlice();
+  }
+
+  /** The plane whose slice the slider and keys move: axial in the multiplanar and 3D layouts. */
+  scrollAxis() {
+    return PLANE_AXIS[this.plane] ?? PLANE_AXIS.axial;
+  }
+
+  sliceNumber() {
+    const axis = this.scrollAxis();
+    const count = this.nv.volumes[0].dimsRAS[axis + 1];
+    const frac = this.nv.scene.crosshairPos[axis];
+    return [Math.min(count, Math.max(1, Math.floor(frac * count) + 1)), count];
+  }
+
+  goToSlice(n) {
+    const axis = this.scrollAxis();
+    const count = this.nv.volumes[0].dimsRAS[axis + 1];
+    const clamped = Math.min(count, Math.max(1, n));
+    const pos = [...this.nv.scene.crosshairPos];
+    pos[axis] = (clamped - 0.5) / count;
+    this.nv.scene.crosshairPos = pos;
+    this.nv.drawScene();
+    this.nv.createOnLocationChange();
+  }
+
+  updateSlice() {
+    const [n, count] = this.sliceNumber();
+    const slider = this.el("slice");
+    slider.max = String(count);
+    slider.value = String(n);
+    slider.disabled = count < 2;
+    const name = this.plane in PLANE_AXIS ? this.plane : "axial";
+    this.el("slice-label").textContent = `${name[0].toUpperCase()}${name.slice(1)} slice ${n} of ${count}`;
+    this.root.dataset.slice = String(n);
+  }
+
+  located(loc) {
+    this.updateSlice();
+    const world = rasToLps(loc.mm);
+    const voxel = nearestVoxel(worldToVoxel(this.geometry, world), this.size);
+    const value = loc.values?.[0]?.value;
+    this.el("readout").textContent = voxel
+      ? `${formatPoint(world)} · voxel ${voxel.join(", ")} · value ${round(value)}`
+      : `${formatPoint(world)} · outside the image`;
+  }
+
+  reset() {
+    const nv = this.nv;
+    nv.scene.pan2Dxyzmm = [0, 0, 0, 1];
+    nv.scene.crosshairPos = [0.5, 0.5, 0.5];
+    this.el("invert").checked = false;
+    nv.volumes[0].colormapInvert = false;
+    this.el("preset").value = this.presets.length ? "0" : "auto";
+    this.el("preset").dispatchEvent(new Event("change"));
+    nv.drawScene();
+    nv.createOnLocationChange();
+  }
+}
+
+function round(v) {
+  if (typeof v !== "number" || !Number.isFinite(v)) return String(v ?? "—");
+  return Number.isInteger(v) ? String(v) : v.toFixed(Math.abs(v) < 10 ? 2 : 1);
+}
+
+for (const root of document.querySelectorAll(".tessera-viewer")) {
+  const viewer = new Viewer(root);
+  root.viewer = viewer; // for the page's other scripts (annotations, reader studies)
+  viewer.open();
+}
