@@ -76,6 +76,7 @@ class Viewer {
       multiplanarShowRender: SHOW_RENDER.ALWAYS,
       multiplanarLayout: MULTIPLANAR_TYPE.GRID,
       isSliceMM: true, // world space: oblique volumes are shown in their true orientation
+      isRadiologicalConvention: true, // patient's left on the screen's right, as radiologists read
       dragMode: DRAG_MODE.contrast,
       logLevel: "error",
     });

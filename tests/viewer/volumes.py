@@ -1,0 +1,71 @@
+"""Synthetic CTs stored as the importer stores them: a compressed .mha in the protected
+bucket and an Image row with its geometry, in an archive the given user edits."""
+
+import tempfile
+import uuid
+from pathlib import Path
+
+import numpy as np
+import SimpleITK as sitk
+from django.contrib.auth.models import User
+
+from app.storage import bucket_name, s3_client
+from archives.services import archive_create, archive_item_create
+from cases.models import Image, ImageFile
+from components.models import ComponentInterface
+from components.services import socket_value_create
+
+AIR, BODY, BONE = -1000, 100, 1200
+BONE_CENTRE = (48, 32)  # x, y voxel
+
+
+def ct_volume(size: tuple[int, int, int] = (64, 64, 40)) -> sitk.Image:
+    """Air around a body cylinder of 100 HU with a bone rod whose radius grows with z,
+    so every axial slice looks different while the middle of the body stays 100 HU."""
+    nx, ny, nz = size
+    z, y, x = np.mgrid[0:nz, 0:ny, 0:nx]
+    array = np.full((nz, ny, nx), AIR, dtype=np.int16)
+    array[(x - nx / 2) ** 2 + (y - ny / 2) ** 2 < 28**2] = BODY
+    radius = 2 + z / 5
+    array[(x - BONE_CENTRE[0]) ** 2 + (y - BONE_CENTRE[1]) ** 2 < radius**2] = BONE
+    image = sitk.GetImageFromArray(array)
+    image.SetSpacing((0.8, 0.8, 2.5))
+    image.SetOrigin((-25.6, -25.6, 100.0))
+    return image
+
+
+def store_volume(volume: sitk.Image, *, name: str, window: tuple[float, float] | None) -> Image:
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "image.mha"
+        sitk.WriteImage(volume, str(path), useCompression=True)
+        body = path.read_bytes()
+    size = volume.GetSize()
+    spacing = volume.GetSpacing()
+    image = Image.objects.create(
+        name=name,
+        width=size[0],
+        height=size[1],
+        depth=size[2] if len(size) > 2 else None,
+        voxel_width_mm=spacing[0],
+        voxel_height_mm=spacing[1],
+        voxel_depth_mm=spacing[2] if len(spacing) > 2 else None,
+        origin_mm=list(volume.GetOrigin()),
+        direction=list(volume.GetDirection()),
+        pixel_type="int16",
+        modality="CT",
+        window_center=window[0] if window else None,
+        window_width=window[1] if window else None,
+    )
+    key = f"images/{image.pk}/{uuid.uuid4()}.mha"
+    s3_client("protected").put_object(Bucket=bucket_name("protected"), Key=key, Body=body)
+    ImageFile.objects.create(image=image, image_type="MHD", file=key, size=len(body))
+    return image
+
+
+def ct_in_archive(editor: User, *, window: tuple[float, float] | None = (100, 1000)) -> Image:
+    archive = archive_create(creator=editor, title="Chest CT")
+    item = archive_item_create(archive=archive)
+    image = store_volume(ct_volume(), name="Chest CT", window=window)
+    socket = ComponentInterface.objects.get(slug="generic-medical-image")
+    item.values.add(socket_value_create(socket=socket, image=image))
+    return image
