@@ -57,6 +57,7 @@ def viewer_config(
         config["overlays"].append(
             {
                 "index": index,
+                "pk": str(overlay.pk),
                 "name": overlay.name,
                 "file": _file(overlay, overlay_file),
                 "segments": [
@@ -71,3 +72,11 @@ def viewer_config(
             }
         )
     return config
+
+
+def with_ids(configs: list[dict[str, Any]], prefix: str) -> list[dict[str, Any]]:
+    """Give each viewer of a page its element id and its JSON block's id."""
+    for i, config in enumerate(configs, start=1):
+        config["id"] = f"{prefix}-{i}"
+        config["config_id"] = f"{prefix}-{i}-config"
+    return configs

@@ -99,7 +99,11 @@ class Viewer {
       const vol = nv.volumes[nv.volumes.length - 1];
       overlay.hidden = new Set(overlay.segments.filter((s) => !s.visible).map((s) => s.voxel_value));
       if (overlay.segments.length) vol.setColormapLabel(labelColormap(overlay.segments, overlay.hidden));
-      else vol.colormap = "warm";
+      else {
+        // a heat map or a label map without named segments: warm colours above zero
+        vol.colormap = "warm";
+        vol.cal_min = Math.max(vol.cal_min, Number.EPSILON);
+      }
       vol.opacity = overlay.opacity ?? 0.5;
       overlay.volume = vol;
     }

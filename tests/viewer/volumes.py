@@ -51,10 +51,16 @@ def store_volume(volume: sitk.Image, *, name: str, window: tuple[float, float] |
         voxel_depth_mm=spacing[2] if len(spacing) > 2 else None,
         origin_mm=list(volume.GetOrigin()),
         direction=list(volume.GetDirection()),
-        pixel_type="int16",
-        modality="CT",
+        pixel_type="uint8" if volume.GetPixelID() == sitk.sitkUInt8 else "int16",
+        modality="" if volume.GetPixelID() == sitk.sitkUInt8 else "CT",
         window_center=window[0] if window else None,
         window_width=window[1] if window else None,
+        # the non-zero voxel values of a label map, as the importer records them
+        segments=(
+            [int(v) for v in np.unique(sitk.GetArrayViewFromImage(volume)) if v != 0]
+            if volume.GetPixelID() == sitk.sitkUInt8
+            else None
+        ),
     )
     key = f"images/{image.pk}/{uuid.uuid4()}.mha"
     s3_client("protected").put_object(Bucket=bucket_name("protected"), Key=key, Body=body)
@@ -69,3 +75,20 @@ def ct_in_archive(editor: User, *, window: tuple[float, float] | None = (100, 10
     socket = ComponentInterface.objects.get(slug="generic-medical-image")
     item.values.add(socket_value_create(socket=socket, image=image))
     return image
+
+
+BONE_LABEL, LESION_LABEL = 1, 2
+SEGMENTS = [
+    {"name": "bone", "voxel_value": BONE_LABEL, "visible": True},
+    {"name": "lesion", "voxel_value": LESION_LABEL, "visible": True},
+]
+
+
+def label_map(ct: sitk.Image) -> sitk.Image:
+    """On the CT's grid: 1 where the CT has bone, 2 in an 8 by 8 voxel square in the body."""
+    array = np.zeros(sitk.GetArrayFromImage(ct).shape, dtype=np.uint8)
+    array[sitk.GetArrayFromImage(ct) == BONE] = BONE_LABEL
+    array[:, 20:28, 20:28] = LESION_LABEL
+    labels = sitk.GetImageFromArray(array)
+    labels.CopyInformation(ct)
+    return labels
