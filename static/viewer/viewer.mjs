@@ -113,7 +113,9 @@ class Viewer {
       signed: image.signed,
     });
     this.fillPresets();
-    if (this.presets.length) this.applyWindow(this.presets[0]);
+    // The image's own window when it has one; otherwise Niivue's robust range ("Automatic").
+    if (this.presets[0]?.own) this.applyWindow(this.presets[0]);
+    else this.windowChanged();
     this.bindControls();
     this.setPlane("multiplanar");
   }
@@ -122,7 +124,7 @@ class Viewer {
     const select = this.el("preset");
     select.replaceChildren(new Option("Automatic", "auto"));
     this.presets.forEach((p, i) => select.append(new Option(`${p.title} (C ${p.center}, W ${p.width})`, String(i))));
-    select.value = this.presets.length ? "0" : "auto";
+    select.value = this.presets[0]?.own ? "0" : "auto";
   }
 
   applyWindow({ center, width }) {
@@ -255,7 +257,7 @@ class Viewer {
     nv.scene.crosshairPos = [0.5, 0.5, 0.5];
     this.el("invert").checked = false;
     nv.volumes[0].colormapInvert = false;
-    this.el("preset").value = this.presets.length ? "0" : "auto";
+    this.el("preset").value = this.presets[0]?.own ? "0" : "auto";
     this.el("preset").dispatchEvent(new Event("change"));
     nv.drawScene();
     nv.createOnLocationChange();

@@ -9,7 +9,7 @@ export const CT_PRESETS = [
 /** Presets for an image: its own window (if it has one) and, for CT or signed data, the CT ones. */
 export function presetsFor({ center, width, modality = "", signed = true }) {
   const own = Number.isFinite(center) && Number.isFinite(width) && width > 0
-    ? [{ title: "Image window", center, width }]
+    ? [{ title: "Image window", center, width, own: true }]
     : [];
   const ct = modality.toUpperCase() === "CT" || (!modality && signed) ? CT_PRESETS : [];
   return [...own, ...ct];

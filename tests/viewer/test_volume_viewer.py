@@ -1,6 +1,7 @@
 """The image page's volume viewer in a real Chromium, judged on the canvas pixels."""
 
 import io
+import re
 from pathlib import Path
 
 import numpy as np
@@ -11,8 +12,11 @@ from django.urls import reverse
 from PIL import Image as PILImage
 
 from archives.models import ArchiveItem
+from archives.services import archive_create, archive_item_create
+from components.models import ComponentInterface
+from components.services import socket_value_create
 from tests.factories import UserFactory
-from tests.viewer.volumes import BODY, ct_in_archive
+from tests.viewer.volumes import BODY, ct_in_archive, oblique_volume, store_volume
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -135,3 +139,49 @@ def test_without_permission_every_viewer_url_is_404_and_the_page_says_so(  # typ
     assert page.locator(".tessera-viewer canvas").is_hidden()
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / "no-permission.png"))
+
+
+def test_an_oblique_volume_reads_out_the_voxel_under_the_crosshair(live_server, browser_as):  # type: ignore[no-untyped-def]
+    """Niivue draws the volume in world space (true orientation); at any crosshair
+    position the readout's voxel (from our LPS geometry) holds the value Niivue samples,
+    and its world point is SimpleITK's TransformIndexToPhysicalPoint of that voxel."""
+    user: User = UserFactory()  # type: ignore[assignment]
+    volume = oblique_volume()
+    image = store_volume(volume, name="Oblique", window=None)
+    archive = archive_create(creator=user, title="Oblique")
+    item = archive_item_create(archive=archive)
+    item.values.add(
+        socket_value_create(
+            socket=ComponentInterface.objects.get(slug="generic-medical-image"), image=image
+        )
+    )
+    page = browser_as(user)
+    page.goto(live_server.url + reverse("cases:image", args=[image.pk]))
+    wait_ready(page)
+    page.get_by_role("button", name="Axial", exact=True).click()
+    canvas = page.locator(".tessera-viewer canvas")
+    box = canvas.bounding_box()
+    assert box is not None
+    readouts = []
+    for fx, fy in [(0.5, 0.5), (0.45, 0.55), (0.55, 0.45), (0.52, 0.5)]:
+        page.mouse.click(box["x"] + box["width"] * fx, box["y"] + box["height"] * fy)
+        page.wait_for_timeout(150)
+        text = page.locator("[data-viewer=readout]").inner_text()
+        found = re.fullmatch(
+            r"(-?[\d.]+), (-?[\d.]+), (-?[\d.]+) mm · voxel (\d+), (\d+), (\d+) · value (-?\d+)",
+            text,
+        )
+        assert found, text
+        x, y, z, i, j, k, value = found.groups()
+        assert int(value) == int(i) + 100 * int(j) + 10000 * int(k), text
+        # The clicked point lies within half a voxel of that voxel's SimpleITK centre
+        # (plus the readout's 0.05 mm rounding: 0.05 / 1.2 mm < 0.06 voxel).
+        index = volume.TransformPhysicalPointToContinuousIndex((float(x), float(y), float(z)))
+        voxel = (int(i), int(j), int(k))
+        assert all(abs(c - n) <= 0.56 for c, n in zip(index, voxel, strict=True)), (
+            text,
+            volume.TransformIndexToPhysicalPoint(voxel),
+        )
+        readouts.append(text)
+    canvas_pixels(page, "oblique-axial")
+    assert len(set(readouts)) == 4

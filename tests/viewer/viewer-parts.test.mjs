@@ -9,6 +9,7 @@ import { CT_PRESETS, presetsFor, windowRange } from "../../static/viewer/windows
 test("the image's own window comes first, then the CT presets", () => {
   const presets = presetsFor({ center: 50, width: 350, modality: "CT" });
   assert.deepEqual(presets.map((p) => p.title), ["Image window", "Soft tissue", "Lung", "Bone", "Brain"]);
+  assert.deepEqual(presets[0], { title: "Image window", center: 50, width: 350, own: true });
   assert.deepEqual(presetsFor({ center: null, width: null, modality: "MR" }), []);
   assert.deepEqual(presetsFor({ center: NaN, width: NaN, modality: "" }), CT_PRESETS);
   assert.deepEqual(windowRange({ center: -600, width: 1500 }), [-1350, 150]);

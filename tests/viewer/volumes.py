@@ -17,6 +17,12 @@ from components.services import socket_value_create
 
 AIR, BODY, BONE = -1000, 100, 1200
 BONE_CENTRE = (48, 32)  # x, y voxel
+PIXEL_TYPES = {
+    sitk.sitkUInt8: "uint8",
+    sitk.sitkInt16: "int16",
+    sitk.sitkInt32: "int32",
+    sitk.sitkVectorUInt8: "uint8",
+}
 
 
 def ct_volume(size: tuple[int, int, int] = (64, 64, 40)) -> sitk.Image:
@@ -51,7 +57,7 @@ def store_volume(volume: sitk.Image, *, name: str, window: tuple[float, float] |
         voxel_depth_mm=spacing[2] if len(spacing) > 2 else None,
         origin_mm=list(volume.GetOrigin()),
         direction=list(volume.GetDirection()),
-        pixel_type="uint8" if volume.GetPixelID() == sitk.sitkUInt8 else "int16",
+        pixel_type=PIXEL_TYPES[volume.GetPixelID()],
         modality="" if volume.GetPixelID() == sitk.sitkUInt8 else "CT",
         window_center=window[0] if window else None,
         window_width=window[1] if window else None,
@@ -92,3 +98,18 @@ def label_map(ct: sitk.Image) -> sitk.Image:
     labels = sitk.GetImageFromArray(array)
     labels.CopyInformation(ct)
     return labels
+
+
+def oblique_volume(size: tuple[int, int, int] = (20, 24, 16)) -> sitk.Image:
+    """Each voxel holds its own index code i + 100 j + 10000 k (int32), on a grid
+    turned 30° about z and 20° about x, with anisotropic spacing."""
+    nx, ny, nz = size
+    z, y, x = np.mgrid[0:nz, 0:ny, 0:nx]
+    image = sitk.GetImageFromArray((x + 100 * y + 10000 * z).astype(np.int32))
+    a, b = np.radians(30), np.radians(20)
+    rz = np.array([[np.cos(a), -np.sin(a), 0], [np.sin(a), np.cos(a), 0], [0, 0, 1]])
+    rx = np.array([[1, 0, 0], [0, np.cos(b), -np.sin(b)], [0, np.sin(b), np.cos(b)]])
+    image.SetDirection(tuple((rz @ rx).flatten()))
+    image.SetSpacing((1.5, 1.2, 2.0))
+    image.SetOrigin((-12.0, 30.5, -7.25))
+    return image
