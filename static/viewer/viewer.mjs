@@ -4,6 +4,7 @@
 import { Niivue, SLICE_TYPE, MULTIPLANAR_TYPE, SHOW_RENDER, DRAG_MODE } from "../vendor/niivue/index.js";
 import { formatPoint, geometry, nearestVoxel, rasToLps, worldToVoxel } from "./geometry.mjs";
 import { fetchWithProgress, LoadError } from "./load.mjs";
+import { forNiivue } from "./mha.mjs";
 import { labelColormap, segmentColour } from "./segments.mjs";
 import { presetsFor, windowRange } from "./windows.mjs";
 
@@ -91,11 +92,11 @@ class Viewer {
     nv.onLocationChange = (loc) => this.located(loc);
     nv.onIntensityChange = () => this.windowChanged();
     const image = this.config.image;
-    await nv.loadFromArrayBuffer(buffers[0], image.file.name);
-    const back = nv.volumes[0];
-    if (image.rgb) back.colormap = "gray";
+    const main = await forNiivue(buffers[0], image.file.name);
+    await nv.loadFromArrayBuffer(main.buffer, main.name);
     for (const [i, overlay] of this.config.overlays.entries()) {
-      await nv.loadFromArrayBuffer(buffers[i + 1], overlay.file.name);
+      const file = await forNiivue(buffers[i + 1], overlay.file.name);
+      await nv.loadFromArrayBuffer(file.buffer, file.name);
       const vol = nv.volumes[nv.volumes.length - 1];
       overlay.hidden = new Set(overlay.segments.filter((s) => !s.visible).map((s) => s.voxel_value));
       if (overlay.segments.length) vol.setColormapLabel(labelColormap(overlay.segments, overlay.hidden));
@@ -117,7 +118,8 @@ class Viewer {
     if (this.presets[0]?.own) this.applyWindow(this.presets[0]);
     else this.windowChanged();
     this.bindControls();
-    this.setPlane("multiplanar");
+    // a 2D image has one plane to show; a volume opens in all three and 3D
+    this.setPlane(this.size[2] > 1 ? "multiplanar" : "axial");
   }
 
   fillPresets() {

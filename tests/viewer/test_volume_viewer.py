@@ -16,7 +16,7 @@ from archives.services import archive_create, archive_item_create
 from components.models import ComponentInterface
 from components.services import socket_value_create
 from tests.factories import UserFactory
-from tests.viewer.volumes import BODY, ct_in_archive, oblique_volume, store_volume
+from tests.viewer.volumes import BODY, ct_in_archive, oblique_volume, rgb_photo, store_volume
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -185,3 +185,29 @@ def test_an_oblique_volume_reads_out_the_voxel_under_the_crosshair(live_server, 
         readouts.append(text)
     canvas_pixels(page, "oblique-axial")
     assert len(set(readouts)) == 4
+
+
+def test_a_2d_rgb_image_shows_its_colours_in_one_plane(live_server, browser_as):  # type: ignore[no-untyped-def]
+    user: User = UserFactory()  # type: ignore[assignment]
+    image = store_volume(rgb_photo(), name="Fundus", window=None)
+    archive = archive_create(creator=user, title="Photos")
+    archive_item_create(archive=archive).values.add(
+        socket_value_create(
+            socket=ComponentInterface.objects.get(slug="generic-medical-image"), image=image
+        )
+    )
+    page = browser_as(user)
+    page.goto(live_server.url + reverse("cases:image", args=[image.pk]))
+    wait_ready(page)
+    assert page.locator(".tessera-viewer").get_attribute("data-plane") == "axial"
+    assert slice_label(page) == "Axial slice 1 of 1"
+    pixels = canvas_pixels(page, "rgb-2d")
+    red = (pixels[..., 0] > 200) & (pixels[..., 1] < 60) & (pixels[..., 2] < 60)
+    blue = (pixels[..., 2] > 200) & (pixels[..., 0] < 60) & (pixels[..., 1] < 60)
+    assert red.mean() > 0.15 and blue.mean() > 0.15
+    # Voxel x grows to the screen's right (patient's left on the right, as radiologists
+    # read), so the red half (x < 32) lies left of the blue one.
+    columns_red = np.flatnonzero(red.any(axis=0))
+    columns_blue = np.flatnonzero(blue.any(axis=0))
+    assert columns_red.max() < columns_blue.min()
+    assert page.console_errors == []  # type: ignore[attr-defined]

@@ -47,6 +47,7 @@ def store_volume(volume: sitk.Image, *, name: str, window: tuple[float, float] |
         body = path.read_bytes()
     size = volume.GetSize()
     spacing = volume.GetSpacing()
+    rgb = volume.GetNumberOfComponentsPerPixel() == 3
     image = Image.objects.create(
         name=name,
         width=size[0],
@@ -57,14 +58,15 @@ def store_volume(volume: sitk.Image, *, name: str, window: tuple[float, float] |
         voxel_depth_mm=spacing[2] if len(spacing) > 2 else None,
         origin_mm=list(volume.GetOrigin()),
         direction=list(volume.GetDirection()),
+        color_space="RGB" if rgb else "GRAY",
         pixel_type=PIXEL_TYPES[volume.GetPixelID()],
-        modality="" if volume.GetPixelID() == sitk.sitkUInt8 else "CT",
+        modality="CT" if volume.GetPixelID() in (sitk.sitkInt16, sitk.sitkInt32) else "",
         window_center=window[0] if window else None,
         window_width=window[1] if window else None,
         # the non-zero voxel values of a label map, as the importer records them
         segments=(
             [int(v) for v in np.unique(sitk.GetArrayViewFromImage(volume)) if v != 0]
-            if volume.GetPixelID() == sitk.sitkUInt8
+            if volume.GetPixelID() == sitk.sitkUInt8 and not rgb
             else None
         ),
     )
@@ -113,3 +115,12 @@ def oblique_volume(size: tuple[int, int, int] = (20, 24, 16)) -> sitk.Image:
     image.SetSpacing((1.5, 1.2, 2.0))
     image.SetOrigin((-12.0, 30.5, -7.25))
     return image
+
+
+def rgb_photo(size: tuple[int, int] = (64, 48)) -> sitk.Image:
+    """A 2D RGB image: the left half red, the right half blue."""
+    nx, ny = size
+    array = np.zeros((ny, nx, 3), dtype=np.uint8)
+    array[:, : nx // 2, 0] = 255
+    array[:, nx // 2 :, 2] = 255
+    return sitk.GetImageFromArray(array, isVector=True)
