@@ -18,6 +18,8 @@ const PLANES = {
   render: SLICE_TYPE.RENDER,
 };
 
+let following = false; // a linked viewer is being moved to another's point
+
 class Viewer {
   constructor(root) {
     this.root = root;
@@ -25,6 +27,7 @@ class Viewer {
     this.geometry = geometry(this.config.image);
     this.size = this.config.image.size;
     this.plane = "multiplanar";
+    this.linked = [];
     this.el = (name) => root.querySelector(`[data-viewer="${name}"]`);
   }
 
@@ -168,6 +171,7 @@ class Viewer {
     const slider = this.el("slice");
     slider.addEventListener("input", () => this.goToSlice(Number(slider.value)));
     this.el("canvas").addEventListener("keydown", (e) => this.key(e));
+    this.el("canvas").addEventListener("mousemove", (e) => this.hover(e));
     for (const overlay of this.config.overlays) this.bindOverlay(overlay);
   }
 
@@ -245,12 +249,52 @@ class Viewer {
 
   located(loc) {
     this.updateSlice();
-    const world = rasToLps(loc.mm);
+    this.readout(loc.mm, loc.values?.[0]?.value);
+    // Niivue's own broadcast reports the move back to us: pass each move on once.
+    if (following) return;
+    following = true;
+    try {
+      this.linked.forEach((other) => other.follow(this));
+    } finally {
+      following = false;
+    }
+  }
+
+  /** World point (LPS mm), voxel and value for a Niivue RAS point. */
+  readout(ras, value) {
+    const world = rasToLps(ras);
     const voxel = nearestVoxel(worldToVoxel(this.geometry, world), this.size);
-    const value = loc.values?.[0]?.value;
     this.el("readout").textContent = voxel
       ? `${formatPoint(world)} · voxel ${voxel.join(", ")} · value ${round(value)}`
       : `${formatPoint(world)} · outside the image`;
+  }
+
+  /** The readout follows the mouse, not only the crosshair. */
+  hover(e) {
+    const nv = this.nv;
+    const rect = e.target.getBoundingClientRect();
+    const dpr = nv.uiData?.dpr || window.devicePixelRatio || 1;
+    const frac = nv.canvasPos2frac([(e.clientX - rect.left) * dpr, (e.clientY - rect.top) * dpr]);
+    if (!frac || frac[0] < 0) return;
+    const mm = nv.frac2mm(frac);
+    const back = nv.volumes[0];
+    const vox = back.mm2vox(mm);
+    this.readout(mm, back.getValue(vox[0], vox[1], vox[2], back.frame4D));
+  }
+
+  /** Linked viewers of a page show the same world point (and, within Niivue, zoom and pan). */
+  follow(leader) {
+    const mm = leader.nv.frac2mm(leader.nv.scene.crosshairPos);
+    const frac = this.nv.mm2frac(mm);
+    if (frac.some((f) => !Number.isFinite(f))) return;
+    this.nv.scene.crosshairPos = [...frac];
+    this.nv.drawScene();
+    this.updateSlice();
+  }
+
+  link(others) {
+    this.linked = others.filter((o) => o !== this && o.nv);
+    this.nv.broadcastTo(this.linked.map((o) => o.nv), { "2d": true, "3d": true, zoomPan: true, crosshair: true });
   }
 
   reset() {
@@ -271,8 +315,13 @@ function round(v) {
   return Number.isInteger(v) ? String(v) : v.toFixed(Math.abs(v) < 10 ? 2 : 1);
 }
 
-for (const root of document.querySelectorAll(".tessera-viewer")) {
+const viewers = [...document.querySelectorAll(".tessera-viewer")].map((root) => {
   const viewer = new Viewer(root);
   root.viewer = viewer; // for the page's other scripts (annotations, reader studies)
-  viewer.open();
-}
+  return viewer;
+});
+// Open all, then link the ones that opened: slicing, panning and zooming move together.
+Promise.all(viewers.map((v) => v.open())).then(() => {
+  const ready = viewers.filter((v) => v.root.dataset.state === "ready");
+  if (ready.length > 1) ready.forEach((v) => v.link(ready));
+});

@@ -121,5 +121,13 @@ def test_job_page_shows_input_and_output_side_by_side(live_server, browser_as): 
     # output's segments over it
     assert blue(left) == 0 and orange(left) < 0.003
     assert blue(right) > 0.002 and orange(right) > orange(left) + 0.002
+    # linked viewers: scrolling the input scrolls the output beside it
+    labels = page.locator("[data-viewer=slice-label]")
+    assert labels.all_inner_texts() == ["Axial slice 21 of 40"] * 2
+    page.locator("#input-viewer-1 canvas").focus()
+    for _ in range(5):
+        page.keyboard.press("ArrowUp")
+    page.wait_for_timeout(200)
+    assert labels.all_inner_texts() == ["Axial slice 26 of 40"] * 2
     page.screenshot(path=str(SHOTS / "job-page.png"), full_page=True)
     assert page.console_errors == []  # type: ignore[attr-defined]

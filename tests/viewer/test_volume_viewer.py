@@ -16,7 +16,7 @@ from archives.services import archive_create, archive_item_create
 from components.models import ComponentInterface
 from components.services import socket_value_create
 from tests.factories import UserFactory
-from tests.viewer.volumes import BODY, ct_in_archive, oblique_volume, rgb_photo, store_volume
+from tests.viewer.volumes import AIR, BODY, ct_in_archive, oblique_volume, rgb_photo, store_volume
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -97,6 +97,14 @@ def test_scroll_window_and_switch_plane_change_the_pixels(live_server, browser_a
 
     page.locator(".tessera-viewer canvas").click()
     assert f"value {BODY}" in page.locator("[data-viewer=readout]").inner_text()
+    # the readout follows the mouse without a click: air in the corner of the volume
+    box = page.locator(".tessera-viewer canvas").bounding_box()
+    assert box is not None
+    page.get_by_role("button", name="Axial", exact=True).click()
+    page.mouse.move(box["x"] + box["width"] * 0.03, box["y"] + box["height"] * 0.03)
+    assert page.locator("[data-viewer=readout]").inner_text().endswith(f"value {AIR}")
+    page.mouse.move(box["x"] + box["width"] * 0.45, box["y"] + box["height"] * 0.55)
+    assert page.locator("[data-viewer=readout]").inner_text().endswith(f"value {BODY}")
 
     page.get_by_role("button", name="MPR").click()
     page.wait_for_timeout(300)
