@@ -61,7 +61,10 @@ class Viewer {
     try {
       await this.show(buffers);
     } catch (err) {
-      this.status(`The image could not be displayed: ${err.message || err}`, "error");
+      // Everything is downloaded by now: a "fetch" failure here is Niivue inflating the
+      // file's compressed voxel data in the browser.
+      const reason = /fetch/i.test(err.message || "") ? "its compressed voxel data is damaged" : err.message || String(err);
+      this.status(`The image could not be displayed: ${this.config.image.name} could not be read (${reason}).`, "error");
       return;
     } finally {
       progress.hidden = true;

@@ -11,6 +11,7 @@ from django.contrib.auth.models import User
 from django.urls import reverse
 from PIL import Image as PILImage
 
+from app.storage import bucket_name, s3_client
 from archives.models import ArchiveItem
 from archives.services import archive_create, archive_item_create
 from components.models import ComponentInterface
@@ -219,3 +220,26 @@ def test_a_2d_rgb_image_shows_its_colours_in_one_plane(live_server, browser_as):
     columns_blue = np.flatnonzero(blue.any(axis=0))
     assert columns_red.max() < columns_blue.min()
     assert page.console_errors == []  # type: ignore[attr-defined]
+
+
+def test_a_file_that_fails_to_load_says_why(live_server, browser_as):  # type: ignore[no-untyped-def]
+    user: User = UserFactory()  # type: ignore[assignment]
+    image = ct_in_archive(user)
+    broken = (
+        b"ObjectType = Image\nNDims = 3\nDimSize = 64 64 40\nElementType = MET_SHORT\n"
+        b"CompressedData = True\nElementDataFile = LOCAL\nthis is not zlib data"
+    )
+    s3_client("protected").put_object(
+        Bucket=bucket_name("protected"), Key=image.files.get().file.name, Body=broken
+    )
+    image.files.update(size=len(broken))
+    page = browser_as(user)
+    page.goto(live_server.url + reverse("cases:image", args=[image.pk]))
+    page.wait_for_selector(".tessera-viewer[data-state=error]")
+    message = page.locator("[data-viewer=status]").inner_text()
+    assert message == (
+        "The image could not be displayed: Chest CT could not be read "
+        "(its compressed voxel data is damaged)."
+    ), message
+    assert page.locator(".tessera-viewer canvas").is_hidden()
+    page.screenshot(path=str(SHOTS / "broken-file.png"))
