@@ -175,6 +175,17 @@ class Viewer {
     slider.addEventListener("input", () => this.goToSlice(Number(slider.value)));
     this.el("canvas").addEventListener("keydown", (e) => this.key(e));
     this.el("canvas").addEventListener("mousemove", (e) => this.hover(e));
+    // Ctrl+wheel zooms; caught before Niivue's own wheel handler, which would scroll.
+    this.root.addEventListener(
+      "wheel",
+      (e) => {
+        if (!e.ctrlKey || e.target !== this.el("canvas")) return;
+        e.preventDefault();
+        e.stopPropagation();
+        this.zoom(e.deltaY < 0 ? 1.2 : 1 / 1.2);
+      },
+      { capture: true, passive: false },
+    );
     for (const overlay of this.config.overlays) this.bindOverlay(overlay);
   }
 
@@ -203,9 +214,18 @@ class Viewer {
       e.preventDefault();
       const [n] = this.sliceNumber();
       this.goToSlice(n + steps[e.key]);
-    } else if (e.key === "r") this.reset();
+    } else if (e.key === "+" || e.key === "=") this.zoom(1.2);
+    else if (e.key === "-") this.zoom(1 / 1.2);
+    else if (e.key === "r") this.reset();
     else if (e.key === "i") this.el("invert").click();
     else if (e.key in { 1: 1, 2: 1, 3: 1, 4: 1, 5: 1 }) this.setPlane(Object.keys(PLANES)[Number(e.key) - 1]);
+  }
+
+  zoom(factor) {
+    const pan = [...this.nv.scene.pan2Dxyzmm];
+    pan[3] = Math.min(20, Math.max(0.25, pan[3] * factor));
+    this.nv.setPan2Dxyzmm(pan);
+    this.root.dataset.zoom = pan[3].toFixed(2);
   }
 
   setPlane(plane) {

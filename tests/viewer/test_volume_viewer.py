@@ -107,6 +107,18 @@ def test_scroll_window_and_switch_plane_change_the_pixels(live_server, browser_a
     page.mouse.move(box["x"] + box["width"] * 0.45, box["y"] + box["height"] * 0.55)
     assert page.locator("[data-viewer=readout]").inner_text().endswith(f"value {BODY}")
 
+    # ctrl+wheel zooms in: the same slice, magnified
+    zoom_before = canvas_pixels(page, "axial-before-zoom")
+    label = slice_label(page)
+    page.keyboard.down("Control")
+    page.mouse.wheel(0, -100)
+    page.mouse.wheel(0, -100)
+    page.keyboard.up("Control")
+    page.wait_for_timeout(200)
+    assert page.locator(".tessera-viewer").get_attribute("data-zoom") == "1.44"
+    assert slice_label(page) == label
+    assert changed(zoom_before, canvas_pixels(page, "axial-zoomed")) > 0.02
+
     page.get_by_role("button", name="MPR").click()
     page.wait_for_timeout(300)
     canvas_pixels(page, "mpr")
