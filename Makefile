@@ -4,10 +4,13 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+# npm writes node_modules/.package-lock.json on every install; our own stamp marks a
+# finished `npm ci` of the current lock file.
+NODE_STAMP := node_modules/.installed
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/tessera
 export PYTHONDONTWRITEBYTECODE=1
 
-.PHONY: run test lint bench venv services docker format migrate worker clean
+.PHONY: run test lint bench venv node services docker format migrate worker clean
 
 $(STAMP): requirements.lock pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || { rm -rf $(VENV); scripts/ensure-python.sh && $(PYTHON) -m venv $(VENV); }
@@ -16,6 +19,15 @@ $(STAMP): requirements.lock pyproject.toml
 	@touch $(STAMP)
 
 venv: $(STAMP)
+
+# The viewer's JavaScript (Niivue), served by Django's static files straight from
+# node_modules (STATICFILES_DIRS); nothing is fetched from a CDN at page load.
+$(NODE_STAMP): package.json package-lock.json
+	@scripts/ensure-node.sh
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $(NODE_STAMP)
+
+node: $(NODE_STAMP)
 
 docker:
 	@scripts/ensure-docker.sh
@@ -36,7 +48,8 @@ format: venv
 
 # Lint first, then the suite; "no tests collected" (pytest's exit code 5) is a failure
 # with its own message, never a silent pass.
-test: venv services docker lint
+test: venv node services docker lint
+	node --test tests/viewer/
 	@rc=0; $(VENV)/bin/pytest -n 2 $(PYTEST_ARGS) || rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests (PYTEST_ARGS='$(PYTEST_ARGS)')" >&2; fi; \
 	exit $$rc
@@ -45,7 +58,7 @@ migrate: venv
 	$(PY) -m app.startup
 	$(PY) manage.py migrate --no-input
 
-run: venv docker
+run: venv node docker
 	$(PY) -m app.run
 
 # A worker serves every queue in settings' CELERY_TASK_QUEUES, or those named in QUEUES.
@@ -55,7 +68,7 @@ worker: venv
 
 # panimg pins its own SimpleITK/pydicom ranges: it gets its own venv, our lock stays as is.
 BENCH_VENV := var/bench-venv
-bench: venv services docker
+bench: venv node services docker
 	$(PY) -m app.startup
 	TESSERA_VAR_DIR=var/test $(PY) -m app.startup
 	@test -x $(BENCH_VENV)/bin/python || $(VENV)/bin/uv venv -q --python $(PY) $(BENCH_VENV)
@@ -63,4 +76,4 @@ bench: venv services docker
 	DATABASE_URL=$(TEST_DATABASE_URL) $(PY) -m benchmarks
 
 clean:
-	rm -rf $(VENV) var
+	rm -rf $(VENV) var node_modules

@@ -152,7 +152,12 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
-STATICFILES_DIRS = [BASE_DIR / "static"]
+STATICFILES_DIRS = [
+    BASE_DIR / "static",
+    # The viewer's Niivue bundle as npm installed it (`make node`): one self-contained ES
+    # module, served from this site so no page loads code from a CDN.
+    ("vendor/niivue", BASE_DIR / "node_modules" / "@niivue" / "niivue" / "dist"),
+]
 
 # Object storage: every file lives in an S3 bucket; there is no filesystem path.
 AWS_S3_ENDPOINT_URL = env.str("AWS_S3_ENDPOINT_URL", default="http://127.0.0.1:8333")

@@ -18,8 +18,10 @@ from app.storage import signed_url
 from archives import selectors, services
 from archives.forms import AddCasesForm, ArchiveForm, MemberForm
 from archives.models import Archive
+from cases.viewing import with_ids
 from components.kinds import IMAGE_KINDS
 from components.models import ComponentInterface
+from components.viewing import viewer_configs
 from uploads.selectors import completed_uploads_for
 
 ITEMS_PER_PAGE = 24
@@ -128,10 +130,12 @@ def archive_add_cases(request: HttpRequest, slug: str) -> HttpResponse:
 def item_detail(request: HttpRequest, slug: str, pk: str) -> HttpResponse:
     archive = _archive(request, slug)
     item = get_object_or_404(selectors.items_of(archive), pk=pk)
+    values = list(item.values.select_related("interface", "image").prefetch_related("image__files"))
+    viewers = with_ids(viewer_configs(main=values), "viewer")
     return render(
         request,
         "archives/item_detail.html",
-        {"archive": archive, "item": item, "values": list(item.values.all())},
+        {"archive": archive, "item": item, "values": values, "viewers": viewers},
     )
 
 

@@ -8,7 +8,7 @@ from django.views.decorators.http import require_GET
 from rest_framework.request import Request
 
 from app.file_urls import file_url_view
-from cases import selectors, services
+from cases import selectors, services, viewing
 from cases.models import Image
 
 
@@ -48,7 +48,6 @@ def image_detail(request: HttpRequest, pk: str) -> HttpResponse:
         selectors.images_visible_to(request.user).prefetch_related("files"), pk=pk
     )
     files = list(image.files.all())
-    volume = next((f for f in files if f.image_type == "MHD"), None)
     return render(
         request,
         "cases/image_detail.html",
@@ -57,11 +56,7 @@ def image_detail(request: HttpRequest, pk: str) -> HttpResponse:
             "files": [
                 (f, reverse("cases:image-file", args=[image.pk, f.pk, f.extension])) for f in files
             ],
-            "volume_url": (
-                reverse("cases:image-file", args=[image.pk, volume.pk, volume.extension])
-                if volume
-                else None
-            ),
+            "viewer": viewing.viewer_config(image=image),
         },
     )
 

@@ -24,6 +24,8 @@ from app.http import request_user
 from app.models import AuditRecord
 from app.services import audit_record
 from app.storage import signed_url
+from cases.viewing import with_ids
+from components.viewing import side_by_side
 
 
 def _job_or_404(request: HttpRequest, pk: str) -> Job:
@@ -84,16 +86,19 @@ def job_detail(request: HttpRequest, pk: str) -> HttpResponse:
         {"status": step.get("status"), "at": parse_datetime(str(step.get("at", "")))}
         for step in job.status_history
     ]
+    inputs = list(job.inputs.select_related("interface", "image").prefetch_related("image__files"))
+    outputs = list(
+        job.outputs.select_related("interface", "image").prefetch_related("image__files")
+    )
+    input_viewers, output_viewers = side_by_side(inputs=inputs, outputs=outputs)
     context = {
         "job": job,
         "steps": steps,
+        "input_viewers": with_ids(input_viewers, "input-viewer"),
+        "output_viewers": with_ids(output_viewers, "output-viewer"),
         "algorithm": job.algorithm_image.algorithm,
-        "inputs": [
-            _value_view(request, job, c) for c in job.inputs.select_related("interface", "image")
-        ],
-        "outputs": [
-            _value_view(request, job, c) for c in job.outputs.select_related("interface", "image")
-        ],
+        "inputs": [_value_view(request, job, c) for c in inputs],
+        "outputs": [_value_view(request, job, c) for c in outputs],
         "may_view_logs": selectors.may_view_logs(user=request.user, job=job),
         "may_cancel": selectors.may_cancel(user=request.user, job=job) and not job.is_final,
         "may_share": selectors.may_share(user=request.user, job=job),

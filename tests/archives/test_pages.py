@@ -37,7 +37,7 @@ def test_archive_page_lists_items_with_thumbnails_and_links(client, user):
     item_page = client.get(item.get_absolute_url()).content.decode()
     assert reverse("cases:image", args=[image.pk]) in item_page
     image_page = client.get(reverse("cases:image", args=[image.pk])).content.decode()
-    assert "viewer.js" in image_page and ".mha" in image_page
+    assert "viewer/viewer.mjs" in image_page and ".mha" in image_page
     thumb = client.get(reverse("cases:thumbnail", args=[image.pk]))
     assert thumb.status_code == 302 and "X-Amz-Signature" in thumb["Location"]
 

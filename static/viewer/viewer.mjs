@@ -1,0 +1,350 @@
+// The volume viewer: every `.tessera-viewer` element on the page opens its image (and
+// overlays) in Niivue, in linked axial/coronal/sagittal views plus a 3D rendering.
+// Configuration comes from a JSON data block (no inline script, so the CSP holds).
+import { Niivue, SLICE_TYPE, MULTIPLANAR_TYPE, SHOW_RENDER, DRAG_MODE } from "../vendor/niivue/index.js";
+import { formatPoint, geometry, nearestVoxel, rasToLps, worldToVoxel } from "./geometry.mjs";
+import { fetchWithProgress, LoadError } from "./load.mjs";
+import { forNiivue } from "./mha.mjs";
+import { labelColormap, segmentColour } from "./segments.mjs";
+import { presetsFor, windowRange } from "./windows.mjs";
+
+// RAS axis that each plane scrolls along (Niivue's crosshairPos is a RAS fraction).
+const PLANE_AXIS = { axial: 2, coronal: 1, sagittal: 0 };
+const PLANES = {
+  multiplanar: SLICE_TYPE.MULTIPLANAR,
+  axial: SLICE_TYPE.AXIAL,
+  coronal: SLICE_TYPE.CORONAL,
+  sagittal: SLICE_TYPE.SAGITTAL,
+  render: SLICE_TYPE.RENDER,
+};
+
+let following = false; // a linked viewer is being moved to another's point
+
+class Viewer {
+  constructor(root) {
+    this.root = root;
+    this.config = JSON.parse(document.getElementById(root.dataset.configId).textContent);
+    this.geometry = geometry(this.config.image);
+    this.size = this.config.image.size;
+    this.plane = "multiplanar";
+    this.linked = [];
+    this.el = (name) => root.querySelector(`[data-viewer="${name}"]`);
+  }
+
+  status(text, kind = "info") {
+    const el = this.el("status");
+    el.textContent = text;
+    el.dataset.kind = kind;
+    this.root.dataset.state = kind === "error" ? "error" : this.root.dataset.state;
+  }
+
+  async open() {
+    const progress = this.el("progress");
+    const files = [this.config.image.file, ...this.config.overlays.map((o) => o.file)];
+    const sizes = files.map(() => [0, 0]);
+    const update = () => {
+      const [got, total] = sizes.reduce((a, s) => [a[0] + s[0], a[1] + s[1]], [0, 0]);
+      if (total) progress.value = got / total;
+      this.status(`Downloading… ${(got / 1e6).toFixed(1)} MB${total ? ` of ${(total / 1e6).toFixed(1)} MB` : ""}`);
+    };
+    let buffers;
+    try {
+      buffers = await Promise.all(
+        files.map((f, i) => fetchWithProgress(f.url, (got, total) => { sizes[i] = [got, total]; update(); })),
+      );
+    } catch (err) {
+      progress.hidden = true;
+      this.status(err instanceof LoadError ? err.message : `The image could not be loaded: ${err.message}`, "error");
+      return;
+    }
+    this.status("Preparing the volume…");
+    try {
+      await this.show(buffers);
+    } catch (err) {
+      // Everything is downloaded by now: a "fetch" failure here is Niivue inflating the
+      // file's compressed voxel data in the browser.
+      const reason = /fetch/i.test(err.message || "") ? "its compressed voxel data is damaged" : err.message || String(err);
+      this.status(`The image could not be displayed: ${this.config.image.name} could not be read (${reason}).`, "error");
+      return;
+    } finally {
+      progress.hidden = true;
+    }
+    this.root.dataset.state = "ready";
+    this.status("");
+  }
+
+  async show(buffers) {
+    const canvas = this.el("canvas");
+    const nv = new Niivue({
+      backColor: [0, 0, 0, 1],
+      crosshairColor: [1, 0.8, 0, 0.8],
+      show3Dcrosshair: true,
+      isColorbar: false,
+      multiplanarShowRender: SHOW_RENDER.ALWAYS,
+      multiplanarLayout: MULTIPLANAR_TYPE.GRID,
+      isSliceMM: true, // world space: oblique volumes are shown in their true orientation
+      isRadiologicalConvention: true, // patient's left on the screen's right, as radiologists read
+      dragMode: DRAG_MODE.contrast,
+      logLevel: "error",
+    });
+    this.nv = nv;
+    await nv.attachToCanvas(canvas);
+    // Left drag moves the crosshair, right drag windows, middle drag pans, ctrl+left zooms.
+    nv.setMouseEventConfig({
+      leftButton: { primary: DRAG_MODE.crosshair, withShift: DRAG_MODE.pan, withCtrl: DRAG_MODE.contrast },
+      rightButton: DRAG_MODE.contrast,
+      centerButton: DRAG_MODE.pan,
+    });
+    nv.onLocationChange = (loc) => this.located(loc);
+    nv.onIntensityChange = () => this.windowChanged();
+    const image = this.config.image;
+    const main = await forNiivue(buffers[0], image.file.name);
+    await nv.loadFromArrayBuffer(main.buffer, main.name);
+    for (const [i, overlay] of this.config.overlays.entries()) {
+      const file = await forNiivue(buffers[i + 1], overlay.file.name);
+      await nv.loadFromArrayBuffer(file.buffer, file.name);
+      const vol = nv.volumes[nv.volumes.length - 1];
+      overlay.hidden = new Set(overlay.segments.filter((s) => !s.visible).map((s) => s.voxel_value));
+      if (overlay.segments.length) vol.setColormapLabel(labelColormap(overlay.segments, overlay.hidden));
+      else {
+        // a heat map or a label map without named segments: warm colours above zero
+        vol.colormap = "warm";
+        vol.cal_min = Math.max(vol.cal_min, Number.EPSILON);
+      }
+      vol.opacity = overlay.opacity ?? 0.5;
+      overlay.volume = vol;
+    }
+    nv.updateGLVolume();
+    this.presets = presetsFor({
+      center: image.window_center, width: image.window_width, modality: image.modality,
+      signed: image.signed,
+    });
+    this.fillPresets();
+    // The image's own window when it has one; otherwise Niivue's robust range ("Automatic").
+    if (this.presets[0]?.own) this.applyWindow(this.presets[0]);
+    else this.windowChanged();
+    this.bindControls();
+    // a 2D image has one plane to show; a volume opens in all three and 3D
+    this.setPlane(this.size[2] > 1 ? "multiplanar" : "axial");
+  }
+
+  fillPresets() {
+    const select = this.el("preset");
+    select.replaceChildren(new Option("Automatic", "auto"));
+    this.presets.forEach((p, i) => select.append(new Option(`${p.title} (C ${p.center}, W ${p.width})`, String(i))));
+    select.value = this.presets[0]?.own ? "0" : "auto";
+  }
+
+  applyWindow({ center, width }) {
+    const back = this.nv.volumes[0];
+    [back.cal_min, back.cal_max] = windowRange({ center, width });
+    this.nv.updateGLVolume();
+    this.windowChanged();
+  }
+
+  windowChanged() {
+    const back = this.nv.volumes[0];
+    const center = (back.cal_min + back.cal_max) / 2;
+    const width = back.cal_max - back.cal_min;
+    this.el("window").textContent = `Window C ${round(center)}, W ${round(width)}`;
+    this.root.dataset.window = `${round(center)},${round(width)}`;
+  }
+
+  bindControls() {
+    const nv = this.nv;
+    this.root.querySelectorAll("[data-plane]").forEach((button) =>
+      button.addEventListener("click", () => this.setPlane(button.dataset.plane)),
+    );
+    this.el("preset").addEventListener("change", (e) => {
+      const value = e.target.value;
+      if (value === "auto") {
+        const back = nv.volumes[0];
+        this.applyWindow({ center: (back.robust_min + back.robust_max) / 2, width: back.robust_max - back.robust_min });
+      } else this.applyWindow(this.presets[Number(value)]);
+    });
+    this.el("invert").addEventListener("change", (e) => {
+      nv.volumes[0].colormapInvert = e.target.checked;
+      nv.updateGLVolume();
+    });
+    this.el("reset").addEventListener("click", () => this.reset());
+    this.el("fullscreen").addEventListener("click", () => {
+      if (document.fullscreenElement) document.exitFullscreen();
+      else this.root.requestFullscreen?.();
+    });
+    const slider = this.el("slice");
+    slider.addEventListener("input", () => this.goToSlice(Number(slider.value)));
+    this.el("canvas").addEventListener("keydown", (e) => this.key(e));
+    this.el("canvas").addEventListener("mousemove", (e) => this.hover(e));
+    // Ctrl+wheel zooms; caught before Niivue's own wheel handler, which would scroll.
+    this.root.addEventListener(
+      "wheel",
+      (e) => {
+        if (!e.ctrlKey || e.target !== this.el("canvas")) return;
+        e.preventDefault();
+        e.stopPropagation();
+        this.zoom(e.deltaY < 0 ? 1.2 : 1 / 1.2);
+      },
+      { capture: true, passive: false },
+    );
+    for (const overlay of this.config.overlays) this.bindOverlay(overlay);
+  }
+
+  bindOverlay(overlay) {
+    const box = this.root.querySelector(`[data-overlay="${overlay.index}"]`);
+    if (!box) return;
+    box.querySelector("[data-viewer=opacity]").addEventListener("input", (e) => {
+      overlay.volume.opacity = Number(e.target.value);
+      this.nv.updateGLVolume();
+    });
+    box.querySelectorAll("[data-segment]").forEach((check, i) => {
+      check.parentElement.querySelector(".swatch").style.background = segmentColour(i);
+      check.addEventListener("change", () => {
+        const value = Number(check.dataset.segment);
+        if (check.checked) overlay.hidden.delete(value);
+        else overlay.hidden.add(value);
+        overlay.volume.setColormapLabel(labelColormap(overlay.segments, overlay.hidden));
+        this.nv.updateGLVolume();
+      });
+    });
+  }
+
+  key(e) {
+    const steps = { ArrowUp: 1, ArrowDown: -1, PageUp: 10, PageDown: -10 };
+    if (e.key in steps) {
+      e.preventDefault();
+      const [n] = this.sliceNumber();
+      this.goToSlice(n + steps[e.key]);
+    } else if (e.key === "+" || e.key === "=") this.zoom(1.2);
+    else if (e.key === "-") this.zoom(1 / 1.2);
+    else if (e.key === "r") this.reset();
+    else if (e.key === "i") this.el("invert").click();
+    else if (e.key in { 1: 1, 2: 1, 3: 1, 4: 1, 5: 1 }) this.setPlane(Object.keys(PLANES)[Number(e.key) - 1]);
+  }
+
+  zoom(factor) {
+    const pan = [...this.nv.scene.pan2Dxyzmm];
+    pan[3] = Math.min(20, Math.max(0.25, pan[3] * factor));
+    this.nv.setPan2Dxyzmm(pan);
+    this.root.dataset.zoom = pan[3].toFixed(2);
+  }
+
+  setPlane(plane) {
+    this.plane = plane;
+    this.nv.setSliceType(PLANES[plane]);
+    this.root.querySelectorAll("[data-plane]").forEach((b) => b.setAttribute("aria-pressed", String(b.dataset.plane === plane)));
+    this.root.dataset.plane = plane;
+    this.updateSlice();
+  }
+
+  /** The plane whose slice the slider and keys move: axial in the multiplanar and 3D layouts. */
+  scrollAxis() {
+    return PLANE_AXIS[this.plane] ?? PLANE_AXIS.axial;
+  }
+
+  sliceNumber() {
+    const axis = this.scrollAxis();
+    const count = this.nv.volumes[0].dimsRAS[axis + 1];
+    const frac = this.nv.scene.crosshairPos[axis];
+    return [Math.min(count, Math.max(1, Math.floor(frac * count) + 1)), count];
+  }
+
+  goToSlice(n) {
+    const axis = this.scrollAxis();
+    const count = this.nv.volumes[0].dimsRAS[axis + 1];
+    const clamped = Math.min(count, Math.max(1, n));
+    const pos = [...this.nv.scene.crosshairPos];
+    pos[axis] = (clamped - 0.5) / count;
+    this.nv.scene.crosshairPos = pos;
+    this.nv.drawScene();
+    this.nv.createOnLocationChange();
+  }
+
+  updateSlice() {
+    const [n, count] = this.sliceNumber();
+    const slider = this.el("slice");
+    slider.max = String(count);
+    slider.value = String(n);
+    slider.disabled = count < 2;
+    const name = this.plane in PLANE_AXIS ? this.plane : "axial";
+    this.el("slice-label").textContent = `${name[0].toUpperCase()}${name.slice(1)} slice ${n} of ${count}`;
+    this.root.dataset.slice = String(n);
+  }
+
+  located(loc) {
+    this.updateSlice();
+    this.readout(loc.mm, loc.values?.[0]?.value);
+    // Niivue's own broadcast reports the move back to us: pass each move on once.
+    if (following) return;
+    following = true;
+    try {
+      this.linked.forEach((other) => other.follow(this));
+    } finally {
+      following = false;
+    }
+  }
+
+  /** World point (LPS mm), voxel and value for a Niivue RAS point. */
+  readout(ras, value) {
+    const world = rasToLps(ras);
+    const voxel = nearestVoxel(worldToVoxel(this.geometry, world), this.size);
+    this.el("readout").textContent = voxel
+      ? `${formatPoint(world)} · voxel ${voxel.join(", ")} · value ${round(value)}`
+      : `${formatPoint(world)} · outside the image`;
+  }
+
+  /** The readout follows the mouse, not only the crosshair. */
+  hover(e) {
+    const nv = this.nv;
+    const rect = e.target.getBoundingClientRect();
+    const dpr = nv.uiData?.dpr || window.devicePixelRatio || 1;
+    const frac = nv.canvasPos2frac([(e.clientX - rect.left) * dpr, (e.clientY - rect.top) * dpr]);
+    if (!frac || frac[0] < 0) return;
+    const mm = nv.frac2mm(frac);
+    const back = nv.volumes[0];
+    const vox = back.mm2vox(mm);
+    this.readout(mm, back.getValue(vox[0], vox[1], vox[2], back.frame4D));
+  }
+
+  /** Linked viewers of a page show the same world point (and, within Niivue, zoom and pan). */
+  follow(leader) {
+    const mm = leader.nv.frac2mm(leader.nv.scene.crosshairPos);
+    const frac = this.nv.mm2frac(mm);
+    if (frac.some((f) => !Number.isFinite(f))) return;
+    this.nv.scene.crosshairPos = [...frac];
+    this.nv.drawScene();
+    this.updateSlice();
+  }
+
+  link(others) {
+    this.linked = others.filter((o) => o !== this && o.nv);
+    this.nv.broadcastTo(this.linked.map((o) => o.nv), { "2d": true, "3d": true, zoomPan: true, crosshair: true });
+  }
+
+  reset() {
+    const nv = this.nv;
+    nv.scene.pan2Dxyzmm = [0, 0, 0, 1];
+    nv.scene.crosshairPos = [0.5, 0.5, 0.5];
+    this.el("invert").checked = false;
+    nv.volumes[0].colormapInvert = false;
+    this.el("preset").value = this.presets[0]?.own ? "0" : "auto";
+    this.el("preset").dispatchEvent(new Event("change"));
+    nv.drawScene();
+    nv.createOnLocationChange();
+  }
+}
+
+function round(v) {
+  if (typeof v !== "number" || !Number.isFinite(v)) return String(v ?? "—");
+  return Number.isInteger(v) ? String(v) : v.toFixed(Math.abs(v) < 10 ? 2 : 1);
+}
+
+const viewers = [...document.querySelectorAll(".tessera-viewer")].map((root) => {
+  const viewer = new Viewer(root);
+  root.viewer = viewer; // for the page's other scripts (annotations, reader studies)
+  return viewer;
+});
+// Open all, then link the ones that opened: slicing, panning and zooming move together.
+Promise.all(viewers.map((v) => v.open())).then(() => {
+  const ready = viewers.filter((v) => v.root.dataset.state === "ready");
+  if (ready.length > 1) ready.forEach((v) => v.link(ready));
+});
