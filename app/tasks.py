@@ -5,10 +5,12 @@ lost worker never loses work; tasks must therefore be idempotent (lock the row,
 check its status). Tasks take primary keys as keyword arguments only.
 """
 
+import importlib
 from collections.abc import Callable
 from typing import Any
 
 from celery import Task
+from celery.exceptions import NotRegistered
 from django.conf import settings
 from django.db import transaction
 from django.db.utils import InterfaceError, OperationalError
@@ -62,6 +64,12 @@ def enqueue(task: Task | str, *, queue: str | None = None, **kwargs: Any) -> Non
 def registered_task(name: str) -> Task:
     """The task registered under `name`; raises NotRegistered for a name no app defines."""
     if name not in celery_app.tasks:
-        # outside a worker, the apps' tasks modules are imported on first need
-        celery_app.loader.import_default_modules()
+        # Outside a worker a tasks module is imported on first need. Import the task's own
+        # module: Python's import lock makes a thread wait for one another thread is still
+        # importing, where a second import_default_modules() returned early and a web
+        # thread under load saw the task unregistered (a 500 in the load bench).
+        try:
+            importlib.import_module(name.rsplit(".", 1)[0])
+        except ImportError as e:
+            raise NotRegistered(name) from e
     return celery_app.tasks[name]
