@@ -65,6 +65,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "app.access_requests.AccessDecisionMiddleware",
     "csp.middleware.CSPMiddleware",
     "app.signed_redirects.NoStoreSignedRedirectMiddleware",
     "app.unavailable.ServiceUnavailableMiddleware",
@@ -85,6 +86,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "app.context_processors.site",
             ],
+            "builtins": ["app.templatetags.tessera"],
         },
     },
 ]
