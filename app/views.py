@@ -48,7 +48,12 @@ def health_check(request: HttpRequest) -> HttpResponse:
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "app/home.html", {"api_root": https_api_root(request)})
+    context: dict = {"api_root": https_api_root(request)}
+    if request.user.is_authenticated:
+        from app.home import dashboard_for  # composition: reads every app's selectors
+
+        context["dashboard"] = dashboard_for(request.user)  # type: ignore[arg-type]
+    return render(request, "app/home.html", context)
 
 
 @login_required
