@@ -135,6 +135,7 @@ ACCOUNT_EMAIL_VERIFICATION = env.str("ACCOUNT_EMAIL_VERIFICATION", default="mand
 ACCOUNT_LOGIN_METHODS = {"username", "email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "username*", "password1*", "password2*"]
 ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_ADAPTER = "app.account_adapter.AccountAdapter"
 ANONYMOUS_USER_NAME = None  # guardian: anonymous users hold no object permissions
 
 # E-mail: console by default, SMTP when EMAIL_URL says so.

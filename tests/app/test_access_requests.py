@@ -142,3 +142,24 @@ def test_request_access_shown_to_those_who_may_not_run(user, django_capture_on_c
     assert mail.outbox[0].subject == (
         "[Tessera] Your request for users access to the algorithm “Nodule finder” was accepted"
     )
+
+
+def test_account_mails_name_the_site_not_the_host(client, settings):  # type: ignore[no-untyped-def]
+    settings.SITE_NAME = "Lung Lab"
+    client.post(
+        "/accounts/signup/",
+        {
+            "email": "mailcheck@example.org",
+            "username": "mailcheck",
+            "password1": "a long and unusual passphrase 42",
+            "password2": "a long and unusual passphrase 42",
+        },
+        HTTP_HOST="127.0.0.1:8000",
+    )
+    message = mail.outbox[-1]
+    assert message.subject == "[Lung Lab] Please Confirm Your Email Address"
+    assert message.body.startswith("Hello from Lung Lab!")
+    assert "register an account on Lung Lab." in message.body
+    # the link still works: it points at the host the user signed up on
+    assert "http://127.0.0.1:8000/accounts/confirm-email/" in message.body
+    assert "Thank you for using Lung Lab!" in message.body

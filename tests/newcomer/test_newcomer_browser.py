@@ -59,7 +59,7 @@ def test_newcomer_asks_for_creator_rights_and_creates_an_archive(browser, live_s
 
     # sign up and verify from the console mail
     page.goto(live_server.url + "/accounts/signup/")
-    page.get_by_label("Email:").fill("ada@example.org")
+    page.get_by_label("Email:").fill("ada.newcomer@example.org")
     page.get_by_label("Username:").fill("ada")
     page.get_by_label("Password:", exact=True).fill(PASSWORD)
     page.get_by_label("Password (again):").fill(PASSWORD)
