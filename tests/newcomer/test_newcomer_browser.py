@@ -1,11 +1,9 @@
 """In Chromium, a brand-new user from sign-up: request creator rights, staff accept, the
 user is told and creates an archive; home and lists at 390 px and 1400 px, nothing cut off."""
 
-import os
 import re
 from pathlib import Path
 
-import pytest
 from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.core import mail
@@ -13,24 +11,7 @@ from django.core import mail
 from tests.factories import UserFactory
 
 PASSWORD = "a long and unusual passphrase 42"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 WIDTHS = (390, 1400)
-
-
-@pytest.fixture
-def browser():  # type: ignore[no-untyped-def]
-    from playwright.sync_api import sync_playwright
-
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # ORM calls between browser steps
-    try:
-        with sync_playwright() as p:
-            chromium = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-            try:
-                yield chromium
-            finally:
-                chromium.close()
-    finally:
-        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 
 
 def _sign_in(page, url: str, login: str) -> None:  # type: ignore[no-untyped-def]
