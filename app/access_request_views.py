@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import NoReverseMatch, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
@@ -33,16 +34,20 @@ def request_page(
     form = AccessRequestForm(request.POST or None)
     pending = access_requests.pending_request_of(user=request.user, obj=target)
     if request.method == "POST" and form.is_valid() and pending is None:
-        access_requests.access_request_create(
-            user=request.user,  # type: ignore[arg-type]
-            target=target,
-            role=role,
-            reason=form.cleaned_data["reason"],
-        )
-        messages.success(
-            request, f"Request for {what} sent. You will get an e-mail when it is decided."
-        )
-        return redirect(back)
+        try:
+            access_requests.access_request_create(
+                user=request.user,  # type: ignore[arg-type]
+                target=target,
+                role=role,
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as e:  # a form page: the reason goes next to the form
+            form.add_error(None, e)
+        else:
+            messages.success(
+                request, f"Request for {what} sent. You will get an e-mail when it is decided."
+            )
+            return redirect(back)
     return render(
         request,
         "app/access_request_form.html",
@@ -83,8 +88,6 @@ def creator_request(request: HttpRequest) -> HttpResponse:
 
 
 def reverse_list(label: str) -> str:
-    from django.urls import NoReverseMatch, reverse
-
     try:
         return reverse(f"{label.split('.')[0]}:list")
     except NoReverseMatch:

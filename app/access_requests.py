@@ -14,12 +14,13 @@ from django.contrib.auth.models import AnonymousUser, Group, User
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
-from django.db import models, transaction
+from django.db import IntegrityError, models, transaction
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
 from app.models import AccessRequest
 from app.permissions import CREATOR_GROUPS, add_creator, add_member, can
+from app.services import audit_record
 
 AnyUser = User | AnonymousUser
 
@@ -105,9 +106,17 @@ def access_request_create(
             raise ValidationError(f"You already have {role} access to “{target}”.")
     if pending_request_of(user=user, obj=target) is not None:
         raise ValidationError("You already asked; your request is pending.")
-    return AccessRequest.objects.create(
-        user=user, content_type=_ct(target), object_id=str(target.pk), role=role, reason=reason
-    )
+    try:
+        with transaction.atomic():
+            return AccessRequest.objects.create(
+                user=user,
+                content_type=_ct(target),
+                object_id=str(target.pk),
+                role=role,
+                reason=reason,
+            )
+    except IntegrityError:  # the same request sent twice at once (a double click)
+        raise ValidationError("You already asked; your request is pending.") from None
 
 
 def access_request_decide(
@@ -135,6 +144,14 @@ def access_request_decide(
             add_creator(group=target, user=locked.user, actor=actor, request=request)
         elif accept:
             add_member(obj=target, role=locked.role, user=locked.user, actor=actor, request=request)
+        else:  # a grant is audited by add_creator/add_member; a refusal here
+            audit_record(
+                action="access-request-rejected",
+                actor=actor,
+                obj=target,
+                request=request,
+                detail={"user": locked.user.get_username(), "role": locked.role},
+            )
         transaction.on_commit(lambda: _mail_decision(locked))
     return locked
 

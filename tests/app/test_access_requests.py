@@ -75,6 +75,10 @@ def test_rejected_request_is_told_and_grants_nothing(user, django_capture_on_com
         staff.post(f"/requests/{pending.pk}/decide/", {"decision": "reject"})
     assert not Group.objects.get(name="algorithm creators").user_set.filter(pk=user.pk).exists()
     assert mail.outbox[0].subject.endswith("algorithm creator rights was rejected")
+    assert AuditRecord.objects.get(action="access-request-rejected").detail == {
+        "user": user.username,
+        "role": "",
+    }
     assert "was rejected" in newcomer.get("/algorithms/").content.decode()
     # deciding twice is refused with a clear message, not a second mail or a grant
     again = staff.post(f"/requests/{pending.pk}/decide/", {"decision": "accept"}, follow=True)
