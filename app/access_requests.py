@@ -14,7 +14,7 @@ from django.contrib.auth.models import AnonymousUser, Group, User
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
-from django.db import IntegrityError, models, transaction
+from django.db import DatabaseError, IntegrityError, models, transaction
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
@@ -193,6 +193,13 @@ class AccessDecisionMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        try:
+            self._tell(request)
+        except DatabaseError:
+            pass  # the database is down: the view answers 503; tell them next time
+        return self.get_response(request)
+
+    def _tell(self, request: HttpRequest) -> None:
         user = getattr(request, "user", None)
         if (
             request.method == "GET"
@@ -207,4 +214,3 @@ class AccessDecisionMiddleware:
                 messages.add_message(
                     request, level, f"Your request for {describe(decided)} was {verdict}."
                 )
-        return self.get_response(request)
