@@ -114,7 +114,7 @@ def test_request_access_shown_to_those_who_may_not_run(user, django_capture_on_c
     from app.access_requests import access_request_create
 
     editor = UserFactory()
-    algorithm = make_algorithm(creator=editor, title="Nodule finder")
+    algorithm = make_algorithm(creator=editor, title="Nodule finder")  # type: ignore[arg-type]
     # one who may see the algorithm but not run it (a viewer without the execute right)
     assign_perm("algorithms.view_algorithm", user, algorithm)
     page = _client(user).get("/algorithms/nodule-finder/").content.decode()
@@ -139,7 +139,7 @@ def test_request_access_shown_to_those_who_may_not_run(user, django_capture_on_c
     # the mail goes once the decision is committed
     with django_capture_on_commit_callbacks(execute=True):
         editors.post(f"/requests/{pending.pk}/decide/", {"decision": "accept"})
-    assert algorithm.users_group.user_set.filter(pk=user.pk).exists()
+    assert algorithm.users_group.user_set.filter(pk=user.pk).exists()  # type: ignore[union-attr]
     page = _client(user).get("/algorithms/nodule-finder/").content.decode()
     assert "Try it out" in page and "Request access" not in page
     assert "was accepted" in page

@@ -63,5 +63,5 @@ def test_every_page_has_the_favicon_and_the_staff_page_links_requests():  # type
     page = Client().get("/").content.decode()
     assert '<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">' in page
     staff = Client()
-    staff.force_login(UserFactory(is_staff=True))
+    staff.force_login(UserFactory(is_staff=True))  # type: ignore[arg-type]
     assert 'href="/staff/requests/"' in staff.get("/staff/").content.decode()
