@@ -6,14 +6,18 @@ from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from algorithms import selectors, services
 from algorithms.forms import AlgorithmForm, MemberForm
 from algorithms.images.services import algorithm_image_activate, max_image_bytes
 from algorithms.models import Algorithm, AlgorithmImage
+from app import access_request_views
+from app.access_requests import pending_request_of, requests_for
 from app.http import request_user
-from app.permissions import may_create
+from app.models import AccessRequest
+from app.permissions import may_create, require_creator
 
 
 def _editable_or_404(request: HttpRequest, slug: str) -> Algorithm:
@@ -42,8 +46,7 @@ def algorithm_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def algorithm_create(request: HttpRequest) -> HttpResponse:
-    if not may_create(request.user, Algorithm):
-        raise Http404("You may not create algorithms.")
+    require_creator(request.user, Algorithm)
     form = AlgorithmForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         fields = {k: v for k, v in form.cleaned_data.items() if k not in ("inputs", "outputs")}
@@ -67,13 +70,47 @@ def algorithm_create(request: HttpRequest) -> HttpResponse:
 @login_required
 def algorithm_detail(request: HttpRequest, slug: str) -> HttpResponse:
     algorithm = get_object_or_404(selectors.algorithms_for(user=request.user), slug=slug)
+    is_editor = selectors.is_editor(user=request.user, algorithm=algorithm)
     return render(
         request,
         "algorithms/algorithm_detail.html",
         {
             "algorithm": algorithm,
-            "is_editor": selectors.is_editor(user=request.user, algorithm=algorithm),
+            "is_editor": is_editor,
+            "may_run": selectors.may_run(user=request.user, algorithm=algorithm),
+            "pending_request": pending_request_of(user=request.user, obj=algorithm),
+            "open_requests": requests_for(algorithm)
+            .filter(status=AccessRequest.Status.PENDING)
+            .count()
+            if is_editor
+            else 0,
         },
+    )
+
+
+@login_required
+def algorithm_request_access(request: HttpRequest, slug: str) -> HttpResponse:
+    algorithm = get_object_or_404(selectors.algorithms_for(user=request.user), slug=slug)
+    if selectors.may_run(user=request.user, algorithm=algorithm):
+        messages.info(request, f"You may already run {algorithm.title}.")
+        return redirect("algorithms:detail", slug=algorithm.slug)
+    return access_request_views.request_page(
+        request,
+        target=algorithm,
+        role="users",
+        what=f"use of the algorithm “{algorithm.title}”",
+        back=reverse("algorithms:detail", kwargs={"slug": algorithm.slug}),
+    )
+
+
+@login_required
+def algorithm_requests(request: HttpRequest, slug: str) -> HttpResponse:
+    algorithm = _editable_or_404(request, slug)
+    return access_request_views.requests_page(
+        request,
+        target=algorithm,
+        title=f"Access requests for {algorithm.title}",
+        back=reverse("algorithms:detail", kwargs={"slug": algorithm.slug}),
     )
 
 

@@ -50,3 +50,12 @@ class GroupMemberForm(forms.Form):
         if user is None:
             raise forms.ValidationError(f"No user named '{name}'.")
         return user
+
+
+class AccessRequestForm(forms.Form):
+    reason = forms.CharField(
+        label="Why do you ask?",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="A sentence or two for whoever decides: what you want to do with it.",
+    )

@@ -1,6 +1,7 @@
 import uuid
 
 from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
 from django.db import models
 from django.utils import timezone
 
@@ -90,3 +91,45 @@ class AuditRecord(models.Model):
 
     def delete(self, *args, **kwargs):  # type: ignore[no-untyped-def]
         raise PermissionError("audit records cannot be deleted")
+
+
+class AccessRequest(models.Model):
+    """A user asks to join a role of an object: a creator group (creator rights) or a
+    member role of an archive or algorithm. One model keyed by content type, so every
+    app's "Request access" shares one flow; reader studies and challenges keep their own
+    (their handling policies predate this and their APIs expose them)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        ACCEPTED = "accepted", "Accepted"
+        REJECTED = "rejected", "Rejected"
+
+    created = models.DateTimeField(auto_now_add=True)
+    decided = models.DateTimeField(null=True, blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="access_requests"
+    )
+    content_type = models.ForeignKey("contenttypes.ContentType", on_delete=models.CASCADE)
+    # Text, because archives use UUIDs and groups integers.
+    object_id = models.CharField(max_length=64)
+    target = GenericForeignKey("content_type", "object_id")
+    role = models.CharField(max_length=32, blank=True, help_text="Empty for creator groups")
+    reason = models.TextField(max_length=2000, blank=True)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
+    # Set when the user has been shown the decision on a page, so it is shown once.
+    notified = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ("-created",)
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "content_type", "object_id", "role"],
+                condition=models.Q(status="pending"),
+                name="one_pending_access_request",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.user} -> {self.content_type.model} {self.object_id} {self.role} ({self.status})"
+        )

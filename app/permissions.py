@@ -23,7 +23,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any, TypeVar
 
 from django.contrib.auth.models import AnonymousUser, Group, User
-from django.core.exceptions import ObjectDoesNotExist
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.db import models, transaction
 from django.http import Http404, HttpRequest
 from guardian.shortcuts import assign_perm, get_objects_for_user
@@ -154,6 +154,22 @@ def may_create(user: AnyUser, model: type[models.Model]) -> bool:
     if group is not None and user.groups.filter(name=group).exists():
         return True
     return bool(user.has_perm(_perm(model, f"add_{model._meta.model_name}")))
+
+
+class CreatorRightMissing(PermissionDenied):
+    """A 403 that names the missing creator right; the 403 page links to its request form."""
+
+    def __init__(self, model: type[models.Model]) -> None:
+        self.label = model._meta.label
+        self.right = f"{model._meta.verbose_name} creator rights"
+        super().__init__(
+            f"Creating {model._meta.verbose_name_plural} needs {self.right}, which you do not have."
+        )
+
+
+def require_creator(user: AnyUser, model: type[models.Model]) -> None:
+    if not may_create(user, model):
+        raise CreatorRightMissing(model)
 
 
 def grant_creator_permissions(**kwargs: object) -> None:

@@ -65,6 +65,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "app.access_requests.AccessDecisionMiddleware",
     "csp.middleware.CSPMiddleware",
     "app.signed_redirects.NoStoreSignedRedirectMiddleware",
     "app.unavailable.ServiceUnavailableMiddleware",
@@ -85,6 +86,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "app.context_processors.site",
             ],
+            "builtins": ["app.templatetags.tessera"],
         },
     },
 ]
@@ -133,6 +135,7 @@ ACCOUNT_EMAIL_VERIFICATION = env.str("ACCOUNT_EMAIL_VERIFICATION", default="mand
 ACCOUNT_LOGIN_METHODS = {"username", "email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "username*", "password1*", "password2*"]
 ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_ADAPTER = "app.account_adapter.AccountAdapter"
 ANONYMOUS_USER_NAME = None  # guardian: anonymous users hold no object permissions
 
 # E-mail: console by default, SMTP when EMAIL_URL says so.

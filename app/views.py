@@ -6,7 +6,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from app import health, selectors
 from app.forms import AuditFilterForm, GroupMemberForm, TokenCreateForm
@@ -48,7 +48,12 @@ def health_check(request: HttpRequest) -> HttpResponse:
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "app/home.html", {"api_root": https_api_root(request)})
+    context: dict = {"api_root": https_api_root(request)}
+    if request.user.is_authenticated:
+        from app.home import dashboard_for  # composition: reads every app's selectors
+
+        context["dashboard"] = dashboard_for(request.user)  # type: ignore[arg-type]
+    return render(request, "app/home.html", context)
 
 
 @login_required
@@ -57,10 +62,14 @@ def profile(request: HttpRequest) -> HttpResponse:
     return render(request, "app/profile.html", {"email_addresses": addresses})
 
 
+NEW_TOKEN_SESSION_KEY = "new_api_token_secret"
+
+
 @login_required
 def api_tokens(request: HttpRequest) -> HttpResponse:
-    """List the user's tokens and create one; a new secret is shown in this response only."""
-    secret = None
+    """List the user's tokens and create one. POST-redirect-GET: the new secret travels in
+    the session and is popped by the next GET, so it is shown once and a reload of the page
+    creates no second token."""
     form = TokenCreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         _, secret = api_token_create(
@@ -69,13 +78,14 @@ def api_tokens(request: HttpRequest) -> HttpResponse:
             days=form.cleaned_data["days"],
             request=request,
         )
-        form = TokenCreateForm()
+        request.session[NEW_TOKEN_SESSION_KEY] = secret
+        return redirect("api_tokens")
     return render(
         request,
         "app/tokens.html",
         {
             "form": form,
-            "secret": secret,
+            "secret": request.session.pop(NEW_TOKEN_SESSION_KEY, None),
             "tokens": selectors.tokens_of(request.user),  # type: ignore[arg-type]
             "api_root": https_api_root(request),
         },
@@ -83,10 +93,13 @@ def api_tokens(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def api_token_revoke_view(request: HttpRequest, pk: str) -> HttpResponse:
+    """GET asks to confirm; POST revokes."""
     # Another user's token answers 404, as if it did not exist.
     token = get_object_or_404(selectors.tokens_of(request.user), pk=pk)  # type: ignore[arg-type]
+    if request.method == "GET":
+        return render(request, "app/token_revoke.html", {"token": token})
     api_token_revoke(token=token, actor=request.user, request=request)  # type: ignore[arg-type]
     messages.success(request, f"Token '{token.name}' revoked: it no longer works.")
     return redirect("api_tokens")

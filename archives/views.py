@@ -12,7 +12,7 @@ from rest_framework.request import Request
 
 from app.file_urls import file_url_view
 from app.models import AuditRecord
-from app.permissions import may_create
+from app.permissions import may_create, require_creator
 from app.services import audit_record
 from app.storage import signed_url
 from archives import selectors, services
@@ -46,8 +46,7 @@ def archive_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def archive_create(request: HttpRequest) -> HttpResponse:
-    if not may_create(request.user, Archive):
-        raise PermissionDenied("You may not create archives: ask for archive-creator rights.")
+    require_creator(request.user, Archive)
     form = ArchiveForm(request.POST, request.FILES) if request.method == "POST" else ArchiveForm()
     if request.method == "POST" and form.is_valid():
         try:

@@ -8,6 +8,7 @@ from django.contrib.auth.models import User
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_POST
@@ -79,6 +80,31 @@ def _value_view(request: HttpRequest, job: Job, civ) -> dict:  # type: ignore[no
     }
 
 
+def _state_context(request: HttpRequest, job: Job) -> dict:
+    """Status, actions and outputs of one job, read together from one row, so the page
+    never shows a final status next to a Cancel button or "no outputs yet"."""
+    outputs = [
+        _value_view(request, job, c) for c in job.outputs.select_related("interface", "image")
+    ]
+    if not job.is_final:
+        no_outputs = "No outputs yet: they appear here when the job succeeds."
+    elif job.status == Job.Status.SUCCEEDED:
+        no_outputs = "This job produced no outputs."
+    else:
+        no_outputs = f"No outputs: the job {job.status.lower()}."
+    # The note repeats the error on failure: show each text once.
+    note = job.status_note if job.status_note != job.error_message else ""
+    return {
+        "job": job,
+        "outputs": outputs,
+        "no_outputs": no_outputs,
+        "note": note,
+        "may_cancel": selectors.may_cancel(user=request.user, job=job) and not job.is_final,
+        "active": not job.is_final,
+        "state_url": reverse("algorithms:job-state", args=[job.pk]),
+    }
+
+
 @login_required
 def job_detail(request: HttpRequest, pk: str) -> HttpResponse:
     job = _job_or_404(request, pk)
@@ -92,20 +118,33 @@ def job_detail(request: HttpRequest, pk: str) -> HttpResponse:
     )
     input_viewers, output_viewers = side_by_side(inputs=inputs, outputs=outputs)
     context = {
-        "job": job,
+        **_state_context(request, job),
         "steps": steps,
         "input_viewers": with_ids(input_viewers, "input-viewer"),
         "output_viewers": with_ids(output_viewers, "output-viewer"),
         "algorithm": job.algorithm_image.algorithm,
         "inputs": [_value_view(request, job, c) for c in inputs],
-        "outputs": [_value_view(request, job, c) for c in outputs],
         "may_view_logs": selectors.may_view_logs(user=request.user, job=job),
-        "may_cancel": selectors.may_cancel(user=request.user, job=job) and not job.is_final,
         "may_share": selectors.may_share(user=request.user, job=job),
         "shared_with": selectors.shared_with(job=job),
-        "active": not job.is_final,
     }
     return render(request, "algorithms/job_detail.html", context)
+
+
+@login_required
+def job_state(request: HttpRequest, pk: str) -> JsonResponse:
+    """What the job page polls: the status and outputs parts rendered from one read."""
+    job = _job_or_404(request, pk)
+    context = _state_context(request, job)
+    return JsonResponse(
+        {
+            "status": job.status,
+            "final": job.is_final,
+            "status_html": render_to_string("algorithms/_job_status.html", context, request),
+            "outputs_html": render_to_string("algorithms/_job_outputs.html", context, request),
+        },
+        headers={"Cache-Control": "no-store"},
+    )
 
 
 @login_required

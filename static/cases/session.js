@@ -28,6 +28,7 @@
       return;
     }
     $("session-status").textContent = data.status;
+    root.dataset.status = data.status; // the CSS turns a failed import's bar red
     $("session-message").textContent = data.error_message;
     // each message names its file already
     list($("session-errors"), Object.values(data.file_errors).map((reason) => {

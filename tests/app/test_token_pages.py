@@ -13,7 +13,9 @@ pytestmark = pytest.mark.django_db
 
 def test_token_page_shows_the_secret_once_and_the_token_works(client, user, api_client):  # type: ignore[no-untyped-def]
     client.force_login(user)
-    page = client.post("/accounts/tokens/", {"name": "CI pipeline", "days": 7}).content.decode()
+    created = client.post("/accounts/tokens/", {"name": "CI pipeline", "days": 7})
+    assert created.status_code == 302 and created["Location"] == "/accounts/tokens/"
+    page = client.get("/accounts/tokens/").content.decode()
     secret = re.search(r'id="token-secret">([^<]+)<', page).group(1)  # type: ignore[union-attr]
     assert "shown only this once" in page
     token = ApiToken.objects.get(user=user)
@@ -24,6 +26,33 @@ def test_token_page_shows_the_secret_once_and_the_token_works(client, user, api_
     api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {secret}")
     assert api_client.get("/api/v1/tokens/").json()["results"][0]["name"] == "CI pipeline"
     assert AuditRecord.objects.filter(action="token-created", actor=user).count() == 1
+
+
+def test_reloading_after_creating_a_token_makes_no_second_token(client, user):  # type: ignore[no-untyped-def]
+    client.force_login(user)
+    shown = client.post("/accounts/tokens/", {"name": "laptop", "days": 7}, follow=True)
+    assert shown.redirect_chain == [("/accounts/tokens/", 302)]
+    assert 'id="token-secret"' in shown.content.decode()
+    assert 'data-copy="token-secret"' in shown.content.decode()  # the copy button
+    reloaded = client.get("/accounts/tokens/").content.decode()  # what a browser reload does
+    assert ApiToken.objects.filter(user=user).count() == 1
+    assert 'id="token-secret"' not in reloaded and "laptop" in reloaded
+
+
+def test_revoking_asks_for_confirmation_first(client, user):  # type: ignore[no-untyped-def]
+    from app.services import api_token_create
+
+    token, _ = api_token_create(user=user, name="old desktop", days=1)
+    client.force_login(user)
+    listing = client.get("/accounts/tokens/").content.decode()
+    assert f'href="/accounts/tokens/{token.pk}/revoke/"' in listing
+    confirm = client.get(f"/accounts/tokens/{token.pk}/revoke/").content.decode()
+    assert "Revoke the token “old desktop”?" in confirm and "cannot be undone" in confirm
+    token.refresh_from_db()
+    assert token.status == "active"  # opening the confirmation revokes nothing
+    client.post(f"/accounts/tokens/{token.pk}/revoke/")
+    token.refresh_from_db()
+    assert token.status == "revoked"
 
 
 def test_bad_expiry_is_refused(client, user):  # type: ignore[no-untyped-def]

@@ -1,0 +1,36 @@
+"""The site's one date format and one byte unit, for every template: `{% load tessera %}`
+is not needed, the library is a builtin (settings TEMPLATES OPTIONS builtins)."""
+
+from datetime import date, datetime
+
+from django import template
+from django.utils import timezone
+
+register = template.Library()
+
+BYTE_UNITS = ("B", "KiB", "MiB", "GiB", "TiB", "PiB")
+
+
+@register.filter
+def isodate(value: datetime | date | None) -> str:
+    """2026-12-01 23:05 in the site's local time; '' for none."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, datetime):
+        if timezone.is_aware(value):
+            value = timezone.localtime(value)
+        return value.strftime("%Y-%m-%d %H:%M")
+    return value.strftime("%Y-%m-%d")
+
+
+@register.filter
+def binarysize(value: int | float | None) -> str:
+    """Bytes in binary units with one decimal: 1536 -> '1.5 KiB'; '' for none."""
+    if value is None or value == "":
+        return ""
+    size = float(value)
+    for unit in BYTE_UNITS:
+        if abs(size) < 1024 or unit == BYTE_UNITS[-1]:
+            return f"{int(size)} B" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    raise AssertionError("unreachable")
