@@ -13,8 +13,8 @@ from app.storage import bucket_name, s3_client
 from cases.importing import import_session
 from cases.models import Image, RawImageUploadSession
 from cases.services import upload_session_create
-from tests.cases.helpers import completed_upload, keys_in
 from cases.synthetic import IDENTIFYING, PRIVATE_VALUES, write_ct_series
+from tests.cases.helpers import completed_upload, keys_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
