@@ -184,7 +184,7 @@ def write_lesion_volume(
         float(cy + rng.uniform(-0.1, 0.1) * size),
         float((slices - 1) / 2 + rng.uniform(-0.2, 0.2) * slices),
     )
-    lesion = (
+    lesion: np.ndarray = (
         ((xx - centre_vox[0]) * sx) ** 2
         + ((yy - centre_vox[1]) * sy) ** 2
         + ((zz - centre_vox[2]) * sz) ** 2
