@@ -236,6 +236,12 @@ def register_demo_reader_study() -> None:
     register(log=_log)
 
 
+def register_demo_challenge() -> None:
+    from challenges.demo import register_demo_challenge as register
+
+    register(log=_log)
+
+
 STARTUP_STEPS: list[Step] = [
     Step("checking ports", check_ports),
     Step("making TLS certificates", ensure_tls),
@@ -246,6 +252,7 @@ STARTUP_STEPS: list[Step] = [
     Step("checking for a superuser", ensure_superuser),
     demo_step("registering the demo algorithm", register_demo_algorithm),
     demo_step("registering the demo reader study", register_demo_reader_study),
+    demo_step("registering the demo challenge", register_demo_challenge),
 ]
 
 

@@ -60,14 +60,16 @@ def _images_by_name(archive: Archive) -> dict[str, Image]:
     return {image.name: image for image in images}
 
 
-def _completed_upload(*, creator: User, path: Path) -> UserUpload:
-    # The server writes the file itself, so the object is put directly; the browser's
-    # multipart protocol would end in this same state: a completed upload in the bucket.
-    body = path.read_bytes()
+def demo_upload(*, creator: User, path: Path) -> UserUpload:
+    """A completed upload of a file the server made itself. The object is written directly;
+    the browser's multipart protocol ends in this same state."""
     upload = UserUpload.objects.create(
-        creator=creator, filename=path.name, status=UserUpload.Status.COMPLETED, size=len(body)
+        creator=creator,
+        filename=path.name,
+        status=UserUpload.Status.COMPLETED,
+        size=path.stat().st_size,
     )
-    s3_client("uploads").put_object(Bucket=bucket_name("uploads"), Key=upload.key, Body=body)
+    s3_client("uploads").upload_file(str(path), bucket_name("uploads"), upload.key)
     return upload
 
 
@@ -88,7 +90,7 @@ def ensure_synthetic_ct_archive(
         present = _images_by_name(archive)
         missing = [s for s in seeds if case_name(s) not in present]
         if missing:
-            uploads = [_completed_upload(creator=creator, path=truths[s].path) for s in missing]
+            uploads = [demo_upload(creator=creator, path=truths[s].path) for s in missing]
             session = archive_cases_add(
                 archive=archive,
                 creator=creator,

@@ -153,6 +153,7 @@ class LesionVolume:
 
     path: Path
     lesion_mask: np.ndarray  # uint8, (z, y, x) like the volume
+    body_mask: np.ndarray  # uint8: the body (lesion included) as drawn, before noise
     lesion_box_mm: tuple[tuple[float, float], tuple[float, float], tuple[float, float]]
     lesion_diameter_mm: float
     lesion_centre_mm: tuple[float, float, float]
@@ -211,6 +212,7 @@ def write_lesion_volume(
     return LesionVolume(
         path=path,
         lesion_mask=lesion.astype(np.uint8),
+        body_mask=np.broadcast_to(body | lesion, lesion.shape).astype(np.uint8),
         lesion_box_mm=box,  # type: ignore[arg-type]
         lesion_diameter_mm=round(2 * radius_mm, 1),
         lesion_centre_mm=centre,  # type: ignore[arg-type]
