@@ -10,6 +10,7 @@ it; only missing cases are imported.
 """
 
 import tempfile
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -73,6 +74,15 @@ def demo_upload(*, creator: User, path: Path) -> UserUpload:
     return upload
 
 
+def _finished(session: RawImageUploadSession, timeout: float = 300) -> RawImageUploadSession:
+    deadline = time.monotonic() + timeout
+    session.refresh_from_db()
+    while not session.is_finished and time.monotonic() < deadline:
+        time.sleep(0.5)
+        session.refresh_from_db()
+    return session
+
+
 def ensure_synthetic_ct_archive(
     *,
     creator: User,
@@ -98,12 +108,14 @@ def ensure_synthetic_ct_archive(
                 interface=image_socket(DEMO_SOCKET),
             )
             # Imported now rather than by a worker: the demos built on these cases need them
-            # before the workers start (the queued task later finds the session done).
+            # before the workers start (the queued task later finds the session done). A
+            # worker already running may claim it first: then wait for that worker.
             import_session(session_pk=str(session.pk))
-            session.refresh_from_db()
+            session = _finished(session)
             if session.status != RawImageUploadSession.Status.SUCCEEDED:
                 raise RuntimeError(
-                    f"importing the cases of '{title}' failed: {session.error_message}"
+                    f"importing the cases of '{title}': {session.status} "
+                    f"{session.error_message}".strip()
                 )
             log(f"imported {len(missing)} synthetic CT case(s) into the archive '{title}'")
             present = _images_by_name(archive)
