@@ -13,6 +13,7 @@ valid ground truth, the submission of the same algorithm image) is reused.
 
 import tarfile
 import tempfile
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -123,6 +124,20 @@ def _phase(challenge: Challenge, admin: User, archive: Archive) -> Phase:
     )
 
 
+def _validated(obj: Method | EvaluationGroundTruth, validate: Callable[[], None]) -> None:
+    """Validate now rather than on a worker: the phase opens only once both are valid, and
+    `make run` starts its workers after the start-up steps. A worker that is already
+    running (started apart) may have claimed it first: then wait for that worker."""
+    obj.refresh_from_db()
+    if obj.status == obj.Status.QUEUED:
+        validate()
+    deadline = time.monotonic() + 300
+    obj.refresh_from_db()
+    while obj.status == obj.Status.VALIDATING and time.monotonic() < deadline:
+        time.sleep(0.5)
+        obj.refresh_from_db()
+
+
 def _method(phase: Phase, admin: User, log: Callable[[str], object]) -> None:
     from workers.images.tarballs import save_image_tarball
 
@@ -135,9 +150,7 @@ def _method(phase: Phase, admin: User, log: Callable[[str], object]) -> None:
     method = services.method_create(
         phase=phase, creator=admin, user_upload=upload, comment="Demo evaluation (make run)."
     )
-    # Validated now rather than by a worker: the phase opens only with a valid method.
-    validate_method(method_pk=str(method.pk))
-    method.refresh_from_db()
+    _validated(method, lambda: validate_method(method_pk=str(method.pk)))
     if method.status != Method.Status.VALID:
         raise RuntimeError(f"the demo evaluation image is {method.status}: {method.status_reason}")
     log(f"demo evaluation method {image_id[:19]} is valid")
@@ -153,8 +166,7 @@ def _ground_truth(phase: Phase, admin: User, cases: Sequence[DemoCase]) -> None:
     ground_truth = services.ground_truth_create(
         phase=phase, creator=admin, user_upload=upload, comment="Body masks (make run)."
     )
-    validate_ground_truth(ground_truth_pk=str(ground_truth.pk))
-    ground_truth.refresh_from_db()
+    _validated(ground_truth, lambda: validate_ground_truth(ground_truth_pk=str(ground_truth.pk)))
     if ground_truth.status != valid:
         raise RuntimeError(
             f"the demo ground truth is {ground_truth.status}: {ground_truth.status_reason}"

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import User
 from rest_framework.test import APIClient
 
@@ -71,9 +72,15 @@ def test_the_evaluation_computes_dice_and_volume_error_per_case(tmp_path):  # ty
 
 @pytest.mark.slow
 def test_the_demo_challenge_is_made_once_and_its_submission_reaches_the_leaderboard(
-    celery_worker,
+    transactional_db,
 ):  # type: ignore[no-untyped-def]
-    """Builds the Python base once per machine (about a minute, then cached by Docker)."""
+    """Builds the Python base once per machine (about a minute, then cached by Docker).
+    As in `make run`, the worker starts after the start-up steps."""
+    from celery.contrib.testing.worker import start_worker
+
+    from app.celery import celery_app
+
+    celery_app.control.purge()
     User.objects.create_superuser("admin", "admin@localhost", "pw")
     lines: list[str] = []
     assert register_demo_algorithm(log=lines.append) is not None
@@ -96,11 +103,19 @@ def test_the_demo_challenge_is_made_once_and_its_submission_reaches_the_leaderbo
     [submission] = Submission.objects.filter(phase=phase)
     assert submission.jobs.count() == 3
 
-    wait_for(
-        lambda: Evaluation.objects.filter(status__in=Evaluation.FINAL).exists(),
-        timeout=300,
-        what="the demo evaluation",
-    )
+    with start_worker(
+        celery_app,
+        pool="threads",
+        concurrency=2,
+        perform_ping_check=False,
+        queues=settings.CELERY_TASK_QUEUES_NAMES,
+        shutdown_timeout=60,
+    ):
+        wait_for(
+            lambda: Evaluation.objects.filter(status__in=Evaluation.FINAL).exists(),
+            timeout=240,
+            what="the demo evaluation",
+        )
     evaluation = Evaluation.objects.get()
     assert evaluation.status == Evaluation.Status.SUCCESS, evaluation.error_message
     assert set(submission.jobs.values_list("status", flat=True)) == {Job.Status.SUCCEEDED}
