@@ -212,6 +212,36 @@ def register_demo_algorithm() -> None:
     register(log=lambda line: print(f"tessera: {line}", flush=True))
 
 
+def _log(line: str) -> None:
+    print(f"tessera: {line}", flush=True)
+
+
+def demo_step(description: str, register: Callable[[], object]) -> Step:
+    """A demo is a convenience: its failure prints the cause and the platform still starts."""
+
+    def run(ctx: Context) -> None:
+        try:
+            register()
+        except Exception as e:
+            traceback.print_exc()
+            ctx.notes.append(f"Not ready: {description} ({type(e).__name__}: {e})")
+            print(f"tessera: {description} failed, continuing without it: {e}", flush=True)
+
+    return Step(description, run)
+
+
+def register_demo_reader_study() -> None:
+    from reader_studies.demo import register_demo_reader_study as register
+
+    register(log=_log)
+
+
+def register_demo_challenge() -> None:
+    from challenges.demo import register_demo_challenge as register
+
+    register(log=_log)
+
+
 STARTUP_STEPS: list[Step] = [
     Step("checking ports", check_ports),
     Step("making TLS certificates", ensure_tls),
@@ -220,7 +250,9 @@ STARTUP_STEPS: list[Step] = [
     Step("collecting static files", collect_static),
     Step("waiting for the object store", wait_for_object_store),
     Step("checking for a superuser", ensure_superuser),
-    Step("registering the demo algorithm", lambda ctx: register_demo_algorithm()),
+    demo_step("registering the demo algorithm", register_demo_algorithm),
+    demo_step("registering the demo reader study", register_demo_reader_study),
+    demo_step("registering the demo challenge", register_demo_challenge),
 ]
 
 

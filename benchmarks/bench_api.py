@@ -135,7 +135,7 @@ def bench_import(api: stack.Stack, token: str) -> dict[str, Any]:
     from archives.models import ArchiveItem
     from benchmarks import dicom_to_mha
     from cases.models import RawImageUploadSession
-    from tests.data_gen.ct import write_ct_series
+    from cases.synthetic import write_ct_series
 
     series = stack.VAR / f"ct{SLICES}-bench"
     if not series.is_dir() or len(list(series.iterdir())) != SLICES:

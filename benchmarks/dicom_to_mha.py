@@ -16,7 +16,7 @@ import sys
 import time
 from pathlib import Path
 
-from tests.data_gen.ct import write_ct_series
+from cases.synthetic import write_ct_series
 
 ROOT = Path(__file__).resolve().parents[1]
 VAR = ROOT / "var" / "bench"

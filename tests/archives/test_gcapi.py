@@ -13,8 +13,8 @@ from gcapi import SocketValueSpec
 
 from app.models import AuditRecord
 from cases.models import RawImageUploadSession
+from cases.synthetic import IDENTIFYING, write_ct_series
 from tests.cases.helpers import keys_in, wait_for_sessions
-from tests.data_gen.ct import IDENTIFYING, write_ct_series
 
 NIFTI = Path(str(nibabel.testing.data_path)) / "anatomical.nii"
 

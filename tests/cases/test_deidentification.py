@@ -13,8 +13,8 @@ from app.storage import bucket_name, s3_client
 from cases.importing import import_session
 from cases.models import Image, RawImageUploadSession
 from cases.services import upload_session_create
+from cases.synthetic import IDENTIFYING, PRIVATE_VALUES, write_ct_series
 from tests.cases.helpers import completed_upload, keys_in
-from tests.data_gen.ct import IDENTIFYING, PRIVATE_VALUES, write_ct_series
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -155,26 +155,36 @@ def build_python_base(*, log=print) -> str:  # type: ignore[no-untyped-def]
     return tag
 
 
-DEMO_DOCKERFILE = """\
+APP_DOCKERFILE = """\
 FROM {base}
-COPY algorithm/ /opt/algorithm/
+COPY {folder}/ /opt/{folder}/
 USER 1000:1000
-ENTRYPOINT ["/usr/bin/python3", "-B", "/opt/algorithm/main.py"]
+ENTRYPOINT ["/usr/bin/python3", "-B", "/opt/{folder}/{script}"]
 """
 
 
 def build_demo_algorithm(*, log=print) -> str:  # type: ignore[no-untyped-def]
     """Return the ID of the demo body-mask algorithm image (tagged `DEMO_REPOSITORY`),
     building the base first when needed."""
-    base = build_python_base(log=log)
     sources = sorted(p for p in DEMO_SOURCE.glob("*.py"))
-    dockerfile = DEMO_DOCKERFILE.format(base=base)
+    return build_python_app(
+        repository=DEMO_REPOSITORY, folder="algorithm", sources=sources, script="main.py", log=log
+    )
+
+
+def build_python_app(  # type: ignore[no-untyped-def]
+    *, repository: str, folder: str, sources: list[Path], script: str, log=print
+) -> str:
+    """Return the ID of an image that runs `/opt/<folder>/<script>` as a non-root user on
+    the Python base, with sources copied into /opt/<folder>/; cached by content."""
+    base = build_python_base(log=log)
+    dockerfile = APP_DOCKERFILE.format(base=base, folder=folder, script=script)
     content_hash = _hash(
         RECIPE_VERSION.encode(),
         dockerfile.encode(),
         *(p.name.encode() + b"\0" + p.read_bytes() for p in sources),
     )
-    tag = f"{DEMO_REPOSITORY}:{content_hash[:16]}"
+    tag = f"{repository}:{content_hash[:16]}"
     client = docker_client()
     existing = _cached(content_hash)
     if existing:
@@ -185,7 +195,7 @@ def build_demo_algorithm(*, log=print) -> str:  # type: ignore[no-untyped-def]
         with tarfile.open(fileobj=buffer, mode="w") as tar:
             _add(tar, "Dockerfile", dockerfile.encode())
             for path in sources:
-                _add(tar, f"algorithm/{path.name}", path.read_bytes())
+                _add(tar, f"{folder}/{path.name}", path.read_bytes())
         buffer.seek(0)
         image, _ = client.images.build(
             fileobj=buffer,
@@ -194,8 +204,8 @@ def build_demo_algorithm(*, log=print) -> str:  # type: ignore[no-untyped-def]
             forcerm=True,
             labels={CONTENT_LABEL: content_hash},
         )
-    image.tag(DEMO_REPOSITORY, content_hash[:16])
-    image.tag(DEMO_REPOSITORY, "latest")
+    image.tag(repository, content_hash[:16])
+    image.tag(repository, "latest")
     return str(image.id)
 
 

@@ -3,8 +3,8 @@ from pathlib import Path
 import pytest
 
 from cases.builders import BuildResult, build_images
-from tests.data_gen.ct import IDENTIFYING as HEADER_VALUES
-from tests.data_gen.ct import write_ct_series
+from cases.synthetic import IDENTIFYING as HEADER_VALUES
+from cases.synthetic import write_ct_series
 
 IDENTIFYING = ("Doe", *HEADER_VALUES.values())
 

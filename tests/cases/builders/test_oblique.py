@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 import SimpleITK as sitk
 
+from cases.synthetic import OBLIQUE_DEGREES, ORIGIN_MM, SLICE_SPACING_MM, write_ct_series
 from tests.cases.builders.conftest import build
-from tests.data_gen.ct import OBLIQUE_DEGREES, ORIGIN_MM, SLICE_SPACING_MM, write_ct_series
 
 
 def test_oblique_series_keeps_direction_origin_and_spacing(tmp_path: Path) -> None:

@@ -1,16 +1,23 @@
-"""A synthetic CT series as a scanner would write it: one DICOM file per slice.
+"""Synthetic CT made in the repository, for tests, benchmarks and the `make run` demos.
 
-512x512 int16 slices with a rescale slope/intercept (stored value + intercept = HU),
-file names random and unsorted, and the header filled with the identifying attributes
-a clinical file carries (patient, institution, physicians, station, private tags, a
-series description naming the patient), so de-identification has something to remove.
-`oblique=True` tilts the slice planes, so geometry mistakes show.
+Two generators, both deterministic for a seed:
 
-    python -m tests.data_gen.ct OUT_DIR [SLICES] [--oblique]
+- `write_ct_series`: a CT series as a scanner would write it, one DICOM file per slice.
+  512x512 int16 slices with a rescale slope/intercept (stored value + intercept = HU),
+  file names random and unsorted, and the header filled with the identifying attributes
+  a clinical file carries (patient, institution, physicians, station, private tags, a
+  series description naming the patient), so de-identification has something to remove.
+  `oblique=True` tilts the slice planes, so geometry mistakes show.
+- `write_lesion_volume`: a small int16 HU volume (.mha) of a body with one spherical
+  lesion, returned with the lesion's mask and its bounding box in world coordinates,
+  so a demo or test knows the right answer for the case.
+
+    python -m cases.synthetic OUT_DIR [SLICES] [--oblique]
 """
 
 import argparse
 import random
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -138,6 +145,78 @@ def write_ct_series(
         ds.save_as(path, enforce_file_format=True)
         paths.append(path)
     return paths
+
+
+@dataclass(frozen=True)
+class LesionVolume:
+    """A written volume and what is true about it (world coordinates in mm)."""
+
+    path: Path
+    lesion_mask: np.ndarray  # uint8, (z, y, x) like the volume
+    body_mask: np.ndarray  # uint8: the body (lesion included) as drawn, before noise
+    lesion_box_mm: tuple[tuple[float, float], tuple[float, float], tuple[float, float]]
+    lesion_diameter_mm: float
+    lesion_centre_mm: tuple[float, float, float]
+
+
+LESION_SPACING_MM = (1.5, 1.5, 3.0)  # x, y, z
+LESION_ORIGIN_MM = (-48.0, -48.0, -48.0)
+LESION_HU, BODY_HU, AIR_HU = 120, 40, -1000
+
+
+def write_lesion_volume(
+    path: Path, *, seed: int = 0, size: int = 64, slices: int = 32
+) -> LesionVolume:
+    """Write a body ellipse with one spherical lesion (place and size from seed) as .mha.
+
+    The volume is int16 HU with a little noise; the lesion is brighter than the body
+    and lies inside it on every slice it touches.
+    """
+    import SimpleITK as sitk
+
+    rng = np.random.default_rng(seed)
+    sx, sy, sz = LESION_SPACING_MM
+    zz, yy, xx = np.mgrid[0:slices, 0:size, 0:size].astype(np.float32)
+    cx = cy = (size - 1) / 2
+    body = ((xx - cx) / (0.42 * size)) ** 2 + ((yy - cy) / (0.32 * size)) ** 2 <= 1
+    radius_mm = float(rng.uniform(6.0, 10.0))
+    centre_vox = (
+        float(cx + rng.uniform(-0.15, 0.15) * size),
+        float(cy + rng.uniform(-0.1, 0.1) * size),
+        float((slices - 1) / 2 + rng.uniform(-0.2, 0.2) * slices),
+    )
+    lesion: np.ndarray = (
+        ((xx - centre_vox[0]) * sx) ** 2
+        + ((yy - centre_vox[1]) * sy) ** 2
+        + ((zz - centre_vox[2]) * sz) ** 2
+    ) <= radius_mm**2
+    hu = np.full(lesion.shape, AIR_HU, np.float32)
+    hu[body] = BODY_HU
+    hu[lesion] = LESION_HU
+    hu += rng.normal(0, 5, hu.shape).astype(np.float32)
+    image = sitk.GetImageFromArray(np.round(hu).astype(np.int16))
+    image.SetSpacing(LESION_SPACING_MM)
+    image.SetOrigin(LESION_ORIGIN_MM)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    sitk.WriteImage(image, str(path), useCompression=True)
+    zs, ys, xs = np.nonzero(lesion)
+    origin = LESION_ORIGIN_MM
+    box = tuple(
+        (
+            origin[i] + float(v.min()) * LESION_SPACING_MM[i],
+            origin[i] + float(v.max()) * LESION_SPACING_MM[i],
+        )
+        for i, v in enumerate((xs, ys, zs))
+    )
+    centre = tuple(origin[i] + centre_vox[i] * LESION_SPACING_MM[i] for i in range(3))
+    return LesionVolume(
+        path=path,
+        lesion_mask=lesion.astype(np.uint8),
+        body_mask=np.broadcast_to(body | lesion, lesion.shape).astype(np.uint8),
+        lesion_box_mm=box,  # type: ignore[arg-type]
+        lesion_diameter_mm=round(2 * radius_mm, 1),
+        lesion_centre_mm=centre,  # type: ignore[arg-type]
+    )
 
 
 def main() -> None:

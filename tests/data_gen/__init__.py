@@ -1,1 +1,0 @@
-"""Synthetic test data made in the repository, so tests and benchmarks need nothing beside it."""
