@@ -69,6 +69,13 @@ def _settle(
         return True
 
 
+def _holds(model: type[Versioned], obj: Versioned, *, file_field: str, key: str) -> bool:
+    """Whether the row keeps `key`: a second delivery that lost the race wrote the same
+    key as the one that settled, and must not delete the winner's object."""
+    row = model.objects.filter(pk=obj.pk).first()  # type: ignore[attr-defined]
+    return row is not None and getattr(row, file_field).name == key
+
+
 def _finish(
     model: type[Versioned],
     obj: Versioned,
@@ -82,7 +89,7 @@ def _finish(
     settled = _settle(
         model, obj, file_field=file_field, key=key, sha256=sha256, size=size, reason=reason
     )
-    if key and (reason or not settled):
+    if key and (reason or not settled) and not _holds(model, obj, file_field=file_field, key=key):
         s3_client("private").delete_object(Bucket=bucket_name("private"), Key=key)
     if settled and obj.user_upload is not None:
         delete_upload(upload=obj.user_upload)

@@ -9,7 +9,7 @@ import pytest
 from app.storage import bucket_name, s3_client
 from challenges import services
 from challenges.models import EvaluationGroundTruth, Method
-from challenges.validation import validate_ground_truth, validate_method
+from challenges.validation import _finish, validate_ground_truth, validate_method
 from tests.algorithms import images
 from tests.cases.helpers import completed_upload
 from tests.challenges.helpers import make_challenge
@@ -70,6 +70,30 @@ def test_a_valid_method_is_kept_privately_and_activated(user, tmp_path):
         == f"This phase already has this exact method image ({image_id[:19]}...)."
     )
     assert Method.objects.get(is_active=True) == method
+
+
+def test_a_second_delivery_that_loses_the_race_keeps_the_winners_image(user, tmp_path):
+    """Two deliveries of one validation both store the method's one key; the one that finds
+    the method already settled must not delete the object the winner's row points at."""
+    phase = _phase(user)
+    image_id = images.good_image(
+        tag="tessera-tests/eval-ok", script="echo '{}' > /output/metrics.json"
+    )
+    method = _method(phase, user, images.saved(image_id, tmp_path / "eval.tar.gz"))
+    assert method.status == "Valid"
+
+    _finish(
+        Method,
+        method,
+        file_field="image",
+        key=method.image.name,
+        sha256=method.sha256,
+        size=method.size,
+        reason="",
+    )
+
+    stored = s3_client("private").head_object(Bucket=bucket_name("private"), Key=method.image.name)
+    assert stored["ContentLength"] == method.size
 
 
 def test_a_method_running_as_root_is_refused(user, tmp_path):
