@@ -184,7 +184,9 @@ def validate_image(*, image_pk: str) -> None:
         reason = str(e)
         info = None
     settled = _settle(image, info=info, reason=reason, key=key)
-    if key and not settled:
+    # A delivery that lost the race stored the same key the winner's row keeps: leave it.
+    kept = AlgorithmImage.objects.filter(pk=image.pk, image=key).exists()
+    if key and not settled and not kept:
         s3_client("private").delete_object(Bucket=bucket_name("private"), Key=key)
     if settled and image.user_upload is not None:
         delete_upload(upload=image.user_upload)
