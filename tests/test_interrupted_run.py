@@ -57,6 +57,10 @@ def wait_for_file(path: Path, process: subprocess.Popen, log: Path, timeout: flo
     raise AssertionError(f"the inner run's test did not start in {timeout}s:\n{log.read_text()}")
 
 
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 @pytest.mark.parametrize(
     ("interrupt", "xdist"),
     [("ctrl-c to the process group", False), ("SIGTERM to the controller", True)],
@@ -86,6 +90,10 @@ def test_an_interrupted_run_leaves_no_store_container_or_worker(
             stdout=out,
             stderr=subprocess.STDOUT,
             start_new_session=True,  # a process group of its own, as a terminal gives it
+            # A suite started in the background (`make test &`, some CI runners) inherits
+            # SIGINT ignored, and Python then installs no Ctrl-C handler: give the inner
+            # run the disposition a terminal would.
+            preexec_fn=_default_sigint,
         )
     try:
         started = wait_for_file(ready, inner, log, timeout=240)
