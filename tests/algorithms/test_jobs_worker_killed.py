@@ -3,9 +3,10 @@ goes. A real `celery worker` subprocess runs the job; the beat sweep (in a proce
 no container engine, as beat is) settles it, and a worker of the job's queue removes
 the container.
 
-The kill follows the engine's own "container started" event and the job's time limit is
-far longer than any wait here, so no load can make the job end before the kill; the
-time that would pass before the sweep is simulated by moving the job's start back."""
+The kill follows the job's container running (the wait fails at once, with the job's own
+reason, if the job ends first) and the job's time limit is far longer than any wait here,
+so no load can make the job end before the kill; the time that would pass before the
+sweep is simulated by moving the job's start back."""
 
 import signal
 import time
@@ -26,25 +27,32 @@ from tests.algorithms.test_jobs_support import (
     wait_for,
 )
 from tests.workers.processes import no_docker_here, start_worker, stop_worker
-from workers.engine import docker_client
-from workers.executors.docker import JOB_LABEL, ROLE_LABEL
+from workers.executors.docker import ROLE_LABEL
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 TIME_LIMIT_S = 600
 
 
-def wait_for_container_start(job: Job, *, since: int, timeout: int = 120) -> None:
-    """Block until the engine reports that the job's container (not its keeper) started."""
-    events = docker_client().events(
-        since=since,
-        until=int(time.time()) + timeout,
-        decode=True,
-        filters={"event": "start", "label": [f"{JOB_LABEL}={job.pk}", f"{ROLE_LABEL}=job"]},
+def wait_for_container_start(job: Job, *, timeout: int = 180) -> None:
+    """Block until the job's container (not its keeper) runs; fail at once, with the
+    job's own reason, if the job ends first."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        roles = {c.attrs["Labels"].get(ROLE_LABEL): c.status for c in job_containers(job)}
+        if roles.get("job") == "running":
+            return
+        job.refresh_from_db()
+        if job.is_final:
+            raise AssertionError(
+                f"job {job.pk} ended {job.status} before its container ran: {job.error_message}"
+            )
+        time.sleep(0.5)
+    job.refresh_from_db()
+    raise AssertionError(
+        f"the container of job {job.pk} did not start in {timeout}s (job {job.status}: "
+        f"{job.status_note or job.error_message or 'no note'})"
     )
-    for _event in events:
-        return
-    raise AssertionError(f"the container of job {job.pk} did not start in {timeout}s")
 
 
 def test_sigkilled_worker_leaves_no_executing_job_nor_container(user, settings):  # type: ignore[no-untyped-def]
@@ -59,7 +67,6 @@ def test_sigkilled_worker_leaves_no_executing_job_nor_container(user, settings):
         time_limit=TIME_LIMIT_S,  # far beyond the kill: load cannot make the job end by itself
     )
     worker = start_worker(queue="jobs-cpu")
-    since = int(time.time()) - 1
     job = None
     try:
         job, _ = job_create(
@@ -67,7 +74,7 @@ def test_sigkilled_worker_leaves_no_executing_job_nor_container(user, settings):
             algorithm=algorithm,
             specs=[InputSpec(socket=socket("probability"), value=0.5)],
         )
-        wait_for_container_start(job, since=since)
+        wait_for_container_start(job)
         wait_for(lambda: job_status(job) == Job.Status.EXECUTING, timeout=60, what="executing")
         worker.send_signal(signal.SIGKILL)
         worker.wait(timeout=30)
