@@ -96,7 +96,7 @@ def test_invalid_metrics_are_the_non_numbers_and_booleans_count_as_numbers() -> 
 # --- competition ranks ---------------------------------------------------------------------
 
 
-def test_competition_ranks_share_the_first_rank_and_skip() -> None:
+def test_competition_ranks_share_a_rank_and_leave_a_gap_after_it() -> None:
     scores: dict[Hashable, int] = {"a": 5, "b": 3, "c": 3, "d": 1}
     assert scores_to_ranks(scores=scores, reverse=True) == {"a": 1, "b": 2, "c": 2, "d": 4}
     assert scores_to_ranks(scores=scores, reverse=False) == {"d": 1, "b": 2, "c": 2, "a": 4}
