@@ -93,6 +93,25 @@ class AuditRecord(models.Model):
         raise PermissionError("audit records cannot be deleted")
 
 
+class RoleRequest(models.Model):
+    """Grand-challenge's request to join a reader study or a challenge, with GC's status
+    codes (its APIs expose them): the shared part of both apps' concrete models."""
+
+    class Status(models.TextChoices):
+        PENDING = "PEND", "Pending"
+        ACCEPTED = "ACPT", "Accepted"
+        REJECTED = "RJCT", "Rejected"
+
+    created = models.DateTimeField(auto_now_add=True)
+    changed = models.DateTimeField(auto_now=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    status = models.CharField(max_length=4, choices=Status.choices, default=Status.PENDING)
+
+    class Meta:
+        abstract = True
+        ordering = ("-created",)
+
+
 class AccessRequest(models.Model):
     """A user asks to join a role of an object: a creator group (creator rights) or a
     member role of an archive or algorithm. One model keyed by content type, so every

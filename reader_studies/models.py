@@ -13,6 +13,7 @@ from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.urls import reverse
 
+from app.models import RoleRequest
 from components.kinds import Kind
 
 
@@ -411,24 +412,14 @@ class Answer(models.Model):
         return reverse("api:reader-studies-answer-detail", kwargs={"pk": self.pk})
 
 
-class ReaderStudyPermissionRequest(models.Model):
+class ReaderStudyPermissionRequest(RoleRequest):
     """A user's request to become a reader of a (public) study (GC's model and codes)."""
 
-    class Status(models.TextChoices):
-        PENDING = "PEND", "Pending"
-        ACCEPTED = "ACPT", "Accepted"
-        REJECTED = "RJCT", "Rejected"
-
-    created = models.DateTimeField(auto_now_add=True)
-    changed = models.DateTimeField(auto_now=True)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     reader_study = models.ForeignKey(
         ReaderStudy, on_delete=models.CASCADE, related_name="access_requests"
     )
-    status = models.CharField(max_length=4, choices=Status.choices, default=Status.PENDING)
 
-    class Meta:
-        ordering = ("-created",)
+    class Meta(RoleRequest.Meta):
         constraints = [
             models.UniqueConstraint(
                 fields=["user", "reader_study"], name="one_access_request_per_user_and_study"

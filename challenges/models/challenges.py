@@ -2,10 +2,11 @@
 
 import uuid
 
-from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.validators import RegexValidator
 from django.db import models
+
+from app.models import RoleRequest
 
 
 class Challenge(models.Model):
@@ -83,22 +84,12 @@ class Challenge(models.Model):
         return Challenge.Status.CLOSED
 
 
-class RegistrationRequest(models.Model):
-    class Status(models.TextChoices):
-        PENDING = "PEND", "Pending"
-        ACCEPTED = "ACPT", "Accepted"
-        REJECTED = "RJCT", "Rejected"
-
-    created = models.DateTimeField(auto_now_add=True)
-    changed = models.DateTimeField(auto_now=True)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+class RegistrationRequest(RoleRequest):
     challenge = models.ForeignKey(
         Challenge, on_delete=models.CASCADE, related_name="registration_requests"
     )
-    status = models.CharField(max_length=4, choices=Status.choices, default=Status.PENDING)
 
-    class Meta:
-        ordering = ("-created",)
+    class Meta(RoleRequest.Meta):
         constraints = [
             models.UniqueConstraint(fields=["user", "challenge"], name="one_request_per_user")
         ]
