@@ -160,6 +160,12 @@ STATICFILES_DIRS = [
     # The viewer's Niivue bundle as npm installed it (`make node`): one self-contained ES
     # module, served from this site so no page loads code from a CDN.
     ("vendor/niivue", BASE_DIR / "node_modules" / "@niivue" / "niivue" / "dist"),
+    # Whole-slide viewer and the uploader: each a self-contained bundle in its package.
+    (
+        "vendor/openseadragon",
+        BASE_DIR / "node_modules" / "openseadragon" / "build" / "openseadragon",
+    ),
+    ("vendor/uppy", BASE_DIR / "node_modules" / "uppy" / "dist"),
 ]
 
 # Object storage: every file lives in an S3 bucket; there is no filesystem path.
