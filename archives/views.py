@@ -22,6 +22,7 @@ from cases.viewing import with_ids
 from components.kinds import IMAGE_KINDS
 from components.models import ComponentInterface
 from components.viewing import viewer_configs
+from hanging_protocols.views import viewer_settings_page
 from uploads.selectors import completed_uploads_for
 
 ITEMS_PER_PAGE = 24
@@ -159,6 +160,17 @@ def item_value_file(request: Request, slug: str, pk: str, value_pk: int) -> Http
     )
     response["Cache-Control"] = "no-store"  # the signed URL must not outlive its check
     return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def archive_viewer_settings(request: HttpRequest, slug: str) -> HttpResponse:
+    archive = _archive(request, slug)
+    if not selectors.may_edit(request.user, archive):
+        raise PermissionDenied("Only editors change the viewer settings of an archive.")
+    return viewer_settings_page(
+        request, obj=archive, back_url=archive.get_absolute_url(), heading=archive.title
+    )
 
 
 @login_required
