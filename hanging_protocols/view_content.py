@@ -29,8 +29,11 @@ def view_content_errors(
     schema_errors = []
     for e in validator.iter_errors(view_content):
         where = f"viewport {e.absolute_path[0]!r}: " if e.absolute_path else ""
-        if e.validator == "additionalProperties":
-            schema_errors.append(f"{e.message} (keys are viewport names: main, secondary, …).")
+        if e.validator == "additionalProperties" and isinstance(e.instance, dict):
+            for key in sorted(set(e.instance) - set(VIEW_CONTENT_SCHEMA["properties"])):
+                schema_errors.append(
+                    f"{key!r} is not a viewport name (use main, secondary, tertiary, …)."
+                )
         else:
             schema_errors.append(f"{where}{e.message}.")
     if schema_errors:
