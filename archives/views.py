@@ -22,6 +22,7 @@ from cases.viewing import with_ids
 from components.kinds import IMAGE_KINDS
 from components.models import ComponentInterface
 from components.viewing import viewer_configs
+from hanging_protocols.viewing import viewport_layout
 from hanging_protocols.views import viewer_settings_page
 from uploads.selectors import completed_uploads_for
 
@@ -131,11 +132,12 @@ def item_detail(request: HttpRequest, slug: str, pk: str) -> HttpResponse:
     archive = _archive(request, slug)
     item = get_object_or_404(selectors.items_of(archive), pk=pk)
     values = list(item.values.select_related("interface", "image").prefetch_related("image__files"))
-    viewers = with_ids(viewer_configs(main=values), "viewer")
+    layout = viewport_layout(settings=archive, values=values)
+    viewers = [] if layout else with_ids(viewer_configs(main=values), "viewer")
     return render(
         request,
         "archives/item_detail.html",
-        {"archive": archive, "item": item, "values": values, "viewers": viewers},
+        {"archive": archive, "item": item, "values": values, "viewers": viewers, "layout": layout},
     )
 
 

@@ -124,8 +124,14 @@ class Viewer {
     if (this.presets[0]?.own) this.applyWindow(this.presets[0]);
     else this.windowChanged();
     this.bindControls();
-    // a 2D image has one plane to show; a volume opens in all three and 3D
-    this.setPlane(this.size[2] > 1 ? "multiplanar" : "axial");
+    this.setPlane(this.defaultPlane());
+  }
+
+  /** A 2D image has one plane to show; a volume opens in its viewport's orientation
+   * (hanging protocols set data-initial-plane) or in all three planes and 3D. */
+  defaultPlane() {
+    if (this.size[2] <= 1) return "axial";
+    return this.root.dataset.initialPlane in PLANES ? this.root.dataset.initialPlane : "multiplanar";
   }
 
   fillPresets() {

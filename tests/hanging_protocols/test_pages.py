@@ -5,7 +5,7 @@ import pytest
 
 from archives.services import archive_create
 from tests.archives.helpers import login
-from tests.factories import UserFactory
+from tests.archives.helpers import new_user
 from tests.hanging_protocols.helpers import ONE, layout_maker, protocol
 
 pytestmark = pytest.mark.django_db
@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db
 def test_list_and_detail_show_icon_and_viewports(client) -> None:  # type: ignore[no-untyped-def]
     hp = protocol(layout_maker())
     assert client.get("/hanging-protocols/").status_code == 302  # sign in first
-    login(client, UserFactory())
+    login(client, new_user())
     listing = client.get("/hanging-protocols/").content.decode()
     assert "Two side by side" in listing and "<svg" in listing and "2 viewports" in listing
     assert "Create a hanging protocol" not in listing
@@ -50,7 +50,7 @@ def test_create_shows_schema_errors_then_saves(client) -> None:  # type: ignore[
 
 
 def test_plain_users_may_not_create(client) -> None:  # type: ignore[no-untyped-def]
-    login(client, UserFactory())
+    login(client, new_user())
     assert client.get("/hanging-protocols/create/").status_code == 403
 
 
@@ -59,7 +59,7 @@ def test_archive_editors_set_the_viewer(client) -> None:  # type: ignore[no-unty
     hp = protocol(maker, "One", ONE)
     archive = archive_create(creator=maker, title="Lungs")
     url = f"/archives/{archive.slug}/viewer/"
-    login(client, UserFactory())
+    login(client, new_user())
     assert client.get(url).status_code == 404  # not a member: the archive is hidden
     login(client, maker)
     assert "Viewer settings" in client.get(archive.get_absolute_url()).content.decode()
