@@ -4,8 +4,7 @@ schema errors show beside the JSON naming the field; editors set an archive's vi
 import pytest
 
 from archives.services import archive_create
-from tests.archives.helpers import login
-from tests.archives.helpers import new_user
+from tests.archives.helpers import login, new_user
 from tests.hanging_protocols.helpers import ONE, layout_maker, protocol
 
 pytestmark = pytest.mark.django_db
