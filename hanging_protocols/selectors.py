@@ -3,7 +3,9 @@ from typing import Any
 from django.db.models import QuerySet
 
 from app.permissions import CREATOR_GROUPS, AnyUser, can
+from components.models import ComponentInterface
 from hanging_protocols.models import HangingProtocol
+from hanging_protocols.view_content import UNDISPLAYABLE_KINDS
 
 # Who configures viewers may make layouts: the creators of archives, algorithms and
 # reader studies (besides staff and holders of the model's add permission).
@@ -59,3 +61,10 @@ def viewer_settings_data(obj: Any) -> dict[str, Any]:
         "optional_hanging_protocols": [embedded(p) for p in obj.optional_hanging_protocols.all()],
         "view_content": obj.view_content,
     }
+
+
+def displayable_sockets() -> QuerySet[ComponentInterface]:
+    """The sockets a view content may name, for the settings page's reference list."""
+    return ComponentInterface.objects.exclude(kind__in=list(UNDISPLAYABLE_KINDS)).order_by(
+        "kind", "slug"
+    )

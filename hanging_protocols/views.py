@@ -1,6 +1,7 @@
 """Hanging-protocol pages (list, detail, create, edit) and the viewer-settings page that
 archives, algorithms and reader studies share (each checks its own edit permission first)."""
 
+import json
 from typing import Any
 
 from django.contrib import messages
@@ -46,6 +47,7 @@ def protocol_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "hanging_protocols/detail.html",
         {
             "protocol": protocol,
+            "json_text": json.dumps(protocol.json, indent=2),
             "may_edit": selectors.may_edit_protocol(request.user, protocol),
         },
     )
@@ -120,5 +122,11 @@ def viewer_settings_page(
     return render(
         request,
         "hanging_protocols/viewer_settings.html",
-        {"form": form, "heading": heading, "back_url": back_url, "obj": obj},
+        {
+            "form": form,
+            "heading": heading,
+            "back_url": back_url,
+            "obj": obj,
+            "sockets": selectors.displayable_sockets(),
+        },
     )
