@@ -24,7 +24,8 @@ def _configs(html: str) -> dict[str, dict]:  # type: ignore[type-arg]
     """The viewer configs of a page, by viewport name."""
     found = {}
     for name, body in re.findall(
-        r'data-viewport="(\w+)">.*?<script id="viewport-\d+-config" type="application/json">(.*?)</script>',
+        r'data-viewport="(\w+)">.*?'
+        r'<script id="viewport-\d+-config" type="application/json">(.*?)</script>',
         html,
         re.S,
     ):
