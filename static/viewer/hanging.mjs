@@ -22,6 +22,8 @@ if (root) {
       const viewer = el.querySelector(".tessera-viewer");
       if (!viewer) continue;
       // the viewer opens in the viewport's orientation; an open one turns to it now
+      // GC's linkable: false keeps a viewport out of linked slicing, panning and zooming
+      viewer.dataset.linkable = String(v.settings.linkable);
       if (v.settings.plane) viewer.dataset.initialPlane = v.settings.plane;
       else delete viewer.dataset.initialPlane;
       if (viewer.viewer?.nv && viewer.dataset.state === "ready") {

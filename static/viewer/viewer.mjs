@@ -351,6 +351,6 @@ const viewers = [...document.querySelectorAll(".tessera-viewer")].map((root) => 
 });
 // Open all, then link the ones that opened: slicing, panning and zooming move together.
 Promise.all(viewers.map((v) => v.open())).then(() => {
-  const ready = viewers.filter((v) => v.root.dataset.state === "ready");
+  const ready = viewers.filter((v) => v.root.dataset.state === "ready" && v.root.dataset.linkable !== "false");
   if (ready.length > 1) ready.forEach((v) => v.link(ready));
 });
