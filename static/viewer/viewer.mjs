@@ -5,6 +5,7 @@ import { Niivue, SLICE_TYPE, MULTIPLANAR_TYPE, SHOW_RENDER, DRAG_MODE } from "..
 import { formatPoint, geometry, nearestVoxel, rasToLps, worldToVoxel } from "./geometry.mjs";
 import { fetchWithProgress, LoadError } from "./load.mjs";
 import { forNiivue } from "./mha.mjs";
+import { thresholdLabel, thresholdValue } from "./heatmap.mjs";
 import { labelColormap, segmentColour } from "./segments.mjs";
 import { presetsFor, windowRange } from "./windows.mjs";
 
@@ -200,6 +201,18 @@ class Viewer {
     if (!box) return;
     box.querySelector("[data-viewer=opacity]").addEventListener("input", (e) => {
       overlay.volume.opacity = Number(e.target.value);
+      this.nv.updateGLVolume();
+    });
+    // heat maps: colour map and threshold (below it the map is transparent)
+    box.querySelector("[data-viewer=colormap]")?.addEventListener("change", (e) => {
+      overlay.volume.colormap = e.target.value;
+      this.nv.updateGLVolume();
+    });
+    box.querySelector("[data-viewer=threshold]")?.addEventListener("input", (e) => {
+      const vol = overlay.volume;
+      vol.cal_min = thresholdValue(e.target.value, vol.global_min, vol.global_max);
+      vol.cal_max = Math.max(vol.cal_max, vol.cal_min);
+      box.querySelector("[data-viewer=threshold-value]").textContent = thresholdLabel(vol.cal_min);
       this.nv.updateGLVolume();
     });
     box.querySelectorAll("[data-segment]").forEach((check, i) => {
