@@ -6,6 +6,7 @@ import { formatPoint, geometry, nearestVoxel, rasToLps, worldToVoxel } from "./g
 import { fetchWithProgress, LoadError } from "./load.mjs";
 import { forNiivue } from "./mha.mjs";
 import { thresholdLabel, thresholdValue } from "./heatmap.mjs";
+import { installHelp } from "./help.mjs";
 import { labelColormap, segmentColour } from "./segments.mjs";
 import { presetsFor, windowRange } from "./windows.mjs";
 
@@ -362,6 +363,7 @@ const viewers = [...document.querySelectorAll(".tessera-viewer")].map((root) => 
   root.viewer = viewer; // for the page's other scripts (annotations, reader studies)
   return viewer;
 });
+installHelp();
 // Open all, then link the ones that opened: slicing, panning and zooming move together.
 Promise.all(viewers.map((v) => v.open())).then(() => {
   const ready = viewers.filter((v) => v.root.dataset.state === "ready" && v.root.dataset.linkable !== "false");

@@ -1,6 +1,6 @@
 """An archive whose viewer is laid out by a hanging protocol: an item opens one viewer per
 viewport with the images of the view content, in the viewport's orientation, and the
-reader switches to an optional one-viewport layout."""
+reader switches to an optional one-viewport layout; `?` shows the keyboard help."""
 
 import pytest
 from django.contrib.auth.models import User
@@ -66,4 +66,17 @@ def test_two_viewport_protocol_and_switching(live_server, browser_as) -> None:  
     page.get_by_role("radio", name="Current and prior").check()
     page.wait_for_timeout(300)
     assert secondary.is_visible()
+
+    # `?` opens the one keyboard help of the page; Escape closes it
+    main.locator("canvas").focus()
+    page.keyboard.press("?")
+    help_dialog = page.get_by_role("dialog", name="Keyboard shortcuts")
+    assert help_dialog.is_visible()
+    assert help_dialog.get_by_role("row", name="r Reset the view").is_visible()
+    page.screenshot(path=str(SHOTS / "viewer-keys.png"))
+    page.keyboard.press("Escape")
+    assert help_dialog.is_hidden()
+    secondary.get_by_role("button", name="Keys").click()
+    assert help_dialog.is_visible()
+    assert page.locator("dialog").count() == 1
     assert page.console_errors == []  # type: ignore[attr-defined]
