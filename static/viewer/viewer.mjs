@@ -126,6 +126,7 @@ class Viewer {
     if (this.presets[0]?.own) this.applyWindow(this.presets[0]);
     else this.windowChanged();
     this.bindControls();
+    this.bindTime();
     this.setPlane(this.defaultPlane());
   }
 
@@ -134,6 +135,25 @@ class Viewer {
   defaultPlane() {
     if (this.size[2] <= 1) return "axial";
     return this.root.dataset.initialPlane in PLANES ? this.root.dataset.initialPlane : "multiplanar";
+  }
+
+  /** 4D images: a slider through the time points (Niivue's 4D frames). */
+  bindTime() {
+    const vol = this.nv.volumes[0];
+    const count = vol.nFrame4D || 1;
+    if (count < 2) return;
+    this.el("time-box").hidden = false;
+    const slider = this.el("time");
+    slider.max = String(count);
+    const show = () => {
+      this.el("time-label").textContent = `Time point ${vol.frame4D + 1} of ${count}`;
+      this.root.dataset.frame = String(vol.frame4D + 1);
+    };
+    slider.addEventListener("input", () => {
+      this.nv.setFrame4D(vol.id, Number(slider.value) - 1);
+      show();
+    });
+    show();
   }
 
   fillPresets() {
