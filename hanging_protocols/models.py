@@ -34,7 +34,13 @@ class HangingProtocol(models.Model):
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if not self.slug:
-            self.slug = slugify(self.title)[:255] or str(self.pk)
+            # titles that differ only in punctuation share a slug: number the later ones
+            base = slugify(self.title)[:240] or "hanging-protocol"
+            slug, n = base, 1
+            while HangingProtocol.objects.filter(slug=slug).exclude(pk=self.pk).exists():
+                n += 1
+                slug = f"{base}-{n}"
+            self.slug = slug
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:

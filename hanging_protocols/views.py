@@ -16,6 +16,9 @@ from hanging_protocols import selectors, services
 from hanging_protocols.forms import HangingProtocolForm, ViewerSettingsForm
 from hanging_protocols.models import HangingProtocolMixin
 
+# keys the detail page shows in their own columns
+SHOWN_KEYS = {"viewport_name", "x", "y", "w", "h", "orientation", "label"}
+
 
 def _form_errors(form: Any, error: ValidationError) -> None:
     if hasattr(error, "error_dict"):
@@ -48,6 +51,15 @@ def protocol_detail(request: HttpRequest, slug: str) -> HttpResponse:
         {
             "protocol": protocol,
             "json_text": json.dumps(protocol.json, indent=2),
+            "viewports": [
+                {
+                    **v,
+                    "other": [
+                        f"{k}: {json.dumps(value)}" for k, value in v.items() if k not in SHOWN_KEYS
+                    ],
+                }
+                for v in protocol.json
+            ],
             "may_edit": selectors.may_edit_protocol(request.user, protocol),
         },
     )

@@ -24,6 +24,8 @@ if (root) {
       // the viewer opens in the viewport's orientation; an open one turns to it now
       // GC's linkable: false keeps a viewport out of linked slicing, panning and zooming
       viewer.dataset.linkable = String(v.settings.linkable);
+      viewer.querySelector("[data-viewer=slice-label]").hidden = !v.settings.showSlice;
+      viewer.querySelector(".viewer-readout").hidden = !v.settings.showReadout;
       if (v.settings.plane) viewer.dataset.initialPlane = v.settings.plane;
       else delete viewer.dataset.initialPlane;
       if (viewer.viewer?.nv && viewer.dataset.state === "ready") {

@@ -47,6 +47,8 @@ export function viewportSettings(protocol, name) {
     nested: Boolean(v.parent_id),
     linkable: v.linkable !== false,
     showSlice: v.show_current_slice !== false,
+    // the readout shows both; it hides only when the protocol turns both off
+    showReadout: v.show_mouse_coordinate !== false || v.show_mouse_voxel_value !== false,
   };
 }
 

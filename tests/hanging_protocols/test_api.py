@@ -80,3 +80,10 @@ def test_archive_items_carry_the_archive_viewer_settings(api_client) -> None:  #
     assert data["hanging_protocol"]["pk"] == str(hp.pk)
     assert [p["title"] for p in data["optional_hanging_protocols"]] == ["One"]
     assert data["view_content"]["secondary"] == ["generic-medical-image"]
+
+
+def test_titles_with_one_slug_get_numbered_slugs(api_client) -> None:  # type: ignore[no-untyped-def]
+    api_client.force_authenticate(layout_maker())
+    first = api_client.post(LIST, {"title": "CT / PET", "json": ONE}, format="json").json()
+    second = api_client.post(LIST, {"title": "CT PET", "json": ONE}, format="json").json()
+    assert (first["slug"], second["slug"]) == ("ct-pet", "ct-pet-2")

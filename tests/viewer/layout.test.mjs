@@ -41,7 +41,13 @@ test("orientation, 3D side views and labels set how a viewport opens", () => {
   assert.equal(viewportSettings(TWO, "main").plane, null);
   assert.equal(viewportSettings(TWO, "secondary").plane, "coronal");
   const side = [{ viewport_name: "main" }, { viewport_name: "s3d", specialized_view: "3D-sideview", parent_id: "main", orientation: "axial", label: "3D" }];
-  assert.deepEqual(viewportSettings(side, "s3d"), { plane: "render", label: "3D", nested: true, linkable: true, showSlice: true });
+  assert.deepEqual(viewportSettings(side, "s3d"), {
+    plane: "render", label: "3D", nested: true, linkable: true, showSlice: true, showReadout: true,
+  });
+  const quiet = [{ viewport_name: "main", show_current_slice: false, show_mouse_coordinate: false, show_mouse_voxel_value: false, linkable: false }];
+  assert.deepEqual(viewportSettings(quiet, "main"), {
+    plane: null, label: "", nested: false, linkable: false, showSlice: false, showReadout: false,
+  });
   assert.equal(viewportSettings(TWO, "nonary"), null);
 });
 
