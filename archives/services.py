@@ -14,13 +14,12 @@ from archives.models import Archive, ArchiveItem
 from cases.models import Image, RawImageUploadSession
 from cases.services import upload_session_create
 from cases.targets import TargetError
-from components.kinds import SuperKind
 from components.models import ComponentInterface, ComponentInterfaceValue
+from components.selectors import DEFAULT_IMAGE_SOCKET, image_socket
 from components.services import socket_value_create
 from components.values import ValueSpec, socket_values_create
 from uploads.models import UserUpload
 
-DEFAULT_IMAGE_SOCKET = "generic-medical-image"
 ROLES = ("editors", "uploaders", "users")
 ROLE_PERMISSIONS = {
     "editors": ["view_archive", "change_archive", "upload_archive"],
@@ -105,19 +104,6 @@ def archive_member_remove(
 
 def archive_item_create(*, archive: Archive, title: str = "") -> ArchiveItem:
     return ArchiveItem.objects.create(archive=archive, title=title[:255])
-
-
-def image_socket(slug: str | None) -> ComponentInterface:
-    """The image socket called slug (default `generic-medical-image`), or a clear error."""
-    slug = slug or DEFAULT_IMAGE_SOCKET
-    socket = ComponentInterface.objects.filter(slug=slug).first()
-    if socket is None:
-        raise ValidationError({"interface": f"There is no socket '{slug}'."})
-    if socket.super_kind != SuperKind.IMAGE:
-        raise ValidationError(
-            {"interface": f"Socket '{slug}' holds {socket.kind} values, not images."}
-        )
-    return socket
 
 
 def archive_cases_target(*, archive: Archive, interface: ComponentInterface) -> dict:

@@ -16,11 +16,10 @@ from app.permissions import may_create, require_creator
 from app.services import audit_record
 from app.storage import signed_url
 from archives import selectors, services
-from archives.forms import AddCasesForm, ArchiveForm, MemberForm
+from archives.forms import ArchiveForm, MemberForm
 from archives.models import Archive
 from cases.viewing import with_ids
-from components.kinds import IMAGE_KINDS
-from components.models import ComponentInterface
+from components.forms import ImageCasesForm
 from components.viewing import viewer_configs
 from uploads.selectors import completed_uploads_for
 
@@ -101,8 +100,7 @@ def archive_add_cases(request: HttpRequest, slug: str) -> HttpResponse:
     archive = _archive(request, slug)
     if not selectors.may_upload(request.user, archive):
         raise PermissionDenied("You may not add cases to this archive.")
-    sockets = list(ComponentInterface.objects.filter(kind__in=list(IMAGE_KINDS)))
-    form = AddCasesForm(request.POST if request.method == "POST" else None, image_sockets=sockets)
+    form = ImageCasesForm(request.POST if request.method == "POST" else None, case_noun="item")
     if request.method == "POST" and form.is_valid():
         try:
             uploads = completed_uploads_for(
