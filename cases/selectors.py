@@ -54,3 +54,15 @@ def upload_sessions_with_links_of(user: AnyUser) -> QuerySet[RawImageUploadSessi
         Prefetch("image_set", queryset=Image.objects.only("pk", "origin_id")),
         Prefetch("user_uploads", queryset=UserUpload.objects.only("pk")),
     )
+
+
+def image_modalities_visible_to(user: AnyUser) -> list[str]:
+    """The modalities among the user's images, for the list's filter."""
+    return sorted(
+        set(
+            images_visible_to(user)
+            .exclude(modality="")
+            .values_list("modality", flat=True)
+            .distinct()
+        )
+    )

@@ -5,6 +5,7 @@ from cases import views
 app_name = "cases"
 
 urlpatterns = [
+    path("images/", views.image_list, name="image-list"),
     path("images/<uuid:pk>/", views.image_detail, name="image"),
     path(
         "images/<uuid:pk>/files/<uuid:file_pk>.<slug:ext>",

@@ -15,10 +15,11 @@ from django.contrib.auth.models import User
 from django.db.models import Q, QuerySet
 from guardian.core import ObjectPermissionChecker
 
-from algorithms.models import Job
+from algorithms.models import Algorithm, Job
 from algorithms.selectors import is_editor
 from app.permissions import AnyUser
 from cases.models import Image
+from components.models import ComponentInterface
 
 
 def _visible(user: AnyUser) -> QuerySet[Job]:
@@ -37,6 +38,27 @@ def jobs_for(*, user: AnyUser) -> QuerySet[Job]:
         .select_related("algorithm_image__algorithm", "creator")
         .prefetch_related("inputs__interface", "outputs__interface")
     )
+
+
+def jobs_listed_for(*, user: AnyUser) -> QuerySet[Job]:
+    """`jobs_for` with what a list row shows: each input's image (name, thumbnail)."""
+    return jobs_for(user=user).prefetch_related("inputs__image")
+
+
+def job_list_choices(*, user: AnyUser) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """(slug, title) of the algorithms and of the input sockets of the user's jobs."""
+    visible = _visible(user)
+    algorithms = (
+        Algorithm.objects.filter(pk__in=visible.values("algorithm_image__algorithm"))
+        .order_by("title")
+        .values_list("slug", "title")
+    )
+    sockets = (
+        ComponentInterface.objects.filter(pk__in=visible.values("inputs__interface"))
+        .order_by("title")
+        .values_list("slug", "title")
+    )
+    return list(algorithms), list(sockets)
 
 
 def may_view_job(*, user: AnyUser, job: Job) -> bool:
