@@ -19,7 +19,10 @@ from algorithms.models import Algorithm, Job
 from algorithms.selectors import is_editor
 from app.permissions import AnyUser
 from cases.models import Image
+from cases.selectors import images_visible_to
+from components.kinds import Kind
 from components.models import ComponentInterface
+from components.selectors import images_fitting
 
 
 def _visible(user: AnyUser) -> QuerySet[Job]:
@@ -59,6 +62,18 @@ def job_list_choices(*, user: AnyUser) -> tuple[list[tuple[str, str]], list[tupl
         .values_list("slug", "title")
     )
     return list(algorithms), list(sockets)
+
+
+def input_images_for(*, user: AnyUser, socket: ComponentInterface) -> QuerySet[Image]:
+    """The images user may give socket as a job input: those fitting its kind, and for an
+    image socket never a label map some algorithm made (an output mask is not a scan)."""
+    images = images_fitting(images=images_visible_to(user), socket=socket)
+    if socket.kind == Kind.IMAGE:
+        masks = Image.objects.filter(
+            segments__isnull=False, componentinterfacevalue__jobs_as_output__isnull=False
+        )
+        images = images.exclude(pk__in=masks.values("pk"))
+    return images
 
 
 def may_view_job(*, user: AnyUser, job: Job) -> bool:
