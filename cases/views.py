@@ -1,7 +1,7 @@
 """Pages and permission-checked file URLs for images and upload sessions."""
 
 from django.contrib.auth.decorators import login_required
-from django.db.models import Q
+from django.db.models import F, Q
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -12,7 +12,7 @@ from app.file_urls import file_url_view
 from app.listing import Choice, Listing, Sort, list_page
 from cases import selectors, services, viewing
 from cases.crumbs import image_crumbs, target_crumbs
-from cases.models import Image
+from cases.models import Image, RawImageUploadSession
 
 
 def _redirect(url: str) -> HttpResponseRedirect:
@@ -49,7 +49,11 @@ IMAGE_SORTS = (
     Sort("-created", "Newest first", ("-created",)),
     Sort("created", "Oldest first", ("created",)),
     Sort("name", "Name", ("name",)),
-    Sort("-size", "Most slices first", ("-depth", "-height")),
+    Sort(
+        "-size",
+        "Most slices first",
+        (F("depth").desc(nulls_last=True), F("height").desc()),
+    ),
 )
 
 
@@ -105,6 +109,32 @@ def image_detail(request: HttpRequest, pk: str) -> HttpResponse:
             "from_dicom": bool(image.series_key),
         },
     )
+
+
+SESSION_SORTS = (
+    Sort("-created", "Newest first", ("-created",)),
+    Sort("created", "Oldest first", ("created",)),
+    Sort("status", "Status", ("status", "-created")),
+)
+
+
+@login_required
+@require_GET
+def upload_session_list(request: HttpRequest) -> HttpResponse:
+    """The user's imports: status, the images they gave (with thumbnails), errors."""
+    listing = Listing(
+        noun="imports",
+        sorts=SESSION_SORTS,
+        search_fields=("image__name",),
+        search_label="Image name contains",
+        filters=(Choice("status", "Status", RawImageUploadSession.Status.choices, "status"),),
+    )
+    sessions = list_page(
+        params=request.GET,
+        queryset=selectors.upload_sessions_listed_for(request.user),
+        listing=listing,
+    )
+    return render(request, "cases/upload_session_list.html", {"list": sessions})
 
 
 @login_required

@@ -24,6 +24,10 @@ from uploads.models import UserUpload
 
 pytestmark = pytest.mark.django_db
 
+X = " \u00d7 "  # the multiplication sign pages put between sizes
+SHAPE = f"300{X}512{X}512 (z{X}y{X}x)"  # sizes in the API's order, with the axis names
+VOXELS = f"1{X}0.7{X}0.7 mm (z{X}y{X}x)"
+
 
 def _image(owner, name: str, *, modality: str = "CT", segments=None) -> Image:  # type: ignore[no-untyped-def]
     """An image `owner` sees (from their upload session), with a thumbnail key."""
@@ -105,7 +109,7 @@ def test_image_list_searches_filters_sorts_and_hides_others_images(client, user,
     page = client.get(url).content.decode()
     assert len(_rows(page)) == 3
     assert "someone else" not in page
-    assert "300 × 512 × 512 (z × y × x)" in page  # shape with its axis names
+    assert SHAPE in page  # shape with its axis names
     assert "/thumbnail.png" in page
 
     found = client.get(url, {"q": "brain"}).content.decode()
@@ -160,8 +164,8 @@ def test_image_page_shows_axes_de_identification_and_where_it_came_from(client, 
     page = client.get(
         reverse("cases:image", args=[image.pk]), {"from": str(item.pk)}
     ).content.decode()
-    assert "300 × 512 × 512 (z × y × x)" in page
-    assert "1 × 0.7 × 0.7 mm (z × y × x)" in page
+    assert SHAPE in page
+    assert VOXELS in page
     assert "PatientName" in page and "Attributes removed before storing" in page
     crumbs = page.split('class="breadcrumbs"', 1)[1].split("</nav>", 1)[0]
     assert crumbs.index("Archives") < crumbs.index("Lung screening") < crumbs.index("Case 7")
@@ -312,7 +316,8 @@ def test_pickers_offer_only_images_that_fit_the_socket(client, user):  # type: i
     # an algorithm's output mask given through an image-kind output is still no scan
     made = _image(user, "Predicted nodules", modality="", segments=[0, 1])
     job = _job(user, algorithm, Job.Status.SUCCEEDED)
-    job.outputs.add(ComponentInterfaceValue.objects.create(interface=_socket("ct-image"), image=made))
+    as_image = ComponentInterfaceValue.objects.create(interface=_socket("ct-image"), image=made)
+    job.outputs.add(as_image)
     login(client, user)
 
     page = client.get(reverse("algorithms:job-try-out", args=[algorithm.slug])).content.decode()
@@ -323,5 +328,22 @@ def test_pickers_offer_only_images_that_fit_the_socket(client, user):  # type: i
         assert f'value="{other.pk}"' not in ct_picker, other.name
     assert f'value="{mask.pk}"' in seg_picker and f'value="{made.pk}"' in seg_picker
     assert f'value="{ct.pk}"' not in seg_picker
-    assert "CT · 300 × 512 × 512 (z × y × x)" in ct_picker  # names that tell images apart
+    assert f"CT · {SHAPE}" in ct_picker  # names that tell images apart
     assert f"/cases/images/{ct.pk}/thumbnail.png" in ct_picker
+
+
+def test_imports_list_filters_by_status_and_shows_the_images(client, user, other_user):  # type: ignore[no-untyped-def]
+    _image(user, "CT Chest 1.0 B30f")  # in a succeeded import of its own
+    RawImageUploadSession.objects.create(
+        creator=user, status="Failed", error_message="No image could be built."
+    )
+    _image(other_user, "Their scan")
+    login(client, user)
+    url = reverse("cases:upload-session-list")
+
+    page = client.get(url).content.decode()
+    assert len(_rows(page)) == 2 and "Their scan" not in page
+    assert "Middle slice of CT Chest 1.0 B30f" in page
+    failed = _rows(client.get(url, {"status": "Failed"}).content.decode())
+    assert len(failed) == 1 and "No image could be built." in failed[0]
+    assert len(_rows(client.get(url, {"q": "chest"}).content.decode())) == 1

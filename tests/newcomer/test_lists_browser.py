@@ -47,7 +47,13 @@ def page(live_server, user, monkeypatch):  # type: ignore[no-untyped-def]
         chromium = p.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox"])
         context = chromium.new_context(viewport={"width": 390, "height": 844})
         context.add_cookies(
-            [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
+            [
+                {
+                    "name": "sessionid",
+                    "value": client.cookies["sessionid"].value,
+                    "url": live_server.url,
+                }
+            ]
         )
         try:
             yield context.new_page()
