@@ -60,6 +60,11 @@ class Listing:
     date_field: str | None = "created"
     per_page: int = 25
 
+    @property
+    def noun_one(self) -> str:
+        """'image' for 'images': every list noun here is a plain plural."""
+        return self.noun.removesuffix("s")
+
 
 @dataclass
 class Control:

@@ -347,3 +347,22 @@ def test_imports_list_filters_by_status_and_shows_the_images(client, user, other
     failed = _rows(client.get(url, {"status": "Failed"}).content.decode())
     assert len(failed) == 1 and "No image could be built." in failed[0]
     assert len(_rows(client.get(url, {"q": "chest"}).content.decode())) == 1
+
+
+def test_unknown_parameters_fall_back_instead_of_failing(client, user):  # type: ignore[no-untyped-def]
+    _algorithm(user)
+    login(client, user)
+    for url in (
+        reverse("algorithms:job-list"),
+        reverse("algorithms:list"),
+        reverse("archives:list"),
+        reverse("uploads:list"),
+        reverse("cases:image-list"),
+        reverse("cases:upload-session-list"),
+    ):
+        response = client.get(
+            url, {"sort": "pk; drop", "status": "Nope", "page": "999", "q": "x" * 500}
+        )
+        assert response.status_code == 200, url
+    one = client.get(reverse("algorithms:list")).content.decode()
+    assert "1 algorithm." in one
