@@ -76,7 +76,7 @@ def test_lists_and_picker_at_390_px(page, live_server, user):  # type: ignore[no
     algorithm = _algorithm(user, inputs=("ct-image", "segmentation"))
     for i, status in enumerate((Job.Status.SUCCEEDED, Job.Status.FAILED, Job.Status.EXECUTING)):
         image = _with_thumbnail(_image(user, f"CT Chest 1.0 B30f series {i + 1}"), i)
-        item = archive_item_create(archive=archive)
+        item = archive_item_create(archive=archive, title=image.name)
         item.values.add(_value("generic-medical-image", image))
         _job(user, algorithm, status, image)
     _with_thumbnail(_image(user, "Liver mask", modality="", segments=[0, 1]), 7)
@@ -102,6 +102,8 @@ def test_lists_and_picker_at_390_px(page, live_server, user):  # type: ignore[no
         ("items", archive.get_absolute_url()),
         ("images", "/cases/images/"),
         ("try-out", f"/algorithms/jobs/try/{algorithm.slug}/"),
+        ("imports", "/cases/upload-sessions/"),
+        ("image", f"/cases/images/{image.pk}/?from={item.pk}"),
     ):
         page.goto(live_server.url + path)
         page.wait_for_load_state("networkidle")
