@@ -186,13 +186,14 @@ def _target_socket(session: RawImageUploadSession) -> ComponentInterface:
 
 
 def attach_to_archive(*, session: RawImageUploadSession, images: Sequence[Image]) -> None:
-    """Upload target "archive": one new item per image."""
+    """Upload target "archive": one new item per image, named after it (the image's name
+    is already de-identified: modality and series description, or a file name)."""
     archive = Archive.objects.filter(pk=session.target.get("archive")).first()
     if archive is None:
         raise TargetError("The archive no longer exists.")
     socket = _target_socket(session)
     for image in images:
-        item = archive_item_create(archive=archive)
+        item = archive_item_create(archive=archive, title=image.name)
         item.values.add(socket_value_create(socket=socket, image=image))
 
 
