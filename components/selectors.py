@@ -4,6 +4,7 @@ from collections.abc import Iterable
 
 from django.db.models import QuerySet
 
+from components.kinds import ANNOTATION_KINDS
 from components.models import ComponentInterface
 
 
@@ -21,3 +22,8 @@ def sockets_by_slug(slugs: Iterable[str]) -> tuple[dict[str, ComponentInterface]
     wanted = list(dict.fromkeys(slugs))
     found = {s.slug: s for s in ComponentInterface.objects.filter(slug__in=wanted)}
     return found, [slug for slug in wanted if slug not in found]
+
+
+def annotation_sockets() -> QuerySet[ComponentInterface]:
+    """Sockets whose values the viewer draws and edits (GC's annotation kinds)."""
+    return ComponentInterface.objects.filter(kind__in=ANNOTATION_KINDS).order_by("title", "slug")

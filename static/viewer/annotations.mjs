@@ -204,9 +204,11 @@ export class Annotations {
     root.querySelector("[data-annotations=delete]")?.addEventListener("click", () => this.deleteSelected());
     root.querySelector("[data-annotations=undo]")?.addEventListener("click", () => this.undo());
     root.querySelector("[data-annotations=stop]")?.addEventListener("click", () => this.deactivate());
+    // the case's annotation values, read-only unless the page already made the layer editable
     for (const a of this.viewer.config.annotations ?? []) {
       try {
-        this.layer({ id: a.slug, kind: a.kind, label: a.title, color: a.color, readOnly: true }).set(a.value);
+        const layer = this.layers.get(a.slug) ?? this.layer({ id: a.slug, kind: a.kind, label: a.title, readOnly: true });
+        layer.set(a.value);
       } catch (err) {
         this.viewer.status(`The annotation "${a.title}" could not be shown: ${err.message}`, "warning");
       }
@@ -265,9 +267,11 @@ export class Annotations {
     if (e.type === "mousedown") this.nv.canvas.focus(); // for Delete, Ctrl+Z, Esc, Enter
   }
 
-  /** The editable shape (and handle) under p in `tile`, topmost first. */
+  /** The editable shape (and handle) under p in `tile`, topmost first; while a tool is
+   * active only its own layer's shapes, so drawing over other annotations works. */
   hit(tile, p) {
-    const layers = [...this.layers.values()].filter((l) => !l.readOnly).reverse();
+    const editable = [...this.layers.values()].filter((l) => !l.readOnly).reverse();
+    const layers = this.active ? [this.active] : editable;
     for (const layer of layers) {
       for (let index = layer.shapes.length - 1; index >= 0; index--) {
         const shape = layer.shapes[index];
