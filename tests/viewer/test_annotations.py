@@ -2,6 +2,7 @@
 drawn on an oblique volume, saved as socket values through the item API, and shown again."""
 
 import io
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -57,7 +58,7 @@ def open_axial(page, url: str) -> None:  # type: ignore[no-untyped-def]
     page.wait_for_timeout(300)
 
 
-def on_screen(page, world: tuple[float, ...], through: tuple[float, ...]) -> tuple[float, float]:  # type: ignore[no-untyped-def]
+def on_screen(page, world: Sequence[float], through: Sequence[float]) -> tuple[float, float]:  # type: ignore[no-untyped-def]
     """Page coordinates (CSS px) of an LPS world point by Niivue's own mapping
     (frac2canvasPos), with the axial slice moved to the one through `through`. Niivue shows
     an oblique volume's own slice planes (tilted in world space) in world x and y."""
@@ -84,7 +85,7 @@ def drag(page, start: tuple[float, float], end: tuple[float, float]) -> None:  #
     page.mouse.up()
 
 
-def close_to(actual: list[float], expected: tuple[float, ...] | list[float]) -> bool:
+def close_to(actual: Sequence[float], expected: Sequence[float]) -> bool:
     return bool(np.linalg.norm(np.subtract(actual, expected)) <= HALF_VOXEL_MM)
 
 
