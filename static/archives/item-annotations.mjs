@@ -30,7 +30,7 @@ for (const form of document.querySelectorAll("[data-annotation-panel]")) {
   form.querySelector("[data-annotation=draw]").addEventListener("click", () => {
     if (root.dataset.state !== "ready") return say("Wait for the image to open.", "error");
     layerFor(select.value).activate();
-    viewer.el("canvas").focus();
+    viewer.el("canvas").focus({ preventScroll: true });
     say("");
   });
 

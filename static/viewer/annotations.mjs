@@ -264,7 +264,7 @@ export class Annotations {
   consume(e) {
     e.preventDefault();
     e.stopPropagation();
-    if (e.type === "mousedown") this.nv.canvas.focus(); // for Delete, Ctrl+Z, Esc, Enter
+    if (e.type === "mousedown") this.nv.canvas.focus({ preventScroll: true }); // for Delete, Ctrl+Z, Esc, Enter
   }
 
   /** The editable shape (and handle) under p in `tile`, topmost first; while a tool is

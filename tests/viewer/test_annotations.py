@@ -19,7 +19,7 @@ from archives.services import archive_create, archive_item_create, archive_membe
 from components.models import ComponentInterface
 from components.services import socket_create, socket_value_create
 from tests.factories import UserFactory
-from tests.viewer.volumes import oblique_volume, store_volume
+from tests.viewer.volumes import ct_in_archive, oblique_volume, store_volume
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -122,6 +122,10 @@ def test_draw_a_box_and_a_distance_save_them_and_see_them_again(live_server, bro
     page.get_by_text("Saved as Lesion diameter on this item.").wait_for()
     assert red_pixels(page, "annotations-drawn") > 200
     assert page.console_errors == []
+    page.screenshot(path=str(SHOTS / "item-annotate.png"), full_page=True)
+    page.set_viewport_size({"width": 390, "height": 900})
+    page.screenshot(path=str(SHOTS / "item-annotate-390.png"), full_page=True)
+    page.set_viewport_size({"width": 1280, "height": 1000})
 
     client = APIClient()
     client.force_authenticate(editor)
@@ -186,3 +190,85 @@ def test_without_edit_permission_there_is_no_save_and_the_api_refuses(live_serve
         format="json",
     )
     assert response.status_code == 403
+
+
+def test_the_layer_api_draws_edits_deletes_and_undoes(live_server, browser_as):  # type: ignore[no-untyped-def]
+    """What a reader-study page does: layers of several kinds through the JavaScript API,
+    drawn with clicks, moved, edited, deleted and undone, each user edit one change event."""
+    user: User = UserFactory()  # type: ignore[assignment]
+    image = ct_in_archive(user)
+    page = browser_as(user)
+    open_axial(page, live_server.url + reverse("cases:image", args=[image.pk]))
+    page.evaluate(
+        """() => {
+          const annotations = document.querySelector(".tessera-viewer").viewer.annotations;
+          window.events = [];
+          window.layers = {};
+          for (const [id, kind, multiple] of [["poly", "Polygon", false],
+              ["angle", "Three-point angle", false], ["pts", "Point", true]]) {
+            const layer = annotations.layer({ id, kind, multiple, color: "#00ff00" });
+            layer.addEventListener("change", (e) => window.events.push([id, e.detail.value]));
+            window.layers[id] = layer;
+          }
+        }"""
+    )
+    box = page.locator(".tessera-viewer canvas").first.bounding_box()
+    assert box is not None
+
+    def at(fx: float, fy: float) -> tuple[float, float]:
+        return box["x"] + box["width"] * fx, box["y"] + box["height"] * fy
+
+    def value(layer: str) -> Any:
+        return page.evaluate(f"() => window.layers[{layer!r}].value")
+
+    assert page.locator("[data-annotations=tools]").is_visible()
+    # a polygon: clicks, then a double click on the last corner
+    page.evaluate("() => window.layers.poly.activate()")
+    for fx, fy in [(0.45, 0.4), (0.55, 0.4), (0.55, 0.5)]:
+        page.mouse.click(*at(fx, fy))
+    page.mouse.dblclick(*at(0.45, 0.5))
+    poly = value("poly")
+    assert poly["type"] == "Polygon" and len(poly["path_points"]) == 4
+    assert page.locator(".tessera-viewer").get_attribute("data-annotating") == ""
+    # a three-point angle with its vertex in the middle: 90 degrees
+    page.evaluate("() => window.layers.angle.activate()")
+    for fx, fy in [(0.35, 0.25), (0.35, 0.35), (0.45, 0.35)]:
+        page.mouse.click(*at(fx, fy))
+    p0, vertex, p2 = (np.array(p) for p in value("angle")["angle"])
+    u, v = p0 - vertex, p2 - vertex
+    assert abs(np.degrees(np.arccos(u @ v / np.linalg.norm(u) / np.linalg.norm(v))) - 90) < 1
+    # multiple points: the tool stays on until Esc
+    page.evaluate("() => window.layers.pts.activate()")
+    for fx, fy in [(0.6, 0.65), (0.65, 0.65), (0.6, 0.7)]:
+        page.mouse.click(*at(fx, fy))
+    page.keyboard.press("Escape")
+    assert len(value("pts")["points"]) == 3
+    assert page.locator(".tessera-viewer").get_attribute("data-annotating") == ""
+
+    # move the polygon by dragging its inside: every corner moves by the same step
+    before = np.array(value("poly")["path_points"])
+    drag(page, at(0.5, 0.45), at(0.53, 0.45))
+    after = np.array(value("poly")["path_points"])
+    step = after - before
+    assert np.linalg.norm(step[0]) > 1 and np.allclose(step, step[0], atol=1e-6)
+    # edit the angle's vertex: only that point moves
+    before = np.array(value("angle")["angle"])
+    drag(page, at(0.35, 0.35), at(0.38, 0.38))
+    after = np.array(value("angle")["angle"])
+    assert np.linalg.norm(after[1] - before[1]) > 1
+    assert np.allclose(after[[0, 2]], before[[0, 2]])
+    # select a point and delete it with the Delete key; Ctrl+Z brings it back
+    page.mouse.click(*at(0.65, 0.65))
+    page.keyboard.press("Delete")
+    assert len(value("pts")["points"]) == 2
+    page.keyboard.press("Control+z")
+    assert len(value("pts")["points"]) == 3
+
+    events = page.evaluate("() => window.events.map(([id]) => id)")
+    assert events == ["poly", "angle", "pts", "pts", "pts", "poly", "angle", "pts", "pts"]
+    # setting a value from the page is no user edit: no event, and the drawing follows it
+    page.evaluate("() => window.layers.pts.set(null)")
+    assert value("pts") is None
+    assert page.evaluate("() => window.events.length") == 9
+    red_pixels(page, "annotations-api")
+    assert page.console_errors == []
