@@ -184,10 +184,6 @@ export class Annotations {
     this.nv = nv;
     const canvas = nv.canvas;
     this.frame = canvas.parentElement;
-    this.overlay = document.createElement("canvas");
-    this.overlay.className = "viewer-annotations";
-    this.overlay.setAttribute("aria-hidden", "true");
-    this.frame.append(this.overlay);
     const draw = nv.drawScene.bind(nv);
     nv.drawScene = (...args) => {
       const result = draw(...args);
@@ -439,8 +435,16 @@ export class Annotations {
 
   redraw() {
     const nv = this.nv;
+    if (!nv) return;
+    if (!this.overlay) {
+      if (!this.layers.size) return;
+      // made with the first layer only: a viewer without annotations has one canvas
+      this.overlay = document.createElement("canvas");
+      this.overlay.className = "viewer-annotations";
+      this.overlay.setAttribute("aria-hidden", "true");
+      this.frame.append(this.overlay);
+    }
     const overlay = this.overlay;
-    if (!nv || !overlay) return;
     const canvas = nv.canvas;
     if (overlay.width !== canvas.width || overlay.height !== canvas.height) {
       overlay.width = canvas.width;
