@@ -66,6 +66,7 @@ export class Layer extends EventTarget {
       kind = Object.keys(MULTIPLE_OF).find((k) => MULTIPLE_OF[k] === kind);
       info = kindInfo(kind);
     }
+    if (this.kind && this.kind !== kind) this.shapes = []; // another kind: nothing carries over
     Object.assign(this, { id, kind, info, color, label, readOnly });
   }
 
