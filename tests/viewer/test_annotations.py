@@ -24,6 +24,7 @@ from tests.viewer.volumes import ct_in_archive, oblique_volume, store_volume
 pytestmark = pytest.mark.django_db(transaction=True)
 
 SHOTS = Path(settings.VAR_DIR) / "screenshots" / "viewer"
+AXE = Path(settings.BASE_DIR) / "node_modules" / "axe-core" / "axe.min.js"
 # two voxel corners of the oblique test volume (continuous indices), in one of its slices
 CORNER_A = (5.5, 7.5, 7.5)
 CORNER_B = (13.5, 17.5, 7.5)
@@ -78,6 +79,13 @@ def on_screen(page, world: Sequence[float], through: Sequence[float]) -> tuple[f
     return xy[0], xy[1]
 
 
+def axe_violations(page, selector: str) -> list[str]:  # type: ignore[no-untyped-def]
+    """axe-core's accessibility violations (rule ids) within `selector`. Evaluated over the
+    DevTools protocol, which the page's CSP does not govern."""
+    page.evaluate(AXE.read_text())
+    return page.evaluate("async (s) => (await axe.run(s)).violations.map((v) => v.id)", selector)
+
+
 def drag(page, start: tuple[float, float], end: tuple[float, float]) -> None:  # type: ignore[no-untyped-def]
     page.mouse.move(*start)
     page.mouse.down()
@@ -123,6 +131,7 @@ def test_draw_a_box_and_a_distance_save_them_and_see_them_again(live_server, bro
     assert red_pixels(page, "annotations-drawn") > 200
     assert page.console_errors == []
     page.screenshot(path=str(SHOTS / "item-annotate.png"), full_page=True)
+    assert axe_violations(page, "[data-annotation-panel], [data-annotations=tools]") == []
     page.set_viewport_size({"width": 390, "height": 900})
     page.screenshot(path=str(SHOTS / "item-annotate-390.png"), full_page=True)
     page.set_viewport_size({"width": 1280, "height": 1000})
