@@ -6,6 +6,7 @@ from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 from rest_framework.request import Request
 
@@ -20,6 +21,7 @@ from archives.forms import ArchiveForm, MemberForm
 from archives.models import Archive
 from cases.viewing import with_ids
 from components.forms import ImageCasesForm
+from components.selectors import annotation_sockets
 from components.viewing import viewer_configs
 from uploads.selectors import completed_uploads_for
 
@@ -155,10 +157,25 @@ def item_detail(request: HttpRequest, slug: str, pk: str) -> HttpResponse:
     item = get_object_or_404(selectors.items_of(archive), pk=pk)
     values = list(item.values.select_related("interface", "image").prefetch_related("image__files"))
     viewers = with_ids(viewer_configs(main=values), "viewer")
+    # Whoever may change the item may draw annotations and save them as its values.
+    annotating = None
+    if viewers and selectors.may_upload(request.user, archive):
+        annotating = {
+            "api_url": reverse("api:archive-item-detail", args=[item.pk]),
+            "sockets": [
+                {"slug": s.slug, "title": s.title, "kind": s.kind} for s in annotation_sockets()
+            ],
+        }
     return render(
         request,
         "archives/item_detail.html",
-        {"archive": archive, "item": item, "values": values, "viewers": viewers},
+        {
+            "archive": archive,
+            "item": item,
+            "values": values,
+            "viewers": viewers,
+            "annotating": annotating,
+        },
     )
 
 

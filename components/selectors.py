@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from cases.models import Image
-from components.kinds import Kind, SuperKind
+from components.kinds import ANNOTATION_KINDS, Kind, SuperKind
 from components.models import ComponentInterface, ComponentInterfaceValue
 
 DEFAULT_IMAGE_SOCKET = "generic-medical-image"
@@ -71,3 +71,8 @@ def images_fitting(*, images: QuerySet[Image], socket: ComponentInterface) -> Qu
         )
     others = [k for k in _DERIVED_KINDS if k != socket.kind]
     return images.filter(segments__isnull=True).exclude(_used_as(others))
+
+
+def annotation_sockets() -> QuerySet[ComponentInterface]:
+    """Sockets whose values the viewer draws and edits (GC's annotation kinds)."""
+    return ComponentInterface.objects.filter(kind__in=ANNOTATION_KINDS).order_by("title", "slug")
