@@ -1,7 +1,7 @@
 """Reads for archives: what a user may see and do."""
 
 from django.contrib.auth.models import AnonymousUser, User
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from app.permissions import can, visible_to
 from app.urlresolve import pk_from_api_url
@@ -45,8 +45,20 @@ def may_edit(user: AnyUser, archive: Archive) -> bool:
     return can(user, "change_archive", archive)
 
 
+def archives_listed_for(user: AnyUser) -> QuerySet[Archive]:
+    """Archives whose existence the user may see: theirs, and public ones when signed in
+    (to request access; the items of a public archive stay members-only)."""
+    if not (user.is_authenticated and user.is_active):
+        return Archive.objects.none()
+    return Archive.objects.filter(Q(pk__in=archives_visible_to(user).values("pk")) | Q(public=True))
+
+
+def is_member(user: AnyUser, archive: Archive) -> bool:
+    return can(user, "view_archive", archive)
+
+
 def archive_list_for(user: AnyUser) -> QuerySet[Archive]:
-    return archives_visible_to(user).annotate(item_count=Count("items"))
+    return archives_listed_for(user).annotate(item_count=Count("items"))
 
 
 def items_of(archive: Archive) -> QuerySet[ArchiveItem]:
