@@ -49,7 +49,7 @@ format: venv
 # Lint first, then the suite; "no tests collected" (pytest's exit code 5) is a failure
 # with its own message, never a silent pass.
 test: venv node services docker lint
-	node --test tests/viewer/
+	node --test tests/viewer/ tests/uploads/
 	@rc=0; $(VENV)/bin/pytest -n 2 $(PYTEST_ARGS) || rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests (PYTEST_ARGS='$(PYTEST_ARGS)')" >&2; fi; \
 	exit $$rc

@@ -41,12 +41,18 @@ class AddCasesForm(forms.Form):
         help_text="Each image becomes a new item holding it in this socket.",
     )
 
-    def __init__(self, *args, image_sockets: list[ComponentInterface], **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(  # type: ignore[no-untyped-def]
+        self,
+        *args,
+        image_sockets: list[ComponentInterface],
+        default_socket: str = "generic-medical-image",
+        **kwargs,
+    ) -> None:
         super().__init__(*args, **kwargs)
         field = self.fields["interface"]
         assert isinstance(field, forms.ModelChoiceField)
         field.queryset = ComponentInterface.objects.filter(pk__in=[s.pk for s in image_sockets])
-        default = next((s for s in image_sockets if s.slug == "generic-medical-image"), None)
+        default = next((s for s in image_sockets if s.slug == default_socket), None)
         if default is not None:
             field.initial = default.slug
 

@@ -72,3 +72,15 @@ def members_of(archive: Archive) -> dict[str, list[User]]:
         role: list(getattr(archive, f"{role}_group").user_set.order_by("username"))
         for role in ("editors", "uploaders", "users")
     }
+
+
+def default_image_socket_slug(archive: Archive) -> str:
+    """The image socket most of the archive's items use: where new cases most likely go."""
+    top = (
+        archive.items.filter(values__image__isnull=False)
+        .values("values__interface__slug")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "values__interface__slug")
+        .first()
+    )
+    return top["values__interface__slug"] if top else "generic-medical-image"

@@ -119,7 +119,11 @@ def archive_add_cases(request: HttpRequest, slug: str) -> HttpResponse:
     if not selectors.may_upload(request.user, archive):
         raise PermissionDenied("You may not add cases to this archive.")
     sockets = list(ComponentInterface.objects.filter(kind__in=list(IMAGE_KINDS)))
-    form = AddCasesForm(request.POST if request.method == "POST" else None, image_sockets=sockets)
+    form = AddCasesForm(
+        request.POST if request.method == "POST" else None,
+        image_sockets=sockets,
+        default_socket=selectors.default_image_socket_slug(archive),
+    )
     if request.method == "POST" and form.is_valid():
         try:
             uploads = completed_uploads_for(
