@@ -8,8 +8,7 @@ from django.test import Client
 
 from app.models import AccessRequest, AccessRequestHandling
 from archives.services import archive_create
-from tests.archives.helpers import archive_with_image
-from tests.factories import UserFactory
+from tests.archives.helpers import archive_with_image, new_user
 
 pytestmark = pytest.mark.django_db
 
@@ -21,7 +20,7 @@ def _client(user) -> Client:  # type: ignore[no-untyped-def]
 
 
 def test_private_archive_stays_hidden_from_non_members(user):  # type: ignore[no-untyped-def]
-    archive_create(creator=UserFactory(), title="Secret scans")
+    archive_create(creator=new_user(), title="Secret scans")
     newcomer = _client(user)
     assert "Secret scans" not in newcomer.get("/archives/").content.decode()
     assert newcomer.get("/archives/secret-scans/").status_code == 404
@@ -31,7 +30,7 @@ def test_private_archive_stays_hidden_from_non_members(user):  # type: ignore[no
 def test_public_archive_is_listed_and_access_is_requested_and_accepted(  # type: ignore[no-untyped-def]
     user, django_capture_on_commit_callbacks
 ):
-    editor = UserFactory()
+    editor = new_user()
     archive, item, _ = archive_with_image(editor, title="Open chest CT")
     archive.public = True
     archive.save()
@@ -64,7 +63,7 @@ def test_public_archive_is_listed_and_access_is_requested_and_accepted(  # type:
 
 
 def test_editors_set_public_and_policy_and_verified_users_get_in_at_once(user):  # type: ignore[no-untyped-def]
-    editor = UserFactory()
+    editor = new_user()
     archive = archive_create(creator=editor, title="Brain MR")
     editors = _client(editor)
     saved = editors.post(
@@ -80,7 +79,7 @@ def test_editors_set_public_and_policy_and_verified_users_get_in_at_once(user): 
         404,
     )
 
-    unverified = UserFactory()
+    unverified = new_user()
     _client(unverified).post("/archives/brain-mr/request-access/", {"reason": "please"})
     assert AccessRequest.objects.get(user=unverified).status == AccessRequest.Status.PENDING
 
