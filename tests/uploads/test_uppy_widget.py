@@ -2,8 +2,10 @@
 of DICOM files goes up with one summary line and is imported; a file that cannot be sent
 is listed on top with its reason; a dropped connection is resumed."""
 
+import base64
 import os
 import re
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -140,3 +142,41 @@ def test_a_dropped_connection_is_resumed_without_resending_stored_parts(  # type
     assert stored_bytes(upload.key) == data
     page.get_by_role("button", name="Done").click()
     page.wait_for_selector("text=Received 1 upload(s): ct-volume.mha")
+
+
+DROP = """([root, files]) => {
+  const transfer = new DataTransfer();
+  for (const [name, b64] of files) {
+    const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+    transfer.items.add(new File([bytes], name));
+  }
+  for (const type of ["dragenter", "dragover", "drop"]) {
+    const init = {dataTransfer: transfer, bubbles: true, cancelable: true};
+    root.dispatchEvent(new DragEvent(type, init));
+  }
+}"""
+
+
+def test_a_dropped_zip_of_a_series_is_uploaded_and_imported(  # type: ignore[no-untyped-def]
+    page, live_server, user, tmp_path, celery_worker
+):
+    archive = archive_create(creator=user, title="Dropped")
+    series = tmp_path / "series"
+    write_ct_series(series, slices=5, size=32)
+    packed = tmp_path / "series.zip"
+    with zipfile.ZipFile(packed, "w") as zf:
+        for f in series.iterdir():
+            zf.write(f, f"series/{f.name}")
+    payload = [["series.zip", base64.b64encode(packed.read_bytes()).decode()]]
+
+    page.goto(f"{live_server.url}/archives/{archive.slug}/add-cases/")
+    page.wait_for_selector("[data-upload-widget][data-ready=true]")
+    root = page.query_selector("[data-upload-widget]")
+    page.evaluate(DROP, [root, payload])
+    expect(page.locator(".upload-summary-text")).to_contain_text("1 of 1 file,", timeout=60_000)
+    assert "all uploaded" in _summary(page)
+    page.get_by_role("button", name="Start import").click()
+    page.wait_for_url(re.compile(r".*/upload-sessions/.*"))
+    (session,) = wait_for_sessions(RawImageUploadSession.objects.get(creator=user).pk)
+    assert session.status == RawImageUploadSession.Status.SUCCEEDED, session.error_message
+    assert archive.items.count() == 1
