@@ -33,7 +33,14 @@ def test_page_lists_only_my_uploads_and_needs_a_login(client, logged_in_user, ot
     page = client.get("/uploads/").content.decode()
     assert "mine.mha" in page
     assert "theirs.mha" not in page
-    assert "data-upload-widget" in page
+    assert "data-upload-widget" in page and "webkitdirectory" in page
+    # a form shown again (an error elsewhere) keeps the finished uploads and says so
+    upload = services.upload_create(creator=logged_in_user, filename="kept.mha")
+    from uploads.forms import UploadWidget
+
+    html = UploadWidget().render("uploads", [f"/api/v1/uploads/{upload.pk}/"])
+    assert f'value="/api/v1/uploads/{upload.pk}/"' in html
+    assert "1 file uploaded before is kept" in html
 
 
 @pytest.fixture
