@@ -131,6 +131,8 @@ class Widget {
     this.count = root.querySelector(".upload-count");
     this.values = root.querySelector(".upload-values");
     this.refused = []; // files refused before uploading: {name, reason}
+    this.skipped = []; // names of files picked again (already in the list)
+    this.note = root.querySelector(".upload-note");
     this.rows = new Map(); // Uppy file id -> <li>
     this.startedAt = 0;
     this.bytesAtStart = 0;
@@ -181,7 +183,13 @@ class Widget {
   accept(file) {
     const name = file.meta.relativePath || file.name;
     if (file.size === 0) {
-      this.refused.push({ name, reason: "The file is empty (0 bytes)." });
+      if (!this.refused.some((r) => r.name === name)) this.refused.push({ name, reason: "The file is empty (0 bytes)." });
+      this.schedule();
+      return false;
+    }
+    const known = this.uppy.getFiles().some((f) => f.size === file.size && (f.meta.relativePath || f.name) === name);
+    if (known && this.multiple) { // picked twice: nothing is sent twice, and the page says so
+      this.skipped.push(name);
       this.schedule();
       return false;
     }
@@ -237,6 +245,10 @@ class Widget {
     this.form?.querySelectorAll("button[type=submit], input[type=submit]").forEach((b) => { b.disabled = busy; });
     this.renderFailed();
     this.renderFiles();
+    this.note.hidden = this.skipped.length === 0;
+    this.note.textContent = this.skipped.length === 1
+      ? `${this.skipped[0]} is in the list already.`
+      : `${this.skipped.length} files were not added again: they are in the list already.`;
   }
 
   renderFailed() {

@@ -91,6 +91,11 @@ def test_a_folder_goes_up_with_one_summary_and_is_imported(  # type: ignore[no-u
     assert page.locator(".upload-file[data-state=done]").count() == 30
     assert page.locator("input[type=hidden][name=user_uploads]").count() == 30
     page.screenshot(path=str(SHOTS / "folder-uploaded.png"), full_page=True)
+    # the same folder again: nothing is sent twice, and the page says why
+    page.set_input_files("#id_user_uploads-folder", str(series))
+    expect(page.locator(".upload-note")).to_contain_text("30 files were not added again")
+    assert page.locator("input[type=hidden][name=user_uploads]").count() == 30
+    assert page.locator(".upload-failed li").count() == 1
 
     page.get_by_role("button", name="Start import").click()
     page.wait_for_url(re.compile(r".*/upload-sessions/.*"))
