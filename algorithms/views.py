@@ -4,21 +4,28 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from algorithms import selectors, services
-from algorithms.forms import AlgorithmForm, MemberForm
-from algorithms.images.services import algorithm_image_activate, max_image_bytes
+from algorithms.forms import AlgorithmForm, AlgorithmImageForm, MemberForm
+from algorithms.images.services import (
+    algorithm_image_activate,
+    algorithm_image_create,
+    max_image_bytes,
+)
 from algorithms.models import Algorithm, AlgorithmImage
 from app import access_request_views
 from app.access_requests import pending_request_of, requests_for
 from app.http import request_user
+from app.listing import Choice, Listing, Sort, list_page
 from app.models import AccessRequest
 from app.permissions import may_create, require_creator
 from hanging_protocols.views import viewer_settings_page
+from uploads.selectors import completed_uploads_for
 
 
 def _editable_or_404(request: HttpRequest, slug: str) -> Algorithm:
@@ -35,13 +42,44 @@ def _form_errors(form: AlgorithmForm, error: ValidationError) -> None:
             form.add_error(target, problem)
 
 
+ALGORITHM_SORTS = (
+    Sort("title", "Title", ("title",)),
+    Sort("-created", "Newest first", ("-created",)),
+    Sort("-modified", "Recently changed", ("-modified",)),
+)
+
+
 @login_required
 def algorithm_list(request: HttpRequest) -> HttpResponse:
-    algorithms = selectors.algorithms_for(user=request.user)
+    listing = Listing(
+        noun="algorithms",
+        sorts=ALGORITHM_SORTS,
+        search_fields=("title", "description"),
+        search_label="Title or description contains",
+        filters=(
+            Choice(
+                "gpu",
+                "GPU",
+                [("yes", "Needs a GPU"), ("no", "CPU only")],
+                lambda v: Q(requires_gpu=v == "yes"),
+            ),
+            Choice(
+                "public",
+                "Visibility",
+                [("yes", "Public"), ("no", "Members only")],
+                lambda v: Q(public=v == "yes"),
+            ),
+        ),
+    )
+    algorithms = list_page(
+        params=request.GET,
+        queryset=selectors.algorithms_for(user=request.user),
+        listing=listing,
+    )
     return render(
         request,
         "algorithms/algorithm_list.html",
-        {"algorithms": algorithms, "may_create": may_create(request.user, Algorithm)},
+        {"list": algorithms, "may_create": may_create(request.user, Algorithm)},
     )
 
 
@@ -221,10 +259,29 @@ def algorithm_member_remove(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 def image_list(request: HttpRequest, slug: str) -> HttpResponse:
     algorithm = _editable_or_404(request, slug)
+    form = AlgorithmImageForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            (upload,) = completed_uploads_for(
+                user=request.user, api_urls_or_pks=form.cleaned_data["user_upload"]
+            )
+            algorithm_image_create(
+                algorithm=algorithm,
+                creator=request_user(request),
+                user_upload=upload,
+                comment=form.cleaned_data["comment"],
+                request=request,
+            )
+        except ValidationError as e:
+            form.add_error(None, e.messages)
+        else:
+            messages.success(request, "Image uploaded; it is being checked.")
+            return redirect("algorithms:images", slug=algorithm.slug)
     return render(
         request,
         "algorithms/image_list.html",
         {
+            "form": form,
             "algorithm": algorithm,
             "images": algorithm.images.select_related("creator"),
             "max_bytes": max_image_bytes(),

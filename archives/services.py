@@ -9,18 +9,19 @@ from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils.text import slugify
 
+from app.models import AccessRequestHandling
 from app.permissions import add_member, create_role_groups, remove_member
+from app.services import audit_record
 from archives.models import Archive, ArchiveItem
 from cases.models import Image, RawImageUploadSession
 from cases.services import upload_session_create
 from cases.targets import TargetError
-from components.kinds import SuperKind
 from components.models import ComponentInterface, ComponentInterfaceValue
+from components.selectors import DEFAULT_IMAGE_SOCKET, image_socket
 from components.services import socket_value_create
 from components.values import ValueSpec, socket_values_create
 from uploads.models import UserUpload
 
-DEFAULT_IMAGE_SOCKET = "generic-medical-image"
 ROLES = ("editors", "uploaders", "users")
 ROLE_PERMISSIONS = {
     "editors": ["view_archive", "change_archive", "upload_archive"],
@@ -46,6 +47,7 @@ def archive_create(
     title: str,
     description: str = "",
     logo: UploadedFile | None = None,
+    public: bool = False,
     request: HttpRequest | None = None,
 ) -> Archive:
     """Create an archive; its creator becomes its first editor."""
@@ -58,7 +60,10 @@ def archive_create(
         try:
             with transaction.atomic():
                 archive = Archive.objects.create(
-                    title=title[:255], slug=_unique_slug(title), description=description
+                    title=title[:255],
+                    slug=_unique_slug(title),
+                    description=description,
+                    public=public,
                 )
                 create_role_groups(obj=archive, roles=ROLE_PERMISSIONS)
                 add_member(
@@ -70,6 +75,32 @@ def archive_create(
         except IntegrityError:
             continue
     raise ValidationError({"title": "Could not find a free slug for this title; try another."})
+
+
+def archive_access_update(
+    *,
+    archive: Archive,
+    public: bool,
+    access_request_handling: str,
+    actor: User,
+    request: HttpRequest | None = None,
+) -> Archive:
+    """Change who sees the archive exists and how requests to join are answered."""
+    if access_request_handling not in AccessRequestHandling.values:
+        raise ValidationError(
+            {"access_request_handling": f"Unknown handling {access_request_handling!r}."}
+        )
+    archive.public = public
+    archive.access_request_handling = access_request_handling
+    archive.save(update_fields=["public", "access_request_handling", "modified"])
+    audit_record(
+        action="archive-access-changed",
+        actor=actor,
+        obj=archive,
+        request=request,
+        detail={"public": public, "access_request_handling": access_request_handling},
+    )
+    return archive
 
 
 def archive_update(
@@ -105,19 +136,6 @@ def archive_member_remove(
 
 def archive_item_create(*, archive: Archive, title: str = "") -> ArchiveItem:
     return ArchiveItem.objects.create(archive=archive, title=title[:255])
-
-
-def image_socket(slug: str | None) -> ComponentInterface:
-    """The image socket called slug (default `generic-medical-image`), or a clear error."""
-    slug = slug or DEFAULT_IMAGE_SOCKET
-    socket = ComponentInterface.objects.filter(slug=slug).first()
-    if socket is None:
-        raise ValidationError({"interface": f"There is no socket '{slug}'."})
-    if socket.super_kind != SuperKind.IMAGE:
-        raise ValidationError(
-            {"interface": f"Socket '{slug}' holds {socket.kind} values, not images."}
-        )
-    return socket
 
 
 def archive_cases_target(*, archive: Archive, interface: ComponentInterface) -> dict:
@@ -200,13 +218,14 @@ def _target_socket(session: RawImageUploadSession) -> ComponentInterface:
 
 
 def attach_to_archive(*, session: RawImageUploadSession, images: Sequence[Image]) -> None:
-    """Upload target "archive": one new item per image."""
+    """Upload target "archive": one new item per image, named after it (the image's name
+    is already de-identified: modality and series description, or a file name)."""
     archive = Archive.objects.filter(pk=session.target.get("archive")).first()
     if archive is None:
         raise TargetError("The archive no longer exists.")
     socket = _target_socket(session)
     for image in images:
-        item = archive_item_create(archive=archive)
+        item = archive_item_create(archive=archive, title=image.name)
         item.values.add(socket_value_create(socket=socket, image=image))
 
 

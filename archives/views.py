@@ -4,29 +4,42 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 from rest_framework.request import Request
 
+from app import access_request_views
+from app.access_requests import pending_request_of, requests_for
 from app.file_urls import file_url_view
-from app.models import AuditRecord
+from app.listing import Choice, Listing, Sort, list_page
+from app.models import AccessRequest, AuditRecord
 from app.permissions import may_create, require_creator
 from app.services import audit_record
 from app.storage import signed_url
 from archives import selectors, services
-from archives.forms import AddCasesForm, ArchiveForm, MemberForm
+from archives.forms import ArchiveAccessForm, ArchiveForm, MemberForm
 from archives.models import Archive
 from cases.viewing import with_ids
-from components.kinds import IMAGE_KINDS
-from components.models import ComponentInterface
+from components.forms import ImageCasesForm
+from components.selectors import annotation_sockets
 from components.viewing import viewer_configs
 from hanging_protocols.viewing import viewport_layout
 from hanging_protocols.views import viewer_settings_page
 from uploads.selectors import completed_uploads_for
 
 ITEMS_PER_PAGE = 24
+ARCHIVE_SORTS = (
+    Sort("title", "Title", ("title",)),
+    Sort("-created", "Newest first", ("-created",)),
+    Sort("-items", "Most items first", ("-item_count",)),
+)
+ITEM_SORTS = (
+    Sort("-created", "Newest first", ("-created",)),
+    Sort("created", "Oldest first", ("created",)),
+    Sort("title", "Title", ("title",)),
+)
 
 
 def _archive(request: HttpRequest | Request, slug: str) -> Archive:
@@ -35,13 +48,19 @@ def _archive(request: HttpRequest | Request, slug: str) -> Archive:
 
 @require_GET
 def archive_list(request: HttpRequest) -> HttpResponse:
+    listing = Listing(
+        noun="archives",
+        sorts=ARCHIVE_SORTS,
+        search_fields=("title", "description"),
+        search_label="Title or description contains",
+    )
+    archives = list_page(
+        params=request.GET, queryset=selectors.archive_list_for(request.user), listing=listing
+    )
     return render(
         request,
         "archives/archive_list.html",
-        {
-            "archives": selectors.archive_list_for(request.user),
-            "may_create": may_create(request.user, Archive),
-        },
+        {"list": archives, "may_create": may_create(request.user, Archive)},
     )
 
 
@@ -57,6 +76,7 @@ def archive_create(request: HttpRequest) -> HttpResponse:
                 title=form.cleaned_data["title"],
                 description=form.cleaned_data["description"],
                 logo=form.cleaned_data.get("logo"),
+                public=form.cleaned_data["public"],
                 request=request,
             )
         except ValidationError as e:
@@ -69,10 +89,30 @@ def archive_create(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def archive_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    archive = _archive(request, slug)
-    page = Paginator(selectors.items_of(archive), ITEMS_PER_PAGE).get_page(request.GET.get("page"))
+    archive = get_object_or_404(selectors.archives_listed_for(request.user), slug=slug)
+    if not selectors.is_member(request.user, archive):  # a public archive: ask to join
+        return render(
+            request,
+            "archives/archive_detail.html",
+            {
+                "archive": archive,
+                "is_member": False,
+                "pending_request": pending_request_of(user=request.user, obj=archive),
+            },
+        )
+    listing = Listing(
+        noun="items",
+        sorts=ITEM_SORTS,
+        search_fields=("title", "values__image__name"),
+        search_label="Item or image name contains",
+        filters=(
+            Choice("socket", "Socket", selectors.sockets_in(archive), "values__interface__slug"),
+        ),
+        per_page=ITEMS_PER_PAGE,
+    )
+    items = list_page(params=request.GET, queryset=selectors.items_of(archive), listing=listing)
     rows = []
-    for item in page:
+    for item in items.rows:
         values = list(item.values.all())
         image = next((v.image for v in values if v.image_id), None)
         rows.append({"item": item, "image": image, "values": values})
@@ -81,10 +121,14 @@ def archive_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "archives/archive_detail.html",
         {
             "archive": archive,
-            "page": page,
+            "list": items,
+            "is_member": True,
             "rows": rows,
             "may_upload": selectors.may_upload(request.user, archive),
             "may_edit": selectors.may_edit(request.user, archive),
+            "open_requests": requests_for(archive)
+            .filter(status=AccessRequest.Status.PENDING)
+            .count(),
         },
     )
 
@@ -103,8 +147,11 @@ def archive_add_cases(request: HttpRequest, slug: str) -> HttpResponse:
     archive = _archive(request, slug)
     if not selectors.may_upload(request.user, archive):
         raise PermissionDenied("You may not add cases to this archive.")
-    sockets = list(ComponentInterface.objects.filter(kind__in=list(IMAGE_KINDS)))
-    form = AddCasesForm(request.POST if request.method == "POST" else None, image_sockets=sockets)
+    form = ImageCasesForm(
+        request.POST if request.method == "POST" else None,
+        case_noun="item",
+        default_socket=selectors.default_image_socket_slug(archive),
+    )
     if request.method == "POST" and form.is_valid():
         try:
             uploads = completed_uploads_for(
@@ -134,10 +181,28 @@ def item_detail(request: HttpRequest, slug: str, pk: str) -> HttpResponse:
     values = list(item.values.select_related("interface", "image").prefetch_related("image__files"))
     layout = viewport_layout(settings=archive, values=values)
     viewers = [] if layout else with_ids(viewer_configs(main=values), "viewer")
+    # Whoever may change the item may draw annotations and save them as its values.
+    annotating = None
+    if (viewers or (layout and layout["has_viewers"])) and selectors.may_upload(
+        request.user, archive
+    ):
+        annotating = {
+            "api_url": reverse("api:archive-item-detail", args=[item.pk]),
+            "sockets": [
+                {"slug": s.slug, "title": s.title, "kind": s.kind} for s in annotation_sockets()
+            ],
+        }
     return render(
         request,
         "archives/item_detail.html",
-        {"archive": archive, "item": item, "values": values, "viewers": viewers, "layout": layout},
+        {
+            "archive": archive,
+            "item": item,
+            "values": values,
+            "viewers": viewers,
+            "layout": layout,
+            "annotating": annotating,
+        },
     )
 
 
@@ -215,4 +280,52 @@ def archive_members(request: HttpRequest, slug: str) -> HttpResponse:
         request,
         "archives/members.html",
         {"archive": archive, "members": selectors.members_of(archive), "form": form},
+    )
+
+
+@login_required
+def archive_request_access(request: HttpRequest, slug: str) -> HttpResponse:
+    archive = get_object_or_404(selectors.archives_listed_for(request.user), slug=slug)
+    back = archive.get_absolute_url()
+    if selectors.is_member(request.user, archive):
+        messages.info(request, f"You already see the archive “{archive.title}”.")
+        return redirect(back)
+    return access_request_views.request_page(
+        request,
+        target=archive,
+        role="users",
+        what=f"access to the archive “{archive.title}”",
+        back=back,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def archive_requests(request: HttpRequest, slug: str) -> HttpResponse:
+    """Requests to view the archive, for its editors, with its public flag and the policy
+    for answering them."""
+    archive = _archive(request, slug)
+    if not selectors.may_edit(request.user, archive):
+        raise PermissionDenied("Only editors answer requests to view an archive.")
+    initial = {
+        "public": archive.public,
+        "access_request_handling": archive.access_request_handling,
+    }
+    form = ArchiveAccessForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        services.archive_access_update(
+            archive=archive,
+            public=form.cleaned_data["public"],
+            access_request_handling=form.cleaned_data["access_request_handling"],
+            actor=request.user,  # type: ignore[arg-type]
+            request=request,
+        )
+        messages.success(request, "Access settings saved.")
+        return redirect("archives:requests", slug=slug)
+    return access_request_views.requests_page(
+        request,
+        target=archive,
+        title=f"Access requests for {archive.title}",
+        back=archive.get_absolute_url(),
+        settings_form=form,
     )

@@ -12,10 +12,11 @@ RESULTS = Path("var/bench/results.json")
 DATABASES = ("sqlite", "postgres")  # the embedded default, then production's database
 
 
-def _bench_api(database: str) -> dict[str, Any]:
-    """One database per process: Django reads its settings once."""
+def _bench_module(module: str, *args: str) -> dict[str, Any]:
+    """A benchmark in its own process (Django reads its settings once per process); it
+    prints its result as one `RESULT {json}` line."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "benchmarks.bench_api", "--database", database],
+        [sys.executable, "-m", module, *args],
         stdout=subprocess.PIPE,
         text=True,
     )
@@ -27,7 +28,7 @@ def _bench_api(database: str) -> dict[str, Any]:
         else:
             print(line, end="", flush=True)
     if process.wait() != 0 or not result:
-        raise SystemExit(f"benchmarks.bench_api --database {database} failed")
+        raise SystemExit(f"{module} {' '.join(args)} failed")
     return result
 
 
@@ -86,14 +87,24 @@ def _print_api_table(api: dict[str, dict[str, Any]]) -> None:
 
 
 def main() -> int:
-    """`python -m benchmarks [dicom_to_mha] [api] [jobs]`: those parts only (default all)."""
-    wanted = set(sys.argv[1:]) or {"dicom_to_mha", "api", "jobs"}
+    """`python -m benchmarks [dicom_to_mha] [api] [viewer] [jobs]`: those parts only
+    (default all)."""
+    wanted = set(sys.argv[1:]) or {"dicom_to_mha", "api", "viewer", "jobs"}
     results: dict[str, Any] = {}
     if "dicom_to_mha" in wanted:
         results["dicom_to_mha"] = dicom_to_mha.run()
     if "api" in wanted:
         try:
-            results["api"] = {database: _bench_api(database) for database in DATABASES}
+            results["api"] = {
+                database: _bench_module("benchmarks.bench_api", "--database", database)
+                for database in DATABASES
+            }
+        finally:
+            stack.stop_object_store()
+    if "viewer" in wanted:
+        try:
+            results["viewer"] = _bench_module("benchmarks.bench_viewer")
+            print(json.dumps(results["viewer"], indent=2))
         finally:
             stack.stop_object_store()
     if "jobs" in wanted:

@@ -10,6 +10,7 @@ from typing import Any
 from cases.viewing import viewer_config
 from components.kinds import IMAGE_KINDS, Kind
 from components.models import ComponentInterfaceValue
+from components.viewing import annotations
 from hanging_protocols.models import HangingProtocol, HangingProtocolMixin
 from hanging_protocols.selectors import embedded
 from hanging_protocols.view_content import OVERLAY_KINDS
@@ -35,7 +36,11 @@ def _default_content(
 
 
 def _viewport(
-    name: str, slugs: list[str], by_slug: dict[str, ComponentInterfaceValue], index: int
+    name: str,
+    slugs: list[str],
+    by_slug: dict[str, ComponentInterfaceValue],
+    index: int,
+    drawn: list[dict[str, Any]],
 ) -> dict[str, Any]:
     present = [by_slug[s] for s in slugs if s in by_slug]
     images = [v for v in present if v.image_id and v.interface.kind in IMAGE_KINDS]
@@ -57,6 +62,7 @@ def _viewport(
         config["id"] = f"viewport-{index}"
         config["config_id"] = f"viewport-{index}-config"
         config["title"] = main.interface.title if main else ""
+        config["annotations"] = drawn
     labels = [f"{v.interface.title}: {v.value}" for v in present if v.interface.kind in LABEL_KINDS]
     return {
         "name": name,
@@ -77,8 +83,10 @@ def viewport_layout(
     protocols = protocols_of(settings)
     content = settings.view_content or _default_content(protocols[0], values)
     by_slug = {v.interface.slug: v for v in values}
+    # the case's annotations are drawn in every viewport, as in the default viewers
+    drawn = annotations(values)
     viewports = [
-        _viewport(name, slugs, by_slug, i)
+        _viewport(name, slugs, by_slug, i, drawn)
         for i, (name, slugs) in enumerate(content.items(), start=1)
     ]
     choices = [embedded(p) for p in protocols]

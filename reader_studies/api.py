@@ -19,7 +19,7 @@ from rest_framework.response import Response
 
 from app.api import StrictSerializerMixin, uuid_param
 from app.http import absolute, request_user
-from app.models import AuditRecord
+from app.models import AccessRequestHandling, AuditRecord
 from app.permissions import can, may_create
 from app.services import audit_record
 from app.storage import signed_url
@@ -31,7 +31,6 @@ from hanging_protocols.selectors import viewer_settings_data
 from reader_studies import ground_truth, results, selectors, services
 from reader_studies.markdown import md2html
 from reader_studies.models import (
-    AccessRequestHandling,
     Answer,
     AnswerType,
     CategoricalOption,

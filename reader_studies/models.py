@@ -13,7 +13,7 @@ from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.urls import reverse
 
-from app.models import RoleRequest
+from app.models import AccessRequestHandling, RoleRequest
 from components.kinds import Kind
 from hanging_protocols.models import HangingProtocolMixin
 
@@ -26,12 +26,6 @@ def logo_key(instance: "ReaderStudy", filename: str) -> str:
     """Only UUIDs in the key: the uploader's file name stays out of the store."""
     suffix = filename.rsplit(".", 1)[-1].lower() if "." in filename else "png"
     return f"reader-studies/logos/{uuid.uuid4()}.{suffix[:5]}"
-
-
-class AccessRequestHandling(models.TextChoices):
-    MANUAL_REVIEW = "MANUAL_REVIEW", "Manually review all requests"
-    ACCEPT_VERIFIED_USERS = "ACCEPT_VERIFIED_USERS", "Accept verified users"
-    ACCEPT_ALL = "ACCEPT_ALL", "Accept all requests"
 
 
 class ReaderStudy(HangingProtocolMixin, models.Model):
@@ -247,6 +241,8 @@ INTERFACE_KINDS: dict[str, tuple[str, ...]] = {
     AnswerType.MULTIPLE_ANGLES: (Kind.MULTIPLE_ANGLES,),
     AnswerType.ELLIPSE: (Kind.ELLIPSE,),
     AnswerType.MULTIPLE_ELLIPSES: (Kind.MULTIPLE_ELLIPSES,),
+    AnswerType.THREE_POINT_ANGLE: (Kind.THREE_POINT_ANGLE,),
+    AnswerType.MULTIPLE_THREE_POINT_ANGLES: (Kind.MULTIPLE_THREE_POINT_ANGLES,),
     AnswerType.MASK: (Kind.SEGMENTATION,),
 }
 

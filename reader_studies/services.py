@@ -11,6 +11,7 @@ from django.db.models import Max
 from django.http import HttpRequest
 from django.utils.text import slugify
 
+from app.models import AccessRequestHandling
 from app.permissions import add_member, can, create_role_groups, remove_member
 from cases.models import Image, RawImageUploadSession
 from cases.targets import TargetError
@@ -21,7 +22,6 @@ from components.values import ValueSpec, socket_values_create
 from reader_studies import scoring
 from reader_studies.models import (
     READ_ONLY_ONCE_ANSWERED,
-    AccessRequestHandling,
     Answer,
     AnswerType,
     CategoricalOption,

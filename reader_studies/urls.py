@@ -1,6 +1,6 @@
 from django.urls import path
 
-from reader_studies import views
+from reader_studies import case_views, views
 
 app_name = "reader_studies"
 
@@ -14,6 +14,7 @@ urlpatterns = [
     ),
     path("<slug:slug>/results/", views.reader_study_results, name="results"),
     path("<slug:slug>/viewer/", views.reader_study_viewer_settings, name="viewer-settings"),
+    path("<slug:slug>/add-cases/", case_views.add_cases, name="add-cases"),
     path(
         "<slug:slug>/answers.<str:kind>",
         views.reader_study_export,

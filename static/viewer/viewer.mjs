@@ -2,6 +2,7 @@
 // overlays) in Niivue, in linked axial/coronal/sagittal views plus a 3D rendering.
 // Configuration comes from a JSON data block (no inline script, so the CSP holds).
 import { Niivue, SLICE_TYPE, MULTIPLANAR_TYPE, SHOW_RENDER, DRAG_MODE } from "../vendor/niivue/index.js";
+import { Annotations } from "./annotations.mjs";
 import { formatPoint, geometry, nearestVoxel, rasToLps, worldToVoxel } from "./geometry.mjs";
 import { fetchWithProgress, LoadError } from "./load.mjs";
 import { forNiivue } from "./mha.mjs";
@@ -31,6 +32,7 @@ class Viewer {
     this.plane = "multiplanar";
     this.linked = [];
     this.el = (name) => root.querySelector(`[data-viewer="${name}"]`);
+    this.annotations = new Annotations(this); // layers may be added before the image opens
   }
 
   status(text, kind = "info") {
@@ -128,6 +130,7 @@ class Viewer {
     this.bindControls();
     this.bindTime();
     this.setPlane(this.defaultPlane());
+    this.annotations.attach(nv);
   }
 
   /** A 2D image has one plane to show; a volume opens in its viewport's orientation

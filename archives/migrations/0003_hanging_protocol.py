@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('archives', '0001_initial'),
+        ('archives', '0002_archive_public_access_requests'),
         ('hanging_protocols', '0001_initial'),
     ]
 
