@@ -72,6 +72,7 @@ def viewer_configs(
         )
         if config is not None:
             config["title"] = civ.interface.title
+            config["socket"] = civ.interface.slug  # which viewport shows it (view content)
             configs.append(config)
     return configs
 

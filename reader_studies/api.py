@@ -27,7 +27,7 @@ from app.urlresolve import UUID_PATTERN, pk_from_api_url
 from components.api import ComponentInterfaceSerializer, socket_value_data, socket_value_post_data
 from components.models import ComponentInterface, ComponentInterfaceValue
 from components.values import checked_value_posts
-from reader_studies import ground_truth, results, selectors, services
+from reader_studies import ground_truth, reading, results, selectors, services
 from reader_studies.markdown import md2html
 from reader_studies.models import (
     AccessRequestHandling,
@@ -681,14 +681,7 @@ class DisplaySetSerializer(serializers.ModelSerializer):
         return obj.reader_study.view_content
 
     def get_descriptions_map_safe(self, obj: DisplaySet) -> dict[str, str]:
-        """GC: {image name: HTML of the study's case text for it}, first per name."""
-        texts = obj.reader_study.case_text or {}
-        found: dict[str, str] = {}
-        for civ in obj.values.all():
-            name = civ.image.name if civ.image_id and civ.image else None
-            if name and name in texts and name not in found:
-                found[name] = md2html(texts[name])
-        return found
+        return reading.case_descriptions(obj.reader_study, list(obj.values.all()))
 
     def get_description(self, obj: DisplaySet) -> str:
         return "".join(self.get_descriptions_map_safe(obj).values())
