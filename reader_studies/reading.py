@@ -103,9 +103,7 @@ class QuestionState:
 
 
 def _questions(reader_study: ReaderStudy) -> list[tuple[Question, list[CategoricalOption]]]:
-    questions = list(
-        reader_study.questions.select_related("interface").prefetch_related("options")
-    )
+    questions = list(reader_study.questions.select_related("interface").prefetch_related("options"))
     return [(q, list(q.options.all())) for q in questions]
 
 
@@ -201,9 +199,7 @@ def question_states(
             value, source = case_value.value, "case"
         elif question.answer_type == AnswerType.CHOICE and any(o.default for o in options):
             value, source = next(o.id for o in options if o.default), "default"
-        elif question.answer_type == AnswerType.MULTIPLE_CHOICE and any(
-            o.default for o in options
-        ):
+        elif question.answer_type == AnswerType.MULTIPLE_CHOICE and any(o.default for o in options):
             value, source = [o.id for o in options if o.default], "default"
         else:
             value, source = question.empty_answer, ""

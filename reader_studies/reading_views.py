@@ -173,9 +173,7 @@ def read_case(request: HttpRequest, slug: str, pk: str) -> HttpResponse:
         verify=verify,
         errors=errors,
     )
-    return render(
-        request, "reader_studies/read.html", context, status=400 if errors else 200
-    )
+    return render(request, "reader_studies/read.html", context, status=400 if errors else 200)
 
 
 def _context(
