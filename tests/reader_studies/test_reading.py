@@ -99,7 +99,7 @@ def test_a_reader_answers_every_widget_and_moves_on(client):
     assert f'name="q-{flag.pk}" value="true"' in page
     here, there = multi.options.order_by("id")
     assert f'type="checkbox" name="q-{multi.pk}" value="{here.id}" checked' in page
-    assert f'data-annotation="{box.pk}"' in page and "Draw (2d bounding box)" in page
+    assert f'data-annotation="{box.pk}"' in page and "Draw (2D bounding box)" in page
     assert "Masks are answered through the API" in page
     assert "Keyboard shortcuts" in page
     mask.delete()  # a mask is answered through the API: the case would stay incomplete here
