@@ -134,7 +134,7 @@ def test_a_new_reader_answers_moves_and_the_editor_sees_it(live_server, browser_
 
 @pytest.mark.skipif(
     not ANNOTATIONS.exists(),
-    reason="needs static/viewer/annotations.mjs (helper A's viewer annotation API), not on main yet",
+    reason="needs static/viewer/annotations.mjs (helper A's annotation API), not on main yet",
 )
 def test_a_reader_draws_the_box_with_the_mouse(live_server, browser_as):  # type: ignore[no-untyped-def]  # noqa: F811
     editor: User = UserFactory()  # type: ignore[assignment]
@@ -152,9 +152,7 @@ def test_a_reader_draws_the_box_with_the_mouse(live_server, browser_as):  # type
     page.mouse.down()
     page.mouse.move(cx + 60, cy + 40, steps=8)
     page.mouse.up()
-    page.wait_for_function(
-        "document.querySelector('[data-annotation-status]').value === 'Drawn.'"
-    )
+    page.wait_for_function("document.querySelector('[data-annotation-status]').value === 'Drawn.'")
     shot(page, "box-drawn")
     page.get_by_role("button", name="Save and next").click()
     page.wait_for_selector(".tessera-viewer[data-state=ready]")
@@ -166,4 +164,4 @@ def test_a_reader_draws_the_box_with_the_mouse(live_server, browser_as):  # type
     assert len({c[2] for c in corners}) == 1  # on one axial slice
     xs, ys = sorted({c[0] for c in corners}), sorted({c[1] for c in corners})
     assert len(xs) == 2 and len(ys) == 2 and xs[1] - xs[0] > 1 and ys[1] - ys[0] > 1
-    assert -26 <= xs[0] and xs[1] <= 25.2 and -26 <= ys[0] and ys[1] <= 25.2  # world mm
+    assert xs[0] >= -26 and xs[1] <= 25.2 and ys[0] >= -26 and ys[1] <= 25.2  # world mm
