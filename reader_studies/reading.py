@@ -53,14 +53,21 @@ class Position:
         return self.order[i] if 0 <= i < len(self.order) else None
 
 
-def position(*, reader_study: ReaderStudy, user: User) -> Position:
-    """Two queries: the reader's order, and their answer count per case."""
+def position(
+    *, reader_study: ReaderStudy, user: User, questions: list[Question] | None = None
+) -> Position:
+    """Two queries (three without the study's `questions`): the reader's order, and their
+    answer count per case."""
     order = list(
         selectors.in_reading_order(
             reader_study.display_sets.all(), reader_study=reader_study, user=user
         ).values_list("pk", flat=True)
     )
-    needed = selectors.answerable_question_count(reader_study)
+    needed = (
+        sum(1 for q in questions if q.is_answerable)
+        if questions is not None
+        else selectors.answerable_question_count(reader_study)
+    )
     counts = (
         Answer.objects.filter(
             creator=user, is_ground_truth=False, question__reader_study=reader_study
@@ -71,7 +78,7 @@ def position(*, reader_study: ReaderStudy, user: User) -> Position:
         .values_list("display_set", "n")
     )
     started = {pk for pk, _ in counts}
-    complete = {pk for pk, n in counts if n >= needed}
+    complete = {pk for pk, n in counts if n >= needed} if needed else set(order)
     return Position(order=order, complete=complete, started=started)
 
 
@@ -102,9 +109,9 @@ class QuestionState:
         return [i for i, finding in enumerate(self.findings) if finding in kept]
 
 
-def _questions(reader_study: ReaderStudy) -> list[tuple[Question, list[CategoricalOption]]]:
-    questions = list(reader_study.questions.select_related("interface").prefetch_related("options"))
-    return [(q, list(q.options.all())) for q in questions]
+def questions_of(reader_study: ReaderStudy) -> list[Question]:
+    """The study's questions in order, with their options and socket (two queries)."""
+    return list(reader_study.questions.select_related("interface").prefetch_related("options"))
 
 
 def roll_over_source(position: Position, *, reader_study: ReaderStudy, pk: Any) -> Any:
@@ -167,6 +174,7 @@ def question_states(
     values: list[ComponentInterfaceValue],
     user: User,
     position: Position,
+    questions: list[Question],
     read_only: bool,
 ) -> list[QuestionState]:
     """Each question with the value the form starts from."""
@@ -188,7 +196,8 @@ def question_states(
         else {}
     )
     states = []
-    for question, options in _questions(reader_study):
+    for question in questions:
+        options = list(question.options.all())
         answer = own.get(question.pk)
         case_value = by_socket.get(question.interface_id) if question.interface_id else None
         if answer is not None:

@@ -28,17 +28,18 @@ from reader_studies.validation import viewport_name
 def _study(request: HttpRequest, slug: str) -> ReaderStudy:
     """The study, for its readers and editors; a visible study's non-reader gets the 403
     page that links to the access request."""
+    study = selectors.reader_studies_readable_by(request.user).filter(slug=slug).first()
+    if study is not None:
+        return study
     study = selectors.reader_studies_visible_to(request.user).filter(slug=slug).first()
     if study is None:
         raise Http404("No reader study matches the given query.")
-    if not selectors.may_read(request.user, study):
-        raise RightMissing(
-            f"Only readers of {study.title} may read its cases.",
-            right="access",
-            request_url=f"{study.get_absolute_url()}#access-request",
-            decided_by="the study's editors decide",
-        )
-    return study
+    raise RightMissing(
+        f"Only readers of {study.title} may read its cases.",
+        right="access",
+        request_url=f"{study.get_absolute_url()}#access-request",
+        decided_by="the study's editors decide",
+    )
 
 
 def _reader(request: HttpRequest, study: ReaderStudy) -> tuple[User, bool]:
@@ -109,7 +110,8 @@ def read_case(request: HttpRequest, slug: str, pk: str) -> HttpResponse:
     study = _study(request, slug)
     reader, viewing_as = _reader(request, study)
     display_set = get_object_or_404(study.display_sets, pk=pk)
-    position = reading.position(reader_study=study, user=reader)
+    questions = reading.questions_of(study)
+    position = reading.position(reader_study=study, user=reader, questions=questions)
     verify = study.is_educational and request.GET.get("verify") == "1"
     current = position.next_unanswered()
     # Without case navigation a reader only sees the case to answer now (and, right after
@@ -128,6 +130,7 @@ def read_case(request: HttpRequest, slug: str, pk: str) -> HttpResponse:
         values=values,
         user=reader,
         position=position,
+        questions=questions,
         read_only=viewing_as or verify,
     )
     errors: dict[str, list[str]] = {}
@@ -153,7 +156,7 @@ def read_case(request: HttpRequest, slug: str, pk: str) -> HttpResponse:
         if not errors:
             if study.is_educational and study.instant_verification:
                 return redirect(_case_url(study, display_set.pk, verify="1"))
-            position = reading.position(reader_study=study, user=reader)
+            position = reading.position(reader_study=study, user=reader, questions=questions)
             following = position.next_unanswered(after=display_set.pk)
             if following is None:
                 return redirect("reader_studies:read", slug=study.slug)
