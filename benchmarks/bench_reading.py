@@ -170,11 +170,14 @@ def run() -> dict[str, Any]:
 
     django.setup()
     from django.core.management import call_command
+    from django.db import connection
     from django.test import Client
 
     call_command("migrate", verbosity=0)
     call_command("collectstatic", interactive=False, verbosity=0)  # pages name hashed files
     fx = _fixture()
+    with connection.cursor() as cursor:  # as autovacuum would after a bulk load
+        cursor.execute("ANALYZE")
     study, reader = fx["study"], fx["reader"]
     client = Client(HTTP_HOST="localhost")
     client.force_login(reader)

@@ -17,7 +17,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from app.api import StrictSerializerMixin, uuid_param
+from app.api import DetailUrlField, StrictSerializerMixin, uuid_param
 from app.http import absolute, request_user
 from app.models import AuditRecord
 from app.permissions import can, may_create
@@ -860,16 +860,12 @@ ONLY_ANSWER_CHANGES = "Only the answer and last_edit_duration field can be modif
 
 
 class AnswerSerializer(serializers.ModelSerializer):
-    api_url = serializers.HyperlinkedIdentityField(view_name="api:reader-studies-answer-detail")
+    api_url = DetailUrlField("api:reader-studies-answer-detail")
     creator: serializers.RelatedField = serializers.SlugRelatedField(
         slug_field="username", read_only=True
     )
-    question: serializers.RelatedField = serializers.HyperlinkedRelatedField(
-        view_name="api:reader-studies-question-detail", read_only=True
-    )
-    display_set: serializers.RelatedField = serializers.HyperlinkedRelatedField(
-        view_name="api:reader-studies-display-set-detail", read_only=True
-    )
+    question = DetailUrlField("api:reader-studies-question-detail", pk_attr="question_id")
+    display_set = DetailUrlField("api:reader-studies-display-set-detail", pk_attr="display_set_id")
     answer_image = serializers.SerializerMethodField()
     last_edit_duration = serializers.DurationField(format="iso-8601", read_only=True)  # type: ignore[call-arg]
     total_edit_duration = serializers.DurationField(format="iso-8601", read_only=True)  # type: ignore[call-arg]
