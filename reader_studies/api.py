@@ -752,8 +752,12 @@ class DisplaySetViewSet(
             )
         elif params.get("user"):
             raise ValidationError({"user": ["`user` goes only with `unanswered_by_user=true`."]})
+        # one query for the values with their sockets and images, not three
         display_sets = display_sets.select_related("reader_study").prefetch_related(
-            "values__interface", "values__image"
+            Prefetch(
+                "values",
+                queryset=ComponentInterfaceValue.objects.select_related("interface", "image"),
+            )
         )
         if study is not None:
             return selectors.in_reading_order(
