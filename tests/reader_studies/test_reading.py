@@ -2,6 +2,7 @@
 each reading setting (navigation, modification, roll-over, shuffle, pre-fill from the
 case, educational verification, end of study, autosave, viewing as a reader)."""
 
+import datetime
 import json
 
 import pytest
@@ -128,7 +129,7 @@ def test_a_reader_answers_every_widget_and_moves_on(client):
     assert mine[flag.pk].answer is False
     assert mine[multi.pk].answer == [here.id, there.id]
     assert mine[box.pk].answer == BOX
-    assert mine[box.pk].total_edit_duration.total_seconds() == 4.2
+    assert mine[box.pk].total_edit_duration == datetime.timedelta(seconds=4.2)
     assert mask.pk not in mine
     assert "1 of 2 cases answered" in client.get(url(study, second)).content.decode()
 
