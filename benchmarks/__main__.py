@@ -14,8 +14,13 @@ DATABASES = ("sqlite", "postgres")  # the embedded default, then production's da
 
 def _bench_api(database: str) -> dict[str, Any]:
     """One database per process: Django reads its settings once."""
+    return _in_process_of_its_own("benchmarks.bench_api", "--database", database)
+
+
+def _in_process_of_its_own(module: str, *args: str) -> dict[str, Any]:
+    """Run a bench module that sets Django up on its own database; its RESULT line."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "benchmarks.bench_api", "--database", database],
+        [sys.executable, "-m", module, *args],
         stdout=subprocess.PIPE,
         text=True,
     )
@@ -27,7 +32,7 @@ def _bench_api(database: str) -> dict[str, Any]:
         else:
             print(line, end="", flush=True)
     if process.wait() != 0 or not result:
-        raise SystemExit(f"benchmarks.bench_api --database {database} failed")
+        raise SystemExit(f"{module} {' '.join(args)} failed")
     return result
 
 
@@ -86,8 +91,9 @@ def _print_api_table(api: dict[str, dict[str, Any]]) -> None:
 
 
 def main() -> int:
-    """`python -m benchmarks [dicom_to_mha] [api] [jobs]`: those parts only (default all)."""
-    wanted = set(sys.argv[1:]) or {"dicom_to_mha", "api", "jobs"}
+    """`python -m benchmarks [dicom_to_mha] [api] [reading] [jobs]`: those parts only
+    (default all)."""
+    wanted = set(sys.argv[1:]) or {"dicom_to_mha", "api", "reading", "jobs"}
     results: dict[str, Any] = {}
     if "dicom_to_mha" in wanted:
         results["dicom_to_mha"] = dicom_to_mha.run()
@@ -96,6 +102,8 @@ def main() -> int:
             results["api"] = {database: _bench_api(database) for database in DATABASES}
         finally:
             stack.stop_object_store()
+    if "reading" in wanted:
+        results["reading"] = _in_process_of_its_own("benchmarks.bench_reading")
     if "jobs" in wanted:
         # last: it sets up Django in this process on its own scratch database and buckets
         results["jobs"] = bench_jobs.run()
