@@ -124,12 +124,28 @@ def test_a_new_reader_answers_moves_and_the_editor_sees_it(live_server, browser_
     narrow.wait_for_selector(".tessera-viewer[data-state=ready]")
     shot(narrow, "case-1-390px")
 
+    # the second case, then the end of the study
+    page.keyboard.press("n")
+    page.wait_for_selector(".tessera-viewer[data-state=ready]")
+    page.keyboard.press("2")
+    page.get_by_label("Answer", exact=True).fill("0")
+    page.locator("textarea[data-annotation]").fill(json.dumps(BOX))
+    page.get_by_role("button", name="Save and next").click()
+    page.wait_for_selector("text=You answered every case")
+    assert "2 of 2 cases answered" in page.locator("main").inner_text()
+    shot(page, "end-of-study")
+
+    outsider = browser_as(UserFactory())
+    outsider.goto(page.url)
+    assert "Request access" in outsider.locator("main").inner_text()
+    shot(outsider, "not-a-reader-403")
+
     results = browser_as(editor)
     results.goto(f"{live_server.url}/reader-studies/{study.slug}/results/")
     row = results.locator("tr", has_text=reader.username).first.inner_text()
-    assert "1 of 2" in row and "3 of 6" in row  # cases complete, answers
+    assert "2 of 2" in row and "6 of 6" in row  # cases complete, answers
     shot(results, "editor-results")
-    assert Answer.objects.filter(creator=reader).count() == 3
+    assert Answer.objects.filter(creator=reader).count() == 6
 
 
 @pytest.mark.skipif(
