@@ -267,6 +267,15 @@ def test_empty_answer_confirmation_and_autosave(client):
         size.pk: 3,
         box.pk: None,
     }
+    # without case navigation, the complete case still takes the page's last (auto)save
+    again = client.post(
+        url(study, case),
+        {f"q-{size.pk}": "4", f"q-{box.pk}-confirm-empty": "1", "autosave": "1"},
+        HTTP_ACCEPT="application/json",
+    )
+    assert again.json() == {"saved": True}
+    assert Answer.objects.get(creator=reader, question=size).answer == 4
+    assert client.get(url(study, case))["Location"] == url(study)  # but is not shown again
 
 
 def test_editors_view_as_a_reader_read_only(client):
