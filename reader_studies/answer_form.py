@@ -2,6 +2,7 @@
 JSON, with a message naming the question when a field cannot be read."""
 
 import json
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -20,6 +21,8 @@ def field_name(state: QuestionState) -> str:
 
 def _number(text: str) -> float | int:
     number = float(text)
+    if not math.isfinite(number):
+        raise ValueError(f"{text} is not a finite number")
     return int(number) if number.is_integer() and "." not in text else number
 
 
@@ -31,9 +34,10 @@ def _value(state: QuestionState, data: QueryDict) -> Any:
     if q.widget == Widget.ACCEPT_REJECT:
         accepted = {int(i) for i in data.getlist(f"{name}-accept")}
         return accepted_findings(state.case_value, accepted)
-    text = data.get(name, "").strip() if kind != AnswerType.TEXT else data.get(name, "")
+    raw = data.get(name, "")
     if kind == AnswerType.TEXT:
-        return text
+        return raw  # the reader's text as typed
+    text = raw.strip()
     if text == "":
         return None
     if kind == AnswerType.CHOICE:
