@@ -12,13 +12,9 @@ RESULTS = Path("var/bench/results.json")
 DATABASES = ("sqlite", "postgres")  # the embedded default, then production's database
 
 
-def _bench_api(database: str) -> dict[str, Any]:
-    """One database per process: Django reads its settings once."""
-    return _in_process_of_its_own("benchmarks.bench_api", "--database", database)
-
-
-def _in_process_of_its_own(module: str, *args: str) -> dict[str, Any]:
-    """Run a bench module that sets Django up on its own database; its RESULT line."""
+def _bench_module(module: str, *args: str) -> dict[str, Any]:
+    """A benchmark in its own process (Django reads its settings once per process); it
+    prints its result as one `RESULT {json}` line."""
     process = subprocess.Popen(
         [sys.executable, "-m", module, *args],
         stdout=subprocess.PIPE,
@@ -91,19 +87,28 @@ def _print_api_table(api: dict[str, dict[str, Any]]) -> None:
 
 
 def main() -> int:
-    """`python -m benchmarks [dicom_to_mha] [api] [reading] [jobs]`: those parts only
-    (default all)."""
-    wanted = set(sys.argv[1:]) or {"dicom_to_mha", "api", "reading", "jobs"}
+    """`python -m benchmarks [dicom_to_mha] [api] [viewer] [reading] [jobs]`: those parts
+    only (default all)."""
+    wanted = set(sys.argv[1:]) or {"dicom_to_mha", "api", "viewer", "reading", "jobs"}
     results: dict[str, Any] = {}
     if "dicom_to_mha" in wanted:
         results["dicom_to_mha"] = dicom_to_mha.run()
     if "api" in wanted:
         try:
-            results["api"] = {database: _bench_api(database) for database in DATABASES}
+            results["api"] = {
+                database: _bench_module("benchmarks.bench_api", "--database", database)
+                for database in DATABASES
+            }
+        finally:
+            stack.stop_object_store()
+    if "viewer" in wanted:
+        try:
+            results["viewer"] = _bench_module("benchmarks.bench_viewer")
+            print(json.dumps(results["viewer"], indent=2))
         finally:
             stack.stop_object_store()
     if "reading" in wanted:
-        results["reading"] = _in_process_of_its_own("benchmarks.bench_reading")
+        results["reading"] = _bench_module("benchmarks.bench_reading")
     if "jobs" in wanted:
         # last: it sets up Django in this process on its own scratch database and buckets
         results["jobs"] = bench_jobs.run()

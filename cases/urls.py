@@ -5,6 +5,7 @@ from cases import views
 app_name = "cases"
 
 urlpatterns = [
+    path("images/", views.image_list, name="image-list"),
     path("images/<uuid:pk>/", views.image_detail, name="image"),
     path(
         "images/<uuid:pk>/files/<uuid:file_pk>.<slug:ext>",
@@ -12,6 +13,7 @@ urlpatterns = [
         name="image-file",
     ),
     path("images/<uuid:pk>/thumbnail.png", views.image_thumbnail, name="thumbnail"),
+    path("upload-sessions/", views.upload_session_list, name="upload-session-list"),
     path("upload-sessions/<uuid:pk>/", views.upload_session_detail, name="upload-session"),
     path(
         "upload-sessions/<uuid:pk>/status.json",
