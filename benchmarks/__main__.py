@@ -87,9 +87,9 @@ def _print_api_table(api: dict[str, dict[str, Any]]) -> None:
 
 
 def main() -> int:
-    """`python -m benchmarks [dicom_to_mha] [api] [viewer] [jobs]`: those parts only
-    (default all)."""
-    wanted = set(sys.argv[1:]) or {"dicom_to_mha", "api", "viewer", "jobs"}
+    """`python -m benchmarks [dicom_to_mha] [api] [viewer] [reading] [jobs]`: those parts
+    only (default all)."""
+    wanted = set(sys.argv[1:]) or {"dicom_to_mha", "api", "viewer", "reading", "jobs"}
     results: dict[str, Any] = {}
     if "dicom_to_mha" in wanted:
         results["dicom_to_mha"] = dicom_to_mha.run()
@@ -107,6 +107,8 @@ def main() -> int:
             print(json.dumps(results["viewer"], indent=2))
         finally:
             stack.stop_object_store()
+    if "reading" in wanted:
+        results["reading"] = _bench_module("benchmarks.bench_reading")
     if "jobs" in wanted:
         # last: it sets up Django in this process on its own scratch database and buckets
         results["jobs"] = bench_jobs.run()
