@@ -92,7 +92,7 @@ def test_a_new_reader_answers_moves_and_the_editor_sees_it(live_server, browser_
     start_reading(page, live_server, study)
 
     page.keyboard.press("1")  # the first option of the choice question
-    assert page.get_by_label("Yes").is_checked()
+    assert page.get_by_role("radio", name="Yes").is_checked()
     page.get_by_label("Answer", exact=True).fill("12")
     box = page.locator("textarea[data-annotation]")
     if not ANNOTATIONS.exists():  # until the viewer draws: the JSON field is the answer
@@ -110,7 +110,7 @@ def test_a_new_reader_answers_moves_and_the_editor_sees_it(live_server, browser_
     page.keyboard.press("p")
     page.wait_for_url("**/read/**")
     assert page.locator("h1").inner_text() == "Case 1 of 2: Case 1"
-    assert page.get_by_label("Yes").is_checked()  # its saved answers are back
+    assert page.get_by_role("radio", name="Yes").is_checked()  # its saved answers are back
     assert page.get_by_label("Answer", exact=True).input_value() == "12"
 
     mine = page.request.get(f"{live_server.url}/api/v1/reader-studies/answers/mine/").json()
@@ -129,6 +129,8 @@ def test_a_new_reader_answers_moves_and_the_editor_sees_it(live_server, browser_
     page.wait_for_selector(".tessera-viewer[data-state=ready]")
     page.keyboard.press("2")
     page.get_by_label("Answer", exact=True).fill("0")
+    if ANNOTATIONS.exists():  # the JSON field is folded away beside the drawing tools
+        page.locator("details summary").click()
     page.locator("textarea[data-annotation]").fill(json.dumps(BOX))
     page.get_by_role("button", name="Save and next").click()
     page.wait_for_selector("text=You answered every case")
@@ -158,11 +160,11 @@ def test_a_reader_draws_the_box_with_the_mouse(live_server, browser_as):  # type
     reader: User = UserFactory()  # type: ignore[assignment]
     page = browser_as(reader)
     start_reading(page, live_server, study)
-    page.get_by_label("No").check()
+    page.get_by_role("radio", name="No").check()
     page.get_by_label("Answer", exact=True).fill("0")
     page.get_by_role("button", name="Axial", exact=True).click()
     page.get_by_role("button", name="Draw (2D bounding box)").click()
-    canvas = page.locator(".tessera-viewer canvas").bounding_box()
+    canvas = page.locator(".tessera-viewer canvas[data-viewer=canvas]").bounding_box()
     cx, cy = canvas["x"] + canvas["width"] / 2, canvas["y"] + canvas["height"] / 2
     page.mouse.move(cx - 60, cy - 40)
     page.mouse.down()
