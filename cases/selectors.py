@@ -54,3 +54,13 @@ def upload_sessions_with_links_of(user: AnyUser) -> QuerySet[RawImageUploadSessi
         Prefetch("image_set", queryset=Image.objects.only("pk", "origin_id")),
         Prefetch("user_uploads", queryset=UserUpload.objects.only("pk")),
     )
+
+
+def slide_file_visible_to(user: AnyUser, image_pk: object) -> ImageFile | None:
+    """The pyramidal TIFF of an image the user may see, or None (no such image or file)."""
+    return (
+        image_files_visible_to(user)
+        .filter(image_id=image_pk, image_type=ImageFile.ImageType.TIFF)
+        .order_by("pk")
+        .first()
+    )
