@@ -56,7 +56,7 @@ def upload_sessions_with_links_of(user: AnyUser) -> QuerySet[RawImageUploadSessi
     )
 
 
-def slide_file_visible_to(user: AnyUser, image_pk: object) -> ImageFile | None:
+def slide_file_visible_to(user: AnyUser, image_pk: str) -> ImageFile | None:
     """The pyramidal TIFF of an image the user may see, or None (no such image or file)."""
     return (
         image_files_visible_to(user)

@@ -228,7 +228,7 @@ def tile(*, key: str, level: int, column: int, row: int) -> Tile:
     lv = levels[level]
     if not (0 <= column < lv.columns and 0 <= row < lv.rows):
         raise TileNotFound(
-            f"tile {column},{row} is outside level {level} ({lv.columns} × {lv.rows} tiles)"
+            f"tile {column},{row} is outside level {level} ({lv.columns} x {lv.rows} tiles)"
         )
     width = min(lv.tile_width, lv.width - column * lv.tile_width)
     height = min(lv.tile_height, lv.height - row * lv.tile_height)

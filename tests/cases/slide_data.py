@@ -24,7 +24,7 @@ def slide_pixels(width: int, height: int, seed: int = 0) -> np.ndarray:
 
 
 def pyramid(base: np.ndarray, levels: int) -> list[np.ndarray]:
-    """Each level half the one before, by 2×2 means."""
+    """Each level half the one before, by 2x2 means."""
     out = [base]
     for _ in range(levels - 1):
         a = out[-1]
@@ -58,4 +58,3 @@ def write_slide(
                 metadata=None,
             )
     return path
-

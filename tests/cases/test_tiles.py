@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import tifffile
+from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import reverse
 from PIL import Image as PILImage
@@ -45,12 +46,12 @@ def pixels(response) -> np.ndarray:  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def levels() -> list[np.ndarray]:
-    return pyramid(slide_pixels(1000, 700), 3)  # 1000×700, 500×350, 250×175
+    return pyramid(slide_pixels(1000, 700), 3)  # 1000x700, 500x350, 250x175
 
 
 @pytest.fixture
 def lossless_slide(tmp_path, levels):  # type: ignore[no-untyped-def]
-    user = UserFactory()
+    user: User = UserFactory()  # type: ignore[assignment]
     image = import_slide(user, write_slide(tmp_path / "tissue.tiff", levels))
     client = Client()
     client.force_login(user)
@@ -101,7 +102,7 @@ def test_tiles_outside_the_pyramid_are_404(lossless_slide):  # type: ignore[no-u
 def test_only_users_who_may_see_the_image_get_tiles(lossless_slide):  # type: ignore[no-untyped-def]
     _, image, _ = lossless_slide
     outsider = Client()
-    outsider.force_login(UserFactory())
+    outsider.force_login(UserFactory())  # type: ignore[arg-type]
     for client in (outsider, Client()):
         assert client.get(tile_url(image, 0, 0, 0)).status_code == 404
         assert client.get(reverse("cases:slide", args=[image.pk])).status_code == 404
@@ -109,7 +110,7 @@ def test_only_users_who_may_see_the_image_get_tiles(lossless_slide):  # type: ig
 
 
 def test_jpeg_tiles_pass_through_as_stored(tmp_path, levels):  # type: ignore[no-untyped-def]
-    user = UserFactory()
+    user: User = UserFactory()  # type: ignore[assignment]
     path = write_slide(tmp_path / "scan.tif", levels, compression="jpeg")
     image = import_slide(user, path)
     client = Client()
