@@ -13,6 +13,21 @@ from components.kinds import Kind
 from components.models import ComponentInterfaceValue
 
 OVERLAY_KINDS = frozenset({Kind.SEGMENTATION, Kind.HEAT_MAP})
+# annotation values the slide viewer draws over every slide of the same set of values
+SLIDE_ANNOTATION_KINDS = frozenset(
+    {
+        Kind.POINT,
+        Kind.MULTIPLE_POINTS,
+        Kind.BOUNDING_BOX_2D,
+        Kind.MULTIPLE_BOUNDING_BOXES_2D,
+        Kind.POLYGON,
+        Kind.MULTIPLE_POLYGONS,
+        Kind.LINE,
+        Kind.MULTIPLE_LINES,
+        Kind.DISTANCE_MEASUREMENT,
+        Kind.MULTIPLE_DISTANCE_MEASUREMENTS,
+    }
+)
 
 
 def same_grid(a: Image, b: Image) -> bool:
@@ -44,8 +59,14 @@ def viewer_configs(
 ) -> list[dict[str, Any]]:
     """Viewer configs: one per image in `main`, with the overlay-kind images of `main` and
     `overlays` that share its grid drawn over it; overlays that fit nowhere open alone."""
+    main, overlays = list(main), list(overlays)
     values = [v for v in main if v.image_id]
     extra = [v for v in overlays if v.image_id]
+    annotations = [
+        {"title": v.interface.title, "value": v.value}
+        for v in [*main, *overlays]
+        if v.interface.kind in SLIDE_ANNOTATION_KINDS and v.value is not None
+    ]
     bases = [v for v in values if v.interface.kind not in OVERLAY_KINDS]
     candidates = [v for v in [*values, *extra] if v.interface.kind in OVERLAY_KINDS]
     placed: dict[int, list[ComponentInterfaceValue]] = {v.pk: [] for v in bases}
@@ -72,6 +93,8 @@ def viewer_configs(
         )
         if config is not None:
             config["title"] = civ.interface.title
+            if config.get("kind") == "slide":
+                config["annotations"] = annotations
             configs.append(config)
     return configs
 
