@@ -4,6 +4,12 @@ from pathlib import Path
 
 import numpy as np
 import tifffile
+from django.contrib.auth.models import User
+
+from cases.importing import import_session
+from cases.models import Image, RawImageUploadSession
+from cases.services import upload_session_create
+from tests.cases.helpers import completed_upload
 
 MPP = 0.25  # micrometres per pixel at full resolution
 
@@ -58,3 +64,16 @@ def write_slide(
                 metadata=None,
             )
     return path
+
+
+def import_slide(user: User, path: Path) -> Image:
+    """The slide imported as any upload is: converted by the builders, stored in S3."""
+    upload = completed_upload(user, path.name, path)
+    session = upload_session_create(creator=user, uploads=[upload])
+    import_session(session_pk=str(session.pk))
+    session.refresh_from_db()
+    assert session.status == RawImageUploadSession.Status.SUCCEEDED, (
+        session.error_message,
+        session.file_errors,
+    )
+    return Image.objects.get(origin=session)

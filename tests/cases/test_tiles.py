@@ -2,7 +2,6 @@
 pixels of the source, 404 outside the pyramid."""
 
 import io
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -14,26 +13,11 @@ from PIL import Image as PILImage
 
 from app.models import AuditRecord
 from app.storage import bucket_name, s3_client
-from cases.importing import import_session
-from cases.models import Image, ImageFile, RawImageUploadSession
-from cases.services import upload_session_create
-from tests.cases.helpers import completed_upload
-from tests.cases.slide_data import MPP, pyramid, slide_pixels, write_slide
+from cases.models import Image, ImageFile
+from tests.cases.slide_data import MPP, import_slide, pyramid, slide_pixels, write_slide
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def import_slide(user, path: Path) -> Image:  # type: ignore[no-untyped-def]
-    upload = completed_upload(user, path.name, path)
-    session = upload_session_create(creator=user, uploads=[upload])
-    import_session(session_pk=str(session.pk))
-    session.refresh_from_db()
-    assert session.status == RawImageUploadSession.Status.SUCCEEDED, (
-        session.error_message,
-        session.file_errors,
-    )
-    return Image.objects.get(origin=session)
 
 
 def tile_url(image: Image, level: int, column: int, row: int) -> str:
