@@ -67,6 +67,9 @@ class SlideViewer {
   }
 
   async open() {
+    // the viewer's script loads while the descriptor is asked for
+    const library = loadOpenSeadragon(this.root.dataset.osd);
+    library.catch(() => {}); // reported below, once the descriptor has answered
     let response;
     try {
       response = await fetch(this.config.image.descriptor_url, {
@@ -92,14 +95,12 @@ class SlideViewer {
       return;
     }
     this.slide = await response.json();
-    let OSD;
     try {
-      OSD = await loadOpenSeadragon(this.root.dataset.osd);
+      this.OSD = await library;
     } catch (e) {
       this.fail(`The slide viewer could not start: ${e.message}.`);
       return;
     }
-    this.OSD = OSD;
     this.start();
   }
 
