@@ -14,8 +14,13 @@ DATABASES = ("sqlite", "postgres")  # the embedded default, then production's da
 
 def _bench_api(database: str) -> dict[str, Any]:
     """One database per process: Django reads its settings once."""
+    return _bench_process("benchmarks.bench_api", "--database", database)
+
+
+def _bench_process(module: str, *args: str) -> dict[str, Any]:
+    """Run a benchmark module in its own process; its `RESULT {json}` line is the result."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "benchmarks.bench_api", "--database", database],
+        [sys.executable, "-m", module, *args],
         stdout=subprocess.PIPE,
         text=True,
     )
@@ -27,7 +32,7 @@ def _bench_api(database: str) -> dict[str, Any]:
         else:
             print(line, end="", flush=True)
     if process.wait() != 0 or not result:
-        raise SystemExit(f"benchmarks.bench_api --database {database} failed")
+        raise SystemExit(f"{module} {' '.join(args)} failed")
     return result
 
 
@@ -85,9 +90,27 @@ def _print_api_table(api: dict[str, dict[str, Any]]) -> None:
         print(f"{row[0]:<{widths[0]}}  {row[1]:<{widths[1]}}  {row[2]:>{widths[2]}}  {row[3]}")
 
 
+def _print_slides(r: dict[str, Any]) -> None:
+    large, small = r["large"]["first_view_ms"], r["small"]["first_view_ms"]
+    gib, mib = r["bytes"]["large"] / 2**30, r["bytes"]["small"] / 2**20
+    print(
+        f"\nWhole-slide images in Chromium ({r['size_px']} px square, {gib:.2f} GiB"
+        f" vs {mib:.1f} MiB; medians of {r['rounds']} cold-cache opens)"
+    )
+    print(
+        f"  first view loaded: large {large:.0f} ms, small {small:.0f} ms,"
+        f" ratio {r['large x small first view']:.2f} (<= 1.25)"
+    )
+    print(
+        f"  page + one tile fetched alone: {r['reference page+tile ms']:.0f} ms; large first view"
+        f" {r['large first view x reference']:.2f}x that (<= 2)"
+    )
+
+
 def main() -> int:
-    """`python -m benchmarks [dicom_to_mha] [api] [jobs]`: those parts only (default all)."""
-    wanted = set(sys.argv[1:]) or {"dicom_to_mha", "api", "jobs"}
+    """`python -m benchmarks [dicom_to_mha] [api] [slides] [jobs]`: those parts only
+    (default all)."""
+    wanted = set(sys.argv[1:]) or {"dicom_to_mha", "api", "slides", "jobs"}
     results: dict[str, Any] = {}
     if "dicom_to_mha" in wanted:
         results["dicom_to_mha"] = dicom_to_mha.run()
@@ -96,6 +119,12 @@ def main() -> int:
             results["api"] = {database: _bench_api(database) for database in DATABASES}
         finally:
             stack.stop_object_store()
+    if "slides" in wanted:
+        try:
+            results["slides"] = _bench_process("benchmarks.bench_slides")
+        finally:
+            stack.stop_object_store()
+        _print_slides(results["slides"])
     if "jobs" in wanted:
         # last: it sets up Django in this process on its own scratch database and buckets
         results["jobs"] = bench_jobs.run()

@@ -114,3 +114,16 @@ def test_jpeg_tiles_pass_through_as_stored(tmp_path, levels):  # type: ignore[no
     edge = client.get(tile_url(image, 0, 3, 2))  # 1000 - 768 = 232 wide, 700 - 512 = 188 high
     assert pixels(edge).shape == (188, 232, 3)
     assert np.abs(pixels(edge).astype(int) - levels[0][512:, 768:]).mean() < 6
+
+
+def test_a_slide_missing_from_the_store_says_so(lossless_slide):  # type: ignore[no-untyped-def]
+    _, image, client = lossless_slide
+    stored = ImageFile.objects.get(image=image, image_type="TIFF").file.name
+    s3_client("protected").delete_object(Bucket=bucket_name("protected"), Key=stored)
+
+    response = client.get(reverse("cases:slide", args=[image.pk]))
+
+    assert response.status_code == 422
+    assert response.json()["detail"] == (
+        "The slide cannot be shown: the slide's file is missing from the object store."
+    )
