@@ -2,6 +2,9 @@
 ranges from the stored pyramidal TIFF (cases.tiles). Both check, on every request, that the
 user may see the image; outsiders and anonymous users get 404, as for the image's files."""
 
+import threading
+import time
+
 from django.conf import settings
 from django.http import Http404, HttpResponse, JsonResponse
 from django.urls import reverse
@@ -23,11 +26,40 @@ def tile_url_template(image_pk: object) -> str:
     return url.removesuffix("0/0/0") + "{level}/{column}/{row}"
 
 
+# A viewer asks for tiles by the hundred, and the full permission check (one query built
+# over every app's visibility rules) costs more CPU than reading a tile. So a tile request
+# reuses a "yes" for the same user and image for a short while, shorter than a signed URL
+# to the same bytes lives: a revoked user loses tiles no later than a signed download.
+# The descriptor, asked for at every opening, always checks in full; "no" is never kept.
+GRANT_SECONDS = min(60, settings.SIGNED_URL_LIFETIME)
+MAX_GRANTS = 10_000
+_grants: dict[tuple[int, str], tuple[str, float]] = {}
+_grants_lock = threading.Lock()
+
+
 def _slide_file(request: Request, pk: str) -> ImageFile:
     image_file = selectors.slide_file_visible_to(request.user, pk)
     if image_file is None:
         raise Http404("No such slide")
     return image_file
+
+
+def _slide_key(request: Request, pk: str) -> str:
+    """The stored TIFF's key, if the user may see the image (else 404)."""
+    user_pk = request.user.pk
+    now = time.monotonic()
+    if user_pk is not None:
+        with _grants_lock:
+            grant = _grants.get((user_pk, str(pk)))
+        if grant is not None and grant[1] > now:
+            return grant[0]
+    key = _slide_file(request, pk).file.name
+    if user_pk is not None:
+        with _grants_lock:
+            if len(_grants) >= MAX_GRANTS:
+                _grants.clear()
+            _grants[(user_pk, str(pk))] = (key, now + GRANT_SECONDS)
+    return key
 
 
 def _unusable(e: tiles.TileError) -> JsonResponse:
@@ -67,9 +99,9 @@ def slide_descriptor(request: Request, pk: str) -> HttpResponse:
 
 @file_url_view
 def slide_tile(request: Request, pk: str, level: int, column: int, row: int) -> HttpResponse:
-    image_file = _slide_file(request, pk)
+    key = _slide_key(request, pk)
     try:
-        tile = tiles.tile(key=image_file.file.name, level=level, column=column, row=row)
+        tile = tiles.tile(key=key, level=level, column=column, row=row)
     except tiles.TileNotFound as e:
         raise Http404(str(e)) from None
     except tiles.TileError as e:

@@ -127,3 +127,12 @@ def test_a_slide_missing_from_the_store_says_so(lossless_slide):  # type: ignore
     assert response.json()["detail"] == (
         "The slide cannot be shown: the slide's file is missing from the object store."
     )
+
+
+def test_losing_access_closes_the_slide_at_once(lossless_slide):  # type: ignore[no-untyped-def]
+    _, image, client = lossless_slide
+    assert client.get(tile_url(image, 0, 0, 0)).status_code == 200
+    Image.objects.filter(pk=image.pk).update(origin=None)  # no longer the user's upload
+
+    # a new opening checks in full; tiles of an open viewer follow within GRANT_SECONDS
+    assert client.get(reverse("cases:slide", args=[image.pk])).status_code == 404
