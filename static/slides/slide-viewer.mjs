@@ -112,6 +112,9 @@ class SlideViewer {
       prefixUrl: this.root.dataset.osdImages,
       tileSources: tileSource(OSD, this.slide),
       drawer: "canvas",
+      // the level the view needs first, not every coarser one before it: fewer requests
+      // before the first sharp view
+      immediateRender: true,
       showNavigationControl: false,
       showNavigator: true,
       navigatorPosition: "TOP_RIGHT",

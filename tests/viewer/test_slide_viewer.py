@@ -25,6 +25,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 SHOTS = Path(settings.VAR_DIR) / "screenshots" / "slides"
 STAGE = ".tessera-slide .slide-stage"
 YELLOW = np.array([255, 212, 0])
+AXE = Path(settings.BASE_DIR) / "node_modules" / "axe-core" / "axe.min.js"
 
 
 def stage_pixels(page, name: str) -> np.ndarray:  # type: ignore[no-untyped-def]
@@ -123,6 +124,10 @@ def test_narrow_screen_keeps_the_viewer_usable(live_server, browser_as, tmp_path
     assert stage_pixels(page, "narrow").std() > 20
     box = page.locator(STAGE).bounding_box()
     assert box is not None and box["width"] <= 390
+    # the viewer's controls pass axe-core's checks (labels, roles, contrast)
+    page.add_script_tag(path=str(AXE))
+    report = page.evaluate("() => axe.run('.tessera-slide').then((r) => r.violations)")
+    assert [(v["id"], [n["target"] for n in v["nodes"]]) for v in report] == []
     assert page.console_errors == []
 
 
