@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -16,6 +17,7 @@ from algorithms.models import Algorithm, AlgorithmImage
 from app import access_request_views
 from app.access_requests import pending_request_of, requests_for
 from app.http import request_user
+from app.listing import Choice, Listing, Sort, list_page
 from app.models import AccessRequest
 from app.permissions import may_create, require_creator
 
@@ -34,13 +36,44 @@ def _form_errors(form: AlgorithmForm, error: ValidationError) -> None:
             form.add_error(target, problem)
 
 
+ALGORITHM_SORTS = (
+    Sort("title", "Title", ("title",)),
+    Sort("-created", "Newest first", ("-created",)),
+    Sort("-modified", "Recently changed", ("-modified",)),
+)
+
+
 @login_required
 def algorithm_list(request: HttpRequest) -> HttpResponse:
-    algorithms = selectors.algorithms_for(user=request.user)
+    listing = Listing(
+        noun="algorithms",
+        sorts=ALGORITHM_SORTS,
+        search_fields=("title", "description"),
+        search_label="Title or description contains",
+        filters=(
+            Choice(
+                "gpu",
+                "GPU",
+                [("yes", "Needs a GPU"), ("no", "CPU only")],
+                lambda v: Q(requires_gpu=v == "yes"),
+            ),
+            Choice(
+                "public",
+                "Visibility",
+                [("yes", "Public"), ("no", "Members only")],
+                lambda v: Q(public=v == "yes"),
+            ),
+        ),
+    )
+    algorithms = list_page(
+        params=request.GET,
+        queryset=selectors.algorithms_for(user=request.user),
+        listing=listing,
+    )
     return render(
         request,
         "algorithms/algorithm_list.html",
-        {"algorithms": algorithms, "may_create": may_create(request.user, Algorithm)},
+        {"list": algorithms, "may_create": may_create(request.user, Algorithm)},
     )
 
 

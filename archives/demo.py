@@ -19,10 +19,11 @@ from django.contrib.auth.models import User
 
 from app.storage import bucket_name, s3_client
 from archives.models import Archive
-from archives.services import archive_cases_add, archive_create, image_socket
+from archives.services import archive_cases_add, archive_create
 from cases.importing import import_session
 from cases.models import Image, RawImageUploadSession
 from cases.synthetic import LesionVolume, write_lesion_volume
+from components.selectors import image_socket
 from uploads.models import UserUpload
 
 DEMO_ARCHIVE_TITLE = "Demo CT"

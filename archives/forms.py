@@ -2,41 +2,12 @@ from django import forms
 from django.contrib.auth.models import User
 
 from archives.services import ROLES
-from components.models import ComponentInterface
-from uploads.forms import UserUploadsField
 
 
 class ArchiveForm(forms.Form):
     title = forms.CharField(max_length=255)
     description = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), required=False)
     logo = forms.ImageField(required=False, help_text="PNG or JPEG, at most 2 MB.")
-
-
-class AddCasesForm(forms.Form):
-    """The upload widget posts the API URLs of the uploads it completed."""
-
-    user_uploads = UserUploadsField(label="Files to import")
-    interface = forms.ModelChoiceField(
-        queryset=ComponentInterface.objects.none(),
-        to_field_name="slug",
-        label="Socket",
-        help_text="Each image becomes a new item holding it in this socket.",
-    )
-
-    def __init__(self, *args, image_sockets: list[ComponentInterface], **kwargs) -> None:  # type: ignore[no-untyped-def]
-        super().__init__(*args, **kwargs)
-        field = self.fields["interface"]
-        assert isinstance(field, forms.ModelChoiceField)
-        field.queryset = ComponentInterface.objects.filter(pk__in=[s.pk for s in image_sockets])
-        default = next((s for s in image_sockets if s.slug == "generic-medical-image"), None)
-        if default is not None:
-            field.initial = default.slug
-
-    def clean_user_uploads(self) -> list[str]:
-        urls = self.cleaned_data["user_uploads"]
-        if not urls:
-            raise forms.ValidationError("Upload at least one file first.")
-        return list(urls)
 
 
 class MemberForm(forms.Form):

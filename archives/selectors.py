@@ -1,12 +1,16 @@
 """Reads for archives: what a user may see and do."""
 
+import uuid
+
 from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Count, QuerySet
+from django.urls import reverse
 
 from app.permissions import can, visible_to
 from app.urlresolve import pk_from_api_url
 from archives.models import Archive, ArchiveItem
 from cases.models import Image
+from components.models import ComponentInterface
 
 AnyUser = User | AnonymousUser
 
@@ -49,6 +53,15 @@ def archive_list_for(user: AnyUser) -> QuerySet[Archive]:
     return archives_visible_to(user).annotate(item_count=Count("items"))
 
 
+def sockets_in(archive: Archive) -> list[tuple[str, str]]:
+    """(slug, title) of the sockets the archive's items hold values of, for the filter."""
+    return list(
+        ComponentInterface.objects.filter(pk__in=archive.items.values("values__interface"))
+        .order_by("title")
+        .values_list("slug", "title")
+    )
+
+
 def items_of(archive: Archive) -> QuerySet[ArchiveItem]:
     return archive.items.prefetch_related("values__interface", "values__image").order_by(
         "-created", "pk"
@@ -60,3 +73,55 @@ def members_of(archive: Archive) -> dict[str, list[User]]:
         role: list(getattr(archive, f"{role}_group").user_set.order_by("username"))
         for role in ("editors", "uploaders", "users")
     }
+
+
+def _uuid(value: object) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        return None
+
+
+NO_UUID = uuid.UUID(int=0)  # matches no row: for a reference that is not a UUID
+
+
+def image_crumbs(*, user: AnyUser, image: Image, hint: str) -> list[tuple[str, str]]:
+    """Archive > item above an image page (`cases.crumbs`): the item the link came from
+    (`hint`), else the newest item the user sees that holds the image."""
+    items = (
+        archive_items_visible_to(user)
+        .filter(values__image=image)
+        .select_related("archive")
+        .order_by("-created", "pk")
+    )
+    hinted = _uuid(hint)
+    item = (items.filter(pk=hinted).first() if hinted else None) or items.first()
+    if item is None:
+        return []
+    return [
+        ("Archives", reverse("archives:list")),
+        (item.archive.title, item.archive.get_absolute_url()),
+        (str(item), item.get_absolute_url()),
+    ]
+
+
+def target_crumbs(*, user: AnyUser, target: dict) -> list[tuple[str, str]]:
+    """Archive (> item) an upload session sends its images to, if the user sees it."""
+    if target.get("kind") == "archive-item":
+        item = (
+            archive_items_visible_to(user)
+            .filter(pk=_uuid(target.get("item")) or NO_UUID)
+            .select_related("archive")
+            .first()
+        )
+        if item is None:
+            return []
+        return [
+            ("Archives", reverse("archives:list")),
+            (item.archive.title, item.archive.get_absolute_url()),
+            (str(item), item.get_absolute_url()),
+        ]
+    archive = archives_visible_to(user).filter(pk=_uuid(target.get("archive")) or NO_UUID).first()
+    if archive is None:
+        return []
+    return [("Archives", reverse("archives:list")), (archive.title, archive.get_absolute_url())]

@@ -14,13 +14,12 @@ from archives.models import Archive, ArchiveItem
 from cases.models import Image, RawImageUploadSession
 from cases.services import upload_session_create
 from cases.targets import TargetError
-from components.kinds import SuperKind
 from components.models import ComponentInterface, ComponentInterfaceValue
+from components.selectors import DEFAULT_IMAGE_SOCKET, image_socket
 from components.services import socket_value_create
 from components.values import ValueSpec, socket_values_create
 from uploads.models import UserUpload
 
-DEFAULT_IMAGE_SOCKET = "generic-medical-image"
 ROLES = ("editors", "uploaders", "users")
 ROLE_PERMISSIONS = {
     "editors": ["view_archive", "change_archive", "upload_archive"],
@@ -107,19 +106,6 @@ def archive_item_create(*, archive: Archive, title: str = "") -> ArchiveItem:
     return ArchiveItem.objects.create(archive=archive, title=title[:255])
 
 
-def image_socket(slug: str | None) -> ComponentInterface:
-    """The image socket called slug (default `generic-medical-image`), or a clear error."""
-    slug = slug or DEFAULT_IMAGE_SOCKET
-    socket = ComponentInterface.objects.filter(slug=slug).first()
-    if socket is None:
-        raise ValidationError({"interface": f"There is no socket '{slug}'."})
-    if socket.super_kind != SuperKind.IMAGE:
-        raise ValidationError(
-            {"interface": f"Socket '{slug}' holds {socket.kind} values, not images."}
-        )
-    return socket
-
-
 def archive_cases_target(*, archive: Archive, interface: ComponentInterface) -> dict:
     """The upload target that makes each built image a new item of archive."""
     return {"kind": "archive", "archive": str(archive.pk), "interface": interface.slug}
@@ -200,13 +186,14 @@ def _target_socket(session: RawImageUploadSession) -> ComponentInterface:
 
 
 def attach_to_archive(*, session: RawImageUploadSession, images: Sequence[Image]) -> None:
-    """Upload target "archive": one new item per image."""
+    """Upload target "archive": one new item per image, named after it (the image's name
+    is already de-identified: modality and series description, or a file name)."""
     archive = Archive.objects.filter(pk=session.target.get("archive")).first()
     if archive is None:
         raise TargetError("The archive no longer exists.")
     socket = _target_socket(session)
     for image in images:
-        item = archive_item_create(archive=archive)
+        item = archive_item_create(archive=archive, title=image.name)
         item.values.add(socket_value_create(socket=socket, image=image))
 
 

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from app.urlresolve import pk_from_api_url
 from archives import selectors, services
 from archives.models import Archive, ArchiveItem
+from components.selectors import image_socket
 
 
 def archive_for_upload(*, user: User, value: str) -> Archive:
@@ -36,11 +37,11 @@ def item_for_upload(*, user: User, value: str) -> ArchiveItem:
 def archive_request_target(*, user: User, value: str, interface: str | None) -> dict:
     """Upload-session field `archive`: each image becomes a new item."""
     archive = archive_for_upload(user=user, value=value)
-    socket = services.image_socket(interface)
+    socket = image_socket(interface)
     return services.archive_cases_target(archive=archive, interface=socket)
 
 
 def archive_item_request_target(*, user: User, value: str, interface: str | None) -> dict:
     """Upload-session field `archive_item`: the one image becomes the item's value."""
     item = item_for_upload(user=user, value=value)
-    return services.archive_item_image_target(item=item, interface=services.image_socket(interface))
+    return services.archive_item_image_target(item=item, interface=image_socket(interface))

@@ -4,27 +4,38 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 from rest_framework.request import Request
 
 from app.file_urls import file_url_view
+from app.listing import Choice, Listing, Sort, list_page
 from app.models import AuditRecord
 from app.permissions import may_create, require_creator
 from app.services import audit_record
 from app.storage import signed_url
 from archives import selectors, services
-from archives.forms import AddCasesForm, ArchiveForm, MemberForm
+from archives.forms import ArchiveForm, MemberForm
 from archives.models import Archive
 from cases.viewing import with_ids
-from components.kinds import IMAGE_KINDS
-from components.models import ComponentInterface
+from components.forms import ImageCasesForm
+from components.selectors import annotation_sockets
 from components.viewing import viewer_configs
 from uploads.selectors import completed_uploads_for
 
 ITEMS_PER_PAGE = 24
+ARCHIVE_SORTS = (
+    Sort("title", "Title", ("title",)),
+    Sort("-created", "Newest first", ("-created",)),
+    Sort("-items", "Most items first", ("-item_count",)),
+)
+ITEM_SORTS = (
+    Sort("-created", "Newest first", ("-created",)),
+    Sort("created", "Oldest first", ("created",)),
+    Sort("title", "Title", ("title",)),
+)
 
 
 def _archive(request: HttpRequest | Request, slug: str) -> Archive:
@@ -33,13 +44,19 @@ def _archive(request: HttpRequest | Request, slug: str) -> Archive:
 
 @require_GET
 def archive_list(request: HttpRequest) -> HttpResponse:
+    listing = Listing(
+        noun="archives",
+        sorts=ARCHIVE_SORTS,
+        search_fields=("title", "description"),
+        search_label="Title or description contains",
+    )
+    archives = list_page(
+        params=request.GET, queryset=selectors.archive_list_for(request.user), listing=listing
+    )
     return render(
         request,
         "archives/archive_list.html",
-        {
-            "archives": selectors.archive_list_for(request.user),
-            "may_create": may_create(request.user, Archive),
-        },
+        {"list": archives, "may_create": may_create(request.user, Archive)},
     )
 
 
@@ -68,9 +85,19 @@ def archive_create(request: HttpRequest) -> HttpResponse:
 @require_GET
 def archive_detail(request: HttpRequest, slug: str) -> HttpResponse:
     archive = _archive(request, slug)
-    page = Paginator(selectors.items_of(archive), ITEMS_PER_PAGE).get_page(request.GET.get("page"))
+    listing = Listing(
+        noun="items",
+        sorts=ITEM_SORTS,
+        search_fields=("title", "values__image__name"),
+        search_label="Item or image name contains",
+        filters=(
+            Choice("socket", "Socket", selectors.sockets_in(archive), "values__interface__slug"),
+        ),
+        per_page=ITEMS_PER_PAGE,
+    )
+    items = list_page(params=request.GET, queryset=selectors.items_of(archive), listing=listing)
     rows = []
-    for item in page:
+    for item in items.rows:
         values = list(item.values.all())
         image = next((v.image for v in values if v.image_id), None)
         rows.append({"item": item, "image": image, "values": values})
@@ -79,7 +106,7 @@ def archive_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "archives/archive_detail.html",
         {
             "archive": archive,
-            "page": page,
+            "list": items,
             "rows": rows,
             "may_upload": selectors.may_upload(request.user, archive),
             "may_edit": selectors.may_edit(request.user, archive),
@@ -101,8 +128,7 @@ def archive_add_cases(request: HttpRequest, slug: str) -> HttpResponse:
     archive = _archive(request, slug)
     if not selectors.may_upload(request.user, archive):
         raise PermissionDenied("You may not add cases to this archive.")
-    sockets = list(ComponentInterface.objects.filter(kind__in=list(IMAGE_KINDS)))
-    form = AddCasesForm(request.POST if request.method == "POST" else None, image_sockets=sockets)
+    form = ImageCasesForm(request.POST if request.method == "POST" else None, case_noun="item")
     if request.method == "POST" and form.is_valid():
         try:
             uploads = completed_uploads_for(
@@ -131,10 +157,25 @@ def item_detail(request: HttpRequest, slug: str, pk: str) -> HttpResponse:
     item = get_object_or_404(selectors.items_of(archive), pk=pk)
     values = list(item.values.select_related("interface", "image").prefetch_related("image__files"))
     viewers = with_ids(viewer_configs(main=values), "viewer")
+    # Whoever may change the item may draw annotations and save them as its values.
+    annotating = None
+    if viewers and selectors.may_upload(request.user, archive):
+        annotating = {
+            "api_url": reverse("api:archive-item-detail", args=[item.pk]),
+            "sockets": [
+                {"slug": s.slug, "title": s.title, "kind": s.kind} for s in annotation_sockets()
+            ],
+        }
     return render(
         request,
         "archives/item_detail.html",
-        {"archive": archive, "item": item, "values": values, "viewers": viewers},
+        {
+            "archive": archive,
+            "item": item,
+            "values": values,
+            "viewers": viewers,
+            "annotating": annotating,
+        },
     )
 
 

@@ -12,13 +12,9 @@ RESULTS = Path("var/bench/results.json")
 DATABASES = ("sqlite", "postgres")  # the embedded default, then production's database
 
 
-def _bench_api(database: str) -> dict[str, Any]:
-    """One database per process: Django reads its settings once."""
-    return _bench_process("benchmarks.bench_api", "--database", database)
-
-
-def _bench_process(module: str, *args: str) -> dict[str, Any]:
-    """Run a benchmark module in its own process; its `RESULT {json}` line is the result."""
+def _bench_module(module: str, *args: str) -> dict[str, Any]:
+    """A benchmark in its own process (Django reads its settings once per process); it
+    prints its result as one `RESULT {json}` line."""
     process = subprocess.Popen(
         [sys.executable, "-m", module, *args],
         stdout=subprocess.PIPE,
@@ -108,20 +104,29 @@ def _print_slides(r: dict[str, Any]) -> None:
 
 
 def main() -> int:
-    """`python -m benchmarks [dicom_to_mha] [api] [slides] [jobs]`: those parts only
-    (default all)."""
-    wanted = set(sys.argv[1:]) or {"dicom_to_mha", "api", "slides", "jobs"}
+    """`python -m benchmarks [dicom_to_mha] [api] [viewer] [slides] [jobs]`: those parts
+    only (default all)."""
+    wanted = set(sys.argv[1:]) or {"dicom_to_mha", "api", "viewer", "slides", "jobs"}
     results: dict[str, Any] = {}
     if "dicom_to_mha" in wanted:
         results["dicom_to_mha"] = dicom_to_mha.run()
     if "api" in wanted:
         try:
-            results["api"] = {database: _bench_api(database) for database in DATABASES}
+            results["api"] = {
+                database: _bench_module("benchmarks.bench_api", "--database", database)
+                for database in DATABASES
+            }
+        finally:
+            stack.stop_object_store()
+    if "viewer" in wanted:
+        try:
+            results["viewer"] = _bench_module("benchmarks.bench_viewer")
+            print(json.dumps(results["viewer"], indent=2))
         finally:
             stack.stop_object_store()
     if "slides" in wanted:
         try:
-            results["slides"] = _bench_process("benchmarks.bench_slides")
+            results["slides"] = _bench_module("benchmarks.bench_slides")
         finally:
             stack.stop_object_store()
         _print_slides(results["slides"])

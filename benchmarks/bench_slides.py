@@ -14,7 +14,6 @@ they are not imported, since the conversion is not what this measures.
 
 import argparse
 import json
-import os
 import statistics
 import time
 from pathlib import Path
@@ -166,12 +165,7 @@ def _reference_ms(browser: Any, base: str, cookie: str, image: Any) -> float:
 
 
 def run(size: int = 40960, rounds: int = 5) -> dict[str, Any]:
-    env = stack.configure("postgres")
-    env["DATABASE_URL"] = env["DATABASE_URL"].replace("_bench_api", "_bench_slides")
-    stack._recreate_postgres(env["DATABASE_URL"])
-    env["TESSERA_VAR_DIR"] = str(stack.VAR / "slides")
-    Path(env["TESSERA_VAR_DIR"]).mkdir(parents=True, exist_ok=True)
-    os.environ.update(env)
+    env = stack.configure("postgres", name="slides")
     import django
 
     django.setup()
@@ -185,7 +179,7 @@ def run(size: int = 40960, rounds: int = 5) -> dict[str, Any]:
     call_command("migrate", verbosity=0)
     call_command("collectstatic", interactive=False, verbosity=0)  # gunicorn serves the manifest
     objectstore.ensure_running()
-    work = stack.VAR / "slides" / "files"
+    work = stack.VAR / "slide-files"  # kept between runs: writing 1 GB takes a while
     work.mkdir(parents=True, exist_ok=True)
     user = User.objects.create_user(username="bench-slides", email="bench-slides@example.org")
     slides: dict[str, Any] = {}

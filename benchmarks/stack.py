@@ -19,9 +19,10 @@ VAR = ROOT / "var" / "bench"
 QUEUES = "default,images"  # conversions; jobs stay Queued (no container is run here)
 
 
-def configure(database: str) -> dict[str, str]:
-    """Environment for one bench stack; `database` is "sqlite" or "postgres"."""
-    var = VAR / f"api-{database}"
+def configure(database: str, name: str = "api") -> dict[str, str]:
+    """Environment for one bench stack; `database` is "sqlite" or "postgres"; `name`
+    keeps each benchmark's files, database and buckets apart."""
+    var = VAR / f"{name}-{database}"
     var.mkdir(parents=True, exist_ok=True)
     if database == "sqlite":
         for suffix in ("", "-wal", "-shm"):
@@ -29,7 +30,7 @@ def configure(database: str) -> dict[str, str]:
         url = f"sqlite:///{var / 'tessera.sqlite3'}"
     else:
         base = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/tessera")
-        url = base + "_bench_api"
+        url = base + f"_bench_{name}"
         _recreate_postgres(url)
     env = {
         "DJANGO_SETTINGS_MODULE": "app.settings",
@@ -39,8 +40,10 @@ def configure(database: str) -> dict[str, str]:
         "SEAWEEDFS_DIR": str(VAR / "seaweedfs"),
         "TESSERA_VAR_DIR": str(var),
         "SECRET_KEY": "bench-only-secret-key-0123456789-0123456789-0123456789",
-        **{f"BUCKET_{b.upper()}": f"bench-api-{b}" for b in ("private", "protected", "public")},
-        "BUCKET_UPLOADS": "bench-api-uploads",
+        **{
+            f"BUCKET_{b.upper()}": f"bench-{name}-{b}"
+            for b in ("private", "protected", "public", "uploads")
+        },
     }
     os.environ.update(env)
     return env

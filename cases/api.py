@@ -175,9 +175,9 @@ class RawImageUploadSessionSerializer(StrictSerializerMixin, serializers.ModelSe
     user_uploads = serializers.SerializerMethodField()
     # write: the uploads to import and where their images go
     uploads = serializers.ListField(child=serializers.CharField(), write_only=True)
-    archive = serializers.CharField(write_only=True, required=False)
-    archive_item = serializers.CharField(write_only=True, required=False)
     interface = serializers.CharField(write_only=True, required=False)
+    # plus one write-only field per registered target (`archive`, `archive_item`,
+    # `reader_study`...), see get_fields
 
     class Meta:
         model = RawImageUploadSession
@@ -193,8 +193,6 @@ class RawImageUploadSessionSerializer(StrictSerializerMixin, serializers.ModelSe
             "api_url",
             "user_uploads",
             "uploads",
-            "archive",
-            "archive_item",
             "interface",
         )
         read_only_fields = (
@@ -204,6 +202,12 @@ class RawImageUploadSessionSerializer(StrictSerializerMixin, serializers.ModelSe
             "file_errors",
             "deidentification_report",
         )
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        fields = super().get_fields()
+        for name in request_target_fields():
+            fields[name] = serializers.CharField(write_only=True, required=False)
+        return fields
 
     def get_image_set(self, obj: RawImageUploadSession) -> list[str]:
         request = self.context.get("request")
@@ -226,10 +230,13 @@ class RawImageUploadSessionSerializer(StrictSerializerMixin, serializers.ModelSe
 
     def validate(self, attrs: Any) -> Any:
         attrs = super().validate(attrs)
-        if "archive" in attrs and "archive_item" in attrs:
-            raise ValidationError("Give either `archive` or `archive_item`, not both.")
-        if "interface" in attrs and not ("archive" in attrs or "archive_item" in attrs):
-            raise ValidationError({"interface": "A socket needs an `archive` or `archive_item`."})
+        fields = request_target_fields()
+        given = [f"`{name}`" for name in fields if name in attrs]
+        if len(given) > 1:
+            raise ValidationError(f"Give one of {', '.join(given)}, not several.")
+        if "interface" in attrs and not given:
+            named = ", ".join(f"`{name}`" for name in fields)
+            raise ValidationError({"interface": f"A socket needs one of {named}."})
         if "archive_item" in attrs and "interface" not in attrs:
             raise ValidationError({"interface": "Name the socket the image goes to."})
         return attrs

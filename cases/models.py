@@ -3,6 +3,8 @@ import uuid
 from django.conf import settings
 from django.db import models
 
+TIMES = " \u00d7 "  # the multiplication sign between sizes
+
 
 class RawImageUploadSession(models.Model):
     """A batch of user uploads turned into images by the builders on the `images` queue."""
@@ -93,6 +95,48 @@ class Image(models.Model):
     @property
     def shape(self) -> list[int]:
         return [n for n in (self.timepoints, self.depth, self.height, self.width) if n is not None]
+
+    @property
+    def axes(self) -> list[tuple[str, int, float | None]]:
+        """(axis name, size, voxel size in mm) in `shape`'s order, [t,] [z,] y, x, so that
+        pages show sizes and spacings the way the API and numpy give them."""
+        rows = (
+            ("t", self.timepoints, None),
+            ("z", self.depth, self.voxel_depth_mm),
+            ("y", self.height, self.voxel_height_mm),
+            ("x", self.width, self.voxel_width_mm),
+        )
+        return [(axis, size, spacing) for axis, size, spacing in rows if size is not None]
+
+    @property
+    def shape_text(self) -> str:
+        """'300 x 512 x 512 (z x y x x)', with multiplication signs."""
+        axes = self.axes
+        sizes = TIMES.join(str(size) for _, size, _ in axes)
+        return f"{sizes} ({TIMES.join(axis for axis, _, _ in axes)})"
+
+    @property
+    def voxel_size_text(self) -> str:
+        """'1 x 0.7 x 0.7 mm (z x y x x)': the spatial axes of `shape_text`, in its order."""
+        spatial = [(axis, spacing) for axis, _, spacing in self.axes if axis != "t"]
+        if all(spacing is None for _, spacing in spatial):
+            return "unknown"
+        sizes = TIMES.join("?" if s is None else f"{s:.4g}" for _, s in spatial)
+        return f"{sizes} mm ({TIMES.join(axis for axis, _ in spatial)})"
+
+    @property
+    def is_label_map(self) -> bool:
+        """A single-channel integer image with few distinct values (a mask)."""
+        return self.segments is not None
+
+    @property
+    def summary(self) -> str:
+        """What tells images apart in lists and pickers: modality, kind and size."""
+        parts = [self.modality] if self.modality else []
+        if self.is_label_map:
+            parts.append("label map")
+        parts.append(self.shape_text)
+        return " · ".join(parts)
 
 
 class ImageFile(models.Model):

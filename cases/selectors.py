@@ -8,7 +8,7 @@ may see through `register_image_visibility` (called from their `AppConfig.ready(
 from collections.abc import Callable
 
 from django.contrib.auth.models import AnonymousUser, User
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 
 from cases.models import Image, ImageFile, RawImageUploadSession
 from uploads.models import UserUpload
@@ -63,4 +63,25 @@ def slide_file_visible_to(user: AnyUser, image_pk: str) -> ImageFile | None:
         .filter(image_id=image_pk, image_type=ImageFile.ImageType.TIFF)
         .order_by("pk")
         .first()
+    )
+
+
+def image_modalities_visible_to(user: AnyUser) -> list[str]:
+    """The modalities among the user's images, for the list's filter."""
+    return sorted(
+        set(
+            images_visible_to(user)
+            .exclude(modality="")
+            .values_list("modality", flat=True)
+            .distinct()
+        )
+    )
+
+
+def upload_sessions_listed_for(user: AnyUser) -> QuerySet[RawImageUploadSession]:
+    """The user's imports with what a list row shows: file count and the images built."""
+    return (
+        upload_sessions_of(user)
+        .annotate(file_count=Count("user_uploads", distinct=True))
+        .prefetch_related(Prefetch("image_set", queryset=Image.objects.order_by("created", "pk")))
     )

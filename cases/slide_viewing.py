@@ -2,7 +2,6 @@
 for the slide's descriptor, and the annotations to draw. Sizes, levels and tiles come
 from the permission-checked descriptor (cases.tile_views), never from the page."""
 
-from collections.abc import Iterable
 from typing import Any
 
 from django.urls import reverse
@@ -15,10 +14,9 @@ def slide_file(image: Image) -> ImageFile | None:
     return next((f for f in image.files.all() if f.image_type == ImageFile.ImageType.TIFF), None)
 
 
-def slide_config(
-    *, image: Image, annotations: Iterable[tuple[str, Any]] = ()
-) -> dict[str, Any] | None:
-    """The viewer's JSON for a slide, with annotation values as (title, GC JSON in mm)."""
+def slide_config(*, image: Image) -> dict[str, Any] | None:
+    """The viewer's JSON for a slide; pages with a case add its annotation values
+    (components.viewing.annotations: GC JSON in mm), which the viewer draws."""
     if slide_file(image) is None:
         return None
     return {
@@ -30,5 +28,5 @@ def slide_config(
             "origin": [float(v) for v in (image.origin_mm or [0.0, 0.0])[:2]],
         },
         "overlays": [],
-        "annotations": [{"title": title, "value": value} for title, value in annotations],
+        "annotations": [],
     }

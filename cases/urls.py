@@ -5,6 +5,7 @@ from cases import tile_views, views
 app_name = "cases"
 
 urlpatterns = [
+    path("images/", views.image_list, name="image-list"),
     path("images/<uuid:pk>/", views.image_detail, name="image"),
     path(
         "images/<uuid:pk>/files/<uuid:file_pk>.<slug:ext>",
@@ -18,6 +19,7 @@ urlpatterns = [
         name="slide-tile",
     ),
     path("images/<uuid:pk>/thumbnail.png", views.image_thumbnail, name="thumbnail"),
+    path("upload-sessions/", views.upload_session_list, name="upload-session-list"),
     path("upload-sessions/<uuid:pk>/", views.upload_session_detail, name="upload-session"),
     path(
         "upload-sessions/<uuid:pk>/status.json",

@@ -40,6 +40,8 @@ def viewer_config(
     config: dict[str, Any] = {
         "image": {
             "file": _file(image, main),
+            # the stored middle-slice thumbnail, shown at once while the volume downloads
+            "preview": reverse("cases:thumbnail", args=[image.pk]) if image.thumbnail else "",
             "name": image.name,
             "size": [image.width, image.height, image.depth or 1],
             "origin": image.origin_mm,

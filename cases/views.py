@@ -1,6 +1,7 @@
 """Pages and permission-checked file URLs for images and upload sessions."""
 
 from django.contrib.auth.decorators import login_required
+from django.db.models import F, Q
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -8,8 +9,10 @@ from django.views.decorators.http import require_GET
 from rest_framework.request import Request
 
 from app.file_urls import file_url_view
+from app.listing import Choice, Listing, Sort, list_page
 from cases import selectors, services, viewing
-from cases.models import Image
+from cases.crumbs import image_crumbs, target_crumbs
+from cases.models import Image, RawImageUploadSession
 
 
 def _redirect(url: str) -> HttpResponseRedirect:
@@ -42,12 +45,54 @@ def image_thumbnail(request: Request, pk: str) -> HttpResponse:
     return _redirect(services.image_thumbnail_url(key=image.thumbnail))
 
 
+IMAGE_SORTS = (
+    Sort("-created", "Newest first", ("-created",)),
+    Sort("created", "Oldest first", ("created",)),
+    Sort("name", "Name", ("name",)),
+    Sort(
+        "-size",
+        "Most slices first",
+        (F("depth").desc(nulls_last=True), F("height").desc()),
+    ),
+)
+
+
+@login_required
+@require_GET
+def image_list(request: HttpRequest) -> HttpResponse:
+    """The images the user may see: search by name, filter by modality, kind and date."""
+    modalities = selectors.image_modalities_visible_to(request.user)
+    listing = Listing(
+        noun="images",
+        sorts=IMAGE_SORTS,
+        search_fields=("name",),
+        search_label="Name contains",
+        filters=(
+            Choice("modality", "Modality", [(m, m) for m in modalities], "modality"),
+            Choice(
+                "kind",
+                "Kind",
+                [("image", "Images"), ("label-map", "Label maps (masks)")],
+                lambda v: Q(segments__isnull=v == "image"),
+            ),
+        ),
+    )
+    images = list_page(
+        params=request.GET, queryset=selectors.images_visible_to(request.user), listing=listing
+    )
+    return render(request, "cases/image_list.html", {"list": images})
+
+
 @require_GET
 def image_detail(request: HttpRequest, pk: str) -> HttpResponse:
     image = get_object_or_404(
-        selectors.images_visible_to(request.user).prefetch_related("files"), pk=pk
+        selectors.images_visible_to(request.user)
+        .select_related("origin")
+        .prefetch_related("files"),
+        pk=pk,
     )
     files = list(image.files.all())
+    report = image.origin.deidentification_report if image.origin else {}
     return render(
         request,
         "cases/image_detail.html",
@@ -57,8 +102,39 @@ def image_detail(request: HttpRequest, pk: str) -> HttpResponse:
                 (f, reverse("cases:image-file", args=[image.pk, f.pk, f.extension])) for f in files
             ],
             "viewer": viewing.viewer_config(image=image),
+            "crumbs": image_crumbs(
+                user=request.user, image=image, hint=request.GET.get("from", "")
+            ),
+            "deidentification": sorted(report.items()),
+            "from_dicom": bool(image.series_key),
         },
     )
+
+
+SESSION_SORTS = (
+    Sort("-created", "Newest first", ("-created",)),
+    Sort("created", "Oldest first", ("created",)),
+    Sort("status", "Status", ("status", "-created")),
+)
+
+
+@login_required
+@require_GET
+def upload_session_list(request: HttpRequest) -> HttpResponse:
+    """The user's imports: status, the images they gave (with thumbnails), errors."""
+    listing = Listing(
+        noun="imports",
+        sorts=SESSION_SORTS,
+        search_fields=("image__name",),
+        search_label="Image name contains",
+        filters=(Choice("status", "Status", RawImageUploadSession.Status.choices, "status"),),
+    )
+    sessions = list_page(
+        params=request.GET,
+        queryset=selectors.upload_sessions_listed_for(request.user),
+        listing=listing,
+    )
+    return render(request, "cases/upload_session_list.html", {"list": sessions})
 
 
 @login_required
@@ -68,7 +144,11 @@ def upload_session_detail(request: HttpRequest, pk: str) -> HttpResponse:
     return render(
         request,
         "cases/upload_session_detail.html",
-        {"session": session, "status_url": reverse("cases:upload-session-status", args=[pk])},
+        {
+            "session": session,
+            "status_url": reverse("cases:upload-session-status", args=[pk]),
+            "crumbs": target_crumbs(user=request.user, target=session.target),
+        },
     )
 
 

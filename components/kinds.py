@@ -32,6 +32,8 @@ class Kind(models.TextChoices):
     MULTIPLE_ANGLES = "Multiple angles"
     ELLIPSE = "Ellipse"
     MULTIPLE_ELLIPSES = "Multiple ellipses"
+    THREE_POINT_ANGLE = "Three-point angle"
+    MULTIPLE_THREE_POINT_ANGLES = "Multiple three-point angles"
     # images
     IMAGE = "Image"
     SEGMENTATION = "Segmentation"
@@ -52,6 +54,28 @@ class SuperKind(models.TextChoices):
     FILE = "File"
     VALUE = "Value"
 
+
+# the kinds whose values the viewer draws (GC's annotation answer types, contracts §A.6)
+ANNOTATION_KINDS = frozenset(
+    {
+        Kind.BOUNDING_BOX_2D,
+        Kind.MULTIPLE_BOUNDING_BOXES_2D,
+        Kind.POINT,
+        Kind.MULTIPLE_POINTS,
+        Kind.LINE,
+        Kind.MULTIPLE_LINES,
+        Kind.POLYGON,
+        Kind.MULTIPLE_POLYGONS,
+        Kind.DISTANCE_MEASUREMENT,
+        Kind.MULTIPLE_DISTANCE_MEASUREMENTS,
+        Kind.ANGLE,
+        Kind.MULTIPLE_ANGLES,
+        Kind.ELLIPSE,
+        Kind.MULTIPLE_ELLIPSES,
+        Kind.THREE_POINT_ANGLE,
+        Kind.MULTIPLE_THREE_POINT_ANGLES,
+    }
+)
 
 IMAGE_KINDS = frozenset({Kind.IMAGE, Kind.SEGMENTATION, Kind.HEAT_MAP, Kind.DISPLACEMENT_FIELD})
 

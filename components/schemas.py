@@ -66,6 +66,9 @@ _SHAPES: dict[str, dict[str, Any]] = {
     Kind.ELLIPSE: _shape(
         {"major_axis": _SEGMENT, "minor_axis": _SEGMENT}, ["major_axis", "minor_axis"]
     ),
+    Kind.THREE_POINT_ANGLE: _shape(
+        {"angle": {"type": "array", "items": _POINT, "minItems": 3, "maxItems": 3}}, ["angle"]
+    ),
 }
 
 # multiple kind -> (single kind, key of the list)
@@ -77,6 +80,7 @@ _MULTIPLES: dict[str, tuple[str, str]] = {
     Kind.MULTIPLE_DISTANCE_MEASUREMENTS: (Kind.DISTANCE_MEASUREMENT, "lines"),
     Kind.MULTIPLE_ANGLES: (Kind.ANGLE, "angles"),
     Kind.MULTIPLE_ELLIPSES: (Kind.ELLIPSE, "ellipses"),
+    Kind.MULTIPLE_THREE_POINT_ANGLES: (Kind.THREE_POINT_ANGLE, "angles"),
 }
 
 

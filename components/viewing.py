@@ -9,25 +9,10 @@ from typing import Any
 
 from cases.models import Image
 from cases.viewing import viewer_config
-from components.kinds import Kind
+from components.kinds import ANNOTATION_KINDS, Kind
 from components.models import ComponentInterfaceValue
 
 OVERLAY_KINDS = frozenset({Kind.SEGMENTATION, Kind.HEAT_MAP})
-# annotation values the slide viewer draws over every slide of the same set of values
-SLIDE_ANNOTATION_KINDS = frozenset(
-    {
-        Kind.POINT,
-        Kind.MULTIPLE_POINTS,
-        Kind.BOUNDING_BOX_2D,
-        Kind.MULTIPLE_BOUNDING_BOXES_2D,
-        Kind.POLYGON,
-        Kind.MULTIPLE_POLYGONS,
-        Kind.LINE,
-        Kind.MULTIPLE_LINES,
-        Kind.DISTANCE_MEASUREMENT,
-        Kind.MULTIPLE_DISTANCE_MEASUREMENTS,
-    }
-)
 
 
 def same_grid(a: Image, b: Image) -> bool:
@@ -54,19 +39,31 @@ def same_grid(a: Image, b: Image) -> bool:
     )
 
 
+def annotations(values: Iterable[ComponentInterfaceValue]) -> list[dict[str, Any]]:
+    """The annotation-kind values among `values`, as the viewer draws them (GC's view
+    content rule: annotations are drawn on the case's images, in world coordinates)."""
+    return [
+        {
+            "slug": v.interface.slug,
+            "title": v.interface.title,
+            "kind": v.interface.kind,
+            "value": v.value,
+        }
+        for v in values
+        if v.interface.kind in ANNOTATION_KINDS and v.value is not None
+    ]
+
+
 def viewer_configs(
     *, main: Iterable[ComponentInterfaceValue], overlays: Iterable[ComponentInterfaceValue] = ()
 ) -> list[dict[str, Any]]:
     """Viewer configs: one per image in `main`, with the overlay-kind images of `main` and
-    `overlays` that share its grid drawn over it; overlays that fit nowhere open alone."""
+    `overlays` that share its grid drawn over it; overlays that fit nowhere open alone.
+    Every viewer draws the annotation values of `main` and `overlays`."""
     main, overlays = list(main), list(overlays)
+    drawn = annotations([*main, *overlays])
     values = [v for v in main if v.image_id]
     extra = [v for v in overlays if v.image_id]
-    annotations = [
-        {"title": v.interface.title, "value": v.value}
-        for v in [*main, *overlays]
-        if v.interface.kind in SLIDE_ANNOTATION_KINDS and v.value is not None
-    ]
     bases = [v for v in values if v.interface.kind not in OVERLAY_KINDS]
     candidates = [v for v in [*values, *extra] if v.interface.kind in OVERLAY_KINDS]
     placed: dict[int, list[ComponentInterfaceValue]] = {v.pk: [] for v in bases}
@@ -93,8 +90,7 @@ def viewer_configs(
         )
         if config is not None:
             config["title"] = civ.interface.title
-            if config.get("kind") == "slide":
-                config["annotations"] = annotations
+            config["annotations"] = drawn
             configs.append(config)
     return configs
 

@@ -246,6 +246,8 @@ INTERFACE_KINDS: dict[str, tuple[str, ...]] = {
     AnswerType.MULTIPLE_ANGLES: (Kind.MULTIPLE_ANGLES,),
     AnswerType.ELLIPSE: (Kind.ELLIPSE,),
     AnswerType.MULTIPLE_ELLIPSES: (Kind.MULTIPLE_ELLIPSES,),
+    AnswerType.THREE_POINT_ANGLE: (Kind.THREE_POINT_ANGLE,),
+    AnswerType.MULTIPLE_THREE_POINT_ANGLES: (Kind.MULTIPLE_THREE_POINT_ANGLES,),
     AnswerType.MASK: (Kind.SEGMENTATION,),
 }
 

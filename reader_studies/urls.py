@@ -1,6 +1,6 @@
 from django.urls import path
 
-from reader_studies import views
+from reader_studies import case_views, views
 
 app_name = "reader_studies"
 
@@ -13,6 +13,7 @@ urlpatterns = [
         name="access-requests",
     ),
     path("<slug:slug>/results/", views.reader_study_results, name="results"),
+    path("<slug:slug>/add-cases/", case_views.add_cases, name="add-cases"),
     path(
         "<slug:slug>/answers.<str:kind>",
         views.reader_study_export,

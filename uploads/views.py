@@ -2,12 +2,42 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
+from django.db.models import F
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
+from app.listing import Choice, Listing, Sort, Toggle, list_page
 from uploads.forms import UserUploadsField
+from uploads.models import UserUpload
 from uploads.selectors import completed_uploads_for, uploads_for
+
+UPLOAD_SORTS = (
+    Sort("-created", "Newest first", ("-created",)),
+    Sort("created", "Oldest first", ("created",)),
+    Sort("filename", "File name", ("filename",)),
+    Sort("-size", "Largest first", (F("size").desc(nulls_last=True),)),
+)
+UPLOADS = Listing(
+    noun="uploads",
+    sorts=UPLOAD_SORTS,
+    search_fields=("filename",),
+    search_label="File name contains",
+    filters=(
+        Choice(
+            "status",
+            "Status",
+            [c for c in UserUpload.Status.choices if c[0] != UserUpload.Status.DELETED],
+            "status",
+        ),
+        # consumed uploads are gone from the store: only history, so hidden by default
+        Toggle(
+            "deleted",
+            "Show deleted uploads",
+            lambda uploads: uploads.exclude(status=UserUpload.Status.DELETED),
+        ),
+    ),
+    per_page=50,
+)
 
 
 class UploadDemoForm(forms.Form):
@@ -29,5 +59,7 @@ def upload_list(request: HttpRequest) -> HttpResponse:
             names = ", ".join(u.filename for u in received)
             messages.success(request, f"Received {len(received)} upload(s): {names}")
             return redirect("uploads:list")
-    page = Paginator(uploads_for(user=request.user), 50).get_page(request.GET.get("page"))
-    return render(request, "uploads/upload_list.html", {"form": form, "page": page})
+    uploads = list_page(
+        params=request.GET, queryset=uploads_for(user=request.user), listing=UPLOADS
+    )
+    return render(request, "uploads/upload_list.html", {"form": form, "list": uploads})

@@ -7,8 +7,9 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from algorithms.jobs.inputs import InputSpec
+from algorithms.jobs.selectors import input_images_for
 from algorithms.models import Algorithm, AlgorithmInterface
-from cases.selectors import images_visible_to
+from cases.forms import ImagePickerField
 from uploads.forms import UserUploadsField
 from uploads.selectors import completed_uploads_for
 
@@ -29,19 +30,16 @@ class TryOutForm(forms.Form):
             (i for i in interfaces if str(i.pk) == str(chosen)), None
         )
         self.sockets = list(self.chosen.inputs.all()) if self.chosen else []
-        images = images_visible_to(user).order_by("-created")[:200]
         for socket in self.sockets:
             name = f"socket-{socket.slug}"
             if socket.super_kind == "Image":
-                self.fields[name] = forms.ModelChoiceField(
-                    queryset=images_visible_to(user),
-                    label=f"{socket.title} (image)",
+                self.fields[name] = ImagePickerField(
+                    queryset=input_images_for(user=user, socket=socket),
+                    label=f"{socket.title} ({socket.kind.lower()})",
                     help_text=socket.description,
                     required=False,
+                    empty_label="None: I upload files below",
                 )
-                self.fields[name].choices = [("", "Pick an image")] + [  # type: ignore[attr-defined]
-                    (str(i.pk), f"{i.name} ({i.created:%Y-%m-%d %H:%M})") for i in images
-                ]
                 # ... or new files (a DICOM series, .mha, .nii.gz ...) imported for the job
                 self.fields[f"upload-{socket.slug}"] = UserUploadsField(
                     multiple=True,

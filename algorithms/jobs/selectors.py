@@ -15,10 +15,14 @@ from django.contrib.auth.models import User
 from django.db.models import Q, QuerySet
 from guardian.core import ObjectPermissionChecker
 
-from algorithms.models import Job
+from algorithms.models import Algorithm, Job
 from algorithms.selectors import is_editor
 from app.permissions import AnyUser
 from cases.models import Image
+from cases.selectors import images_visible_to
+from components.kinds import Kind
+from components.models import ComponentInterface
+from components.selectors import images_fitting
 
 
 def _visible(user: AnyUser) -> QuerySet[Job]:
@@ -37,6 +41,39 @@ def jobs_for(*, user: AnyUser) -> QuerySet[Job]:
         .select_related("algorithm_image__algorithm", "creator")
         .prefetch_related("inputs__interface", "outputs__interface")
     )
+
+
+def jobs_listed_for(*, user: AnyUser) -> QuerySet[Job]:
+    """`jobs_for` with what a list row shows: each input's image (name, thumbnail)."""
+    return jobs_for(user=user).prefetch_related("inputs__image")
+
+
+def job_list_choices(*, user: AnyUser) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """(slug, title) of the algorithms and of the input sockets of the user's jobs."""
+    visible = _visible(user)
+    algorithms = (
+        Algorithm.objects.filter(pk__in=visible.values("algorithm_image__algorithm"))
+        .order_by("title")
+        .values_list("slug", "title")
+    )
+    sockets = (
+        ComponentInterface.objects.filter(pk__in=visible.values("inputs__interface"))
+        .order_by("title")
+        .values_list("slug", "title")
+    )
+    return list(algorithms), list(sockets)
+
+
+def input_images_for(*, user: AnyUser, socket: ComponentInterface) -> QuerySet[Image]:
+    """The images user may give socket as a job input: those fitting its kind, and for an
+    image socket never a label map some algorithm made (an output mask is not a scan)."""
+    images = images_fitting(images=images_visible_to(user), socket=socket)
+    if socket.kind == Kind.IMAGE:
+        masks = Image.objects.filter(
+            segments__isnull=False, componentinterfacevalue__jobs_as_output__isnull=False
+        )
+        images = images.exclude(pk__in=masks.values("pk"))
+    return images
 
 
 def may_view_job(*, user: AnyUser, job: Job) -> bool:

@@ -5,7 +5,7 @@ import json
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
-from django.core.paginator import Paginator
+from django.db.models import F
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -22,6 +22,7 @@ from algorithms.jobs.services import JobRefused, job_cancel, job_create, job_rer
 from algorithms.models import Job
 from algorithms.selectors import algorithms_for
 from app.http import request_user
+from app.listing import Choice, Listing, Sort, list_page
 from app.models import AuditRecord
 from app.services import audit_record
 from app.storage import signed_url
@@ -36,13 +37,37 @@ def _job_or_404(request: HttpRequest, pk: str) -> Job:
     return job
 
 
+JOB_SORTS = (
+    Sort("-created", "Newest first", ("-created",)),
+    Sort("created", "Oldest first", ("created",)),
+    Sort("status", "Status", ("status", "-created")),
+    Sort("-duration", "Longest first", (F("exec_duration").desc(nulls_last=True),)),
+)
+
+
 @login_required
 def job_list(request: HttpRequest) -> HttpResponse:
-    jobs = selectors.jobs_for(user=request.user)
-    if request.GET.get("algorithm"):
-        jobs = jobs.filter(algorithm_image__algorithm__slug=request.GET["algorithm"])
-    page = Paginator(jobs, 25).get_page(request.GET.get("page"))
-    return render(request, "algorithms/job_list.html", {"page": page})
+    algorithms, sockets = selectors.job_list_choices(user=request.user)
+    listing = Listing(
+        noun="jobs",
+        sorts=JOB_SORTS,
+        search_fields=("algorithm_image__algorithm__title", "inputs__image__name"),
+        search_label="Algorithm or input name contains",
+        filters=(
+            Choice("status", "Status", Job.Status.choices, "status"),
+            Choice("algorithm", "Algorithm", algorithms, "algorithm_image__algorithm__slug"),
+            Choice("socket", "Input socket", sockets, "inputs__interface__slug"),
+        ),
+    )
+    jobs = list_page(
+        params=request.GET, queryset=selectors.jobs_listed_for(user=request.user), listing=listing
+    )
+    rows = []
+    for job in jobs.rows:
+        inputs = list(job.inputs.all())
+        image = next((c.image for c in inputs if c.image_id), None)
+        rows.append({"job": job, "image": image, "inputs": inputs})
+    return render(request, "algorithms/job_list.html", {"list": jobs, "rows": rows})
 
 
 @login_required

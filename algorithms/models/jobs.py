@@ -86,6 +86,15 @@ class Job(models.Model):
         return self.status in self.FINAL_STATUSES
 
     @property
+    def duration(self) -> timedelta | None:
+        """How long the container ran (so far, while it runs); None before it started."""
+        if self.exec_duration is not None:
+            return self.exec_duration
+        if self.started is None:
+            return None
+        return (self.completed or timezone.now()) - self.started
+
+    @property
     def deadline(self) -> datetime | None:
         if self.started is None:
             return None

@@ -1,7 +1,8 @@
-"""The site's one date format and one byte unit, for every template: `{% load tessera %}`
-is not needed, the library is a builtin (settings TEMPLATES OPTIONS builtins)."""
+"""The site's one date format, byte unit and duration format, for every template:
+`{% load tessera %}` is not needed, the library is a builtin (settings TEMPLATES OPTIONS
+builtins)."""
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from django import template
 from django.utils import timezone
@@ -34,3 +35,18 @@ def binarysize(value: int | float | None) -> str:
             return f"{int(size)} B" if unit == "B" else f"{size:.1f} {unit}"
         size /= 1024
     raise AssertionError("unreachable")
+
+
+@register.filter
+def duration(value: timedelta | None) -> str:
+    """A time span as '1 h 02 min', '3 min 05 s' or '42 s'; '' for none."""
+    if value is None or value == "":
+        return ""
+    seconds = max(0, int(value.total_seconds()))
+    hours, rest = divmod(seconds, 3600)
+    minutes, seconds = divmod(rest, 60)
+    if hours:
+        return f"{hours} h {minutes:02d} min"
+    if minutes:
+        return f"{minutes} min {seconds:02d} s"
+    return f"{seconds} s"

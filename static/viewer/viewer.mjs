@@ -2,6 +2,7 @@
 // overlays) in Niivue, in linked axial/coronal/sagittal views plus a 3D rendering.
 // Configuration comes from a JSON data block (no inline script, so the CSP holds).
 import { Niivue, SLICE_TYPE, MULTIPLANAR_TYPE, SHOW_RENDER, DRAG_MODE } from "../vendor/niivue/index.js";
+import { Annotations } from "./annotations.mjs";
 import { formatPoint, geometry, nearestVoxel, rasToLps, worldToVoxel } from "./geometry.mjs";
 import { fetchWithProgress, LoadError } from "./load.mjs";
 import { forNiivue } from "./mha.mjs";
@@ -29,6 +30,7 @@ class Viewer {
     this.plane = "multiplanar";
     this.linked = [];
     this.el = (name) => root.querySelector(`[data-viewer="${name}"]`);
+    this.annotations = new Annotations(this); // layers may be added before the image opens
   }
 
   status(text, kind = "info") {
@@ -126,6 +128,7 @@ class Viewer {
     this.bindControls();
     // a 2D image has one plane to show; a volume opens in all three and 3D
     this.setPlane(this.size[2] > 1 ? "multiplanar" : "axial");
+    this.annotations.attach(nv);
   }
 
   fillPresets() {

@@ -12,10 +12,10 @@ from algorithms.models import Job
 from app.celery import celery_app
 from tests.algorithms.test_jobs_support import (
     job_containers,
-    job_status,
     make_algorithm,
     socket,
     wait_for,
+    wait_for_job,
 )
 from tests.workers.processes import no_docker_here, start_worker, stop_worker
 
@@ -39,7 +39,7 @@ def test_cancel_from_a_process_without_docker_stops_the_container(user):  # type
             algorithm=algorithm,
             specs=[InputSpec(socket=socket("probability"), value=0.5)],
         )
-        wait_for(lambda: job_status(job) == Job.Status.EXECUTING, timeout=120, what="executing")
+        wait_for_job(job, Job.Status.EXECUTING, timeout=120, workers=workers)
         wait_for(lambda: any(c.status == "running" for c in job_containers(job)), timeout=30)
 
         with no_docker_here():
@@ -71,13 +71,14 @@ def test_cancel_stops_the_container_when_the_queue_has_no_free_worker(user):  # 
         time_limit=600,
     )
     worker = start_worker(queue="jobs-cpu")  # busy with the job: the clean-up task waits
+    workers = [worker]
     try:
         job, _ = job_create(
             creator=user,
             algorithm=algorithm,
             specs=[InputSpec(socket=socket("probability"), value=0.5)],
         )
-        wait_for(lambda: job_status(job) == Job.Status.EXECUTING, timeout=120, what="executing")
+        wait_for_job(job, Job.Status.EXECUTING, timeout=120, workers=workers)
         wait_for(lambda: any(c.status == "running" for c in job_containers(job)), timeout=30)
 
         with no_docker_here():

@@ -7,7 +7,7 @@ import importlib
 import tempfile
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +18,7 @@ from app.permissions import add_member, create_role_groups
 from app.storage import bucket_name, s3_client
 from cases.models import Image, ImageFile, RawImageUploadSession
 from components.models import ComponentInterface
+from tests.workers.processes import worker_log_tail
 from workers.engine import docker_client
 from workers.executors.docker import JOB_LABEL
 from workers.images.busybox import build_busybox_image
@@ -114,6 +115,24 @@ def wait_for(predicate: Callable[[], object], *, timeout: float = 90, what: str 
             return
         time.sleep(0.2)
     raise AssertionError(f"timed out waiting for {what or predicate}")
+
+
+def wait_for_job(job: Job, status: str, *, timeout: float, workers: Sequence = ()) -> None:
+    """Wait until the job reaches `status`; fail at once, with the job's own reason, when
+    it ends in another status first, and show what the workers logged on a time-out."""
+
+    def reached() -> bool:
+        job.refresh_from_db()
+        if job.status != status and job.status in Job.FINAL_STATUSES:
+            raise AssertionError(f"the job ended {job.status} instead: {job.error_message}")
+        return job.status == status
+
+    try:
+        wait_for(reached, timeout=timeout, what=f"job status {status}")
+    except AssertionError as e:
+        logs = "\n".join(worker_log_tail(w) for w in workers)
+        note = job.status_note or job.error_message
+        raise AssertionError(f"{e} (job is {job.status}: {note})\nworker logs:\n{logs}") from e
 
 
 def job_status(job: Job) -> str:

@@ -75,6 +75,15 @@ GOOD_VALUES = {
             {"major_axis": [[-2, 0, 0], [2, 0, 0]], "minor_axis": [[0, -1, 0], [0, 1, 0]]}
         ],
     },
+    Kind.THREE_POINT_ANGLE: {
+        "type": "Three-point angle",
+        "angle": [[1, 0, 0], [0, 0, 0], [0, 1, 0]],
+        "version": {"major": 1, "minor": 0},
+    },
+    Kind.MULTIPLE_THREE_POINT_ANGLES: {
+        "type": "Multiple three-point angles",
+        "angles": [{"type": "Three-point angle", "angle": [[1, 0, 0], [0, 0, 0], [0, 1, 0]]}],
+    },
 }
 
 BAD_VALUES = {
@@ -91,6 +100,7 @@ BAD_VALUES = {
     Kind.ANGLE: {"type": "Angle", "lines": [[[0, 0, 0], [1, 0, 0]]]},
     Kind.ELLIPSE: {"type": "Ellipse", "major_axis": [[0, 0, "x"], [1, 1, 1]], "minor_axis": []},
     Kind.MULTIPLE_POLYGONS: {"type": "Multiple polygons", "polygons": [{"seed_point": [0, 0, 0]}]},
+    Kind.THREE_POINT_ANGLE: {"type": "Three-point angle", "angle": [[0, 0, 0], [1, 0, 0]]},
 }
 
 

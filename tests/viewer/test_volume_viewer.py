@@ -255,3 +255,33 @@ def test_a_file_that_fails_to_load_says_why(live_server, browser_as):  # type: i
     ), message
     assert page.locator(".tessera-viewer canvas").is_hidden()
     page.screenshot(path=str(SHOTS / "broken-file.png"))
+
+
+def test_the_stored_preview_shows_at_once_while_the_volume_downloads(live_server, browser_as):  # type: ignore[no-untyped-def]
+    user: User = UserFactory()  # type: ignore[assignment]
+    image = ct_in_archive(user)
+    png = io.BytesIO()
+    PILImage.new("L", (64, 64), 200).save(png, format="PNG")
+    image.thumbnail = f"images/{image.pk}/thumbnail.png"
+    image.save()
+    s3_client("protected").put_object(
+        Bucket=bucket_name("protected"), Key=image.thumbnail, Body=png.getvalue()
+    )
+    page = browser_as(user)
+    held: list = []  # the volume's download waits until the preview has been seen
+    page.route(re.compile(r".*/files/[0-9a-f-]+\.mha$"), lambda route: held.append(route))
+    page.goto(live_server.url + reverse("cases:image", args=[image.pk]))
+
+    page.wait_for_function(
+        "() => { const i = document.querySelector('[data-viewer=preview]');"
+        " return i && i.complete && i.naturalWidth === 64; }"
+    )
+    assert page.locator("[data-viewer=preview]").is_visible()
+    assert page.locator(".tessera-viewer").get_attribute("data-state") == "loading"
+    page.wait_for_function("() => true")  # let the route handler record the request
+    assert held, "the volume download never started"
+    for route in held:
+        route.continue_()
+    wait_ready(page)
+    assert not page.locator("[data-viewer=preview]").is_visible()
+    assert page.console_errors == []

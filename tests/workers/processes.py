@@ -2,6 +2,7 @@
 
 import os
 import subprocess
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -15,6 +16,8 @@ from workers.engine import docker_client
 
 DEAD_DOCKER = "unix:///nonexistent/tessera-no-docker.sock"
 
+_logs: dict[int, Path] = {}  # worker pid -> its log file, for failure messages
+
 
 def start_worker(*, queue: str, name: str = "") -> subprocess.Popen:
     """A solo `celery worker` on `queue`, on this test's database and broker, with the
@@ -26,13 +29,27 @@ def start_worker(*, queue: str, name: str = "") -> subprocess.Popen:
         "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
         "TEST_CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
     }
-    return subprocess.Popen(
-        solo_worker_command(queue=queue, name=name),
-        cwd=Path(settings.BASE_DIR),
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    log_dir = Path(settings.VAR_DIR) / "worker-logs"
+    log_dir.mkdir(parents=True, exist_ok=True)
+    log_path = log_dir / f"{queue}-{time.monotonic_ns()}.log"
+    with open(log_path, "wb") as log:
+        worker = subprocess.Popen(
+            solo_worker_command(queue=queue, name=name),
+            cwd=Path(settings.BASE_DIR),
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    _logs[worker.pid] = log_path
+    return worker
+
+
+def worker_log_tail(worker: subprocess.Popen, lines: int = 30) -> str:
+    """The last lines a worker logged (warnings and errors), for a failing test to show."""
+    path = _logs.get(worker.pid)
+    if path is None or not path.exists():
+        return ""
+    return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
 
 
 def stop_worker(worker: subprocess.Popen) -> None:

@@ -26,6 +26,7 @@ Everything the executor creates carries the label `tessera.job=<job id>`, so
 import bz2
 import fcntl
 import io
+import logging
 import lzma
 import os
 import re
@@ -57,7 +58,11 @@ from workers.executors.docker_cleanup import (
 )
 from workers.executors.keeper import keeper_image
 
+logger = logging.getLogger(__name__)
+
 CHUNK = 1024 * 1024
+START_ATTEMPTS = 3
+NEVER_STARTED = "0001-01-01T00:00:00Z"
 MAX_OUTPUT_BYTES = 32 * 1024**3  # all outputs of one job together
 STATS_INTERVAL_S = 0.5
 STOP_POLL_S = 3.0  # how often a running job asks whether it was cancelled
@@ -169,7 +174,7 @@ class DockerExecutor(Executor):
                 },
             },
         )
-        keeper.start()
+        _start(keeper)
         extras = [(f"extra-{n}", d) for n, (_, _, d) in enumerate(self.extra_inputs)]
         if not keeper.put_archive(
             "/", _PipeReader(lambda out: _write_input_tar(input_dir, out, extras=extras))
@@ -238,7 +243,7 @@ class DockerExecutor(Executor):
         output_dir.mkdir(parents=True, exist_ok=True)
         sampler = _MemorySampler(container)
         started = time.monotonic()
-        container.start()
+        _start(container)
         sampler.start()
         status, timed_out, stopped = self._wait(container, started, should_stop)
         duration = time.monotonic() - started
@@ -439,6 +444,24 @@ def _engine_cpus(client: docker.DockerClient) -> float:
     if key not in _engine_cpu_cache:
         _engine_cpu_cache[key] = float(client.info().get("NCPU") or os.cpu_count() or 1)
     return _engine_cpu_cache[key]
+
+
+def _start(container: Container) -> None:
+    """Start a created container. Under load the engine's runtime now and then refuses a
+    start with a server error ("cannot start a stopped process") before anything ran; the
+    start is tried again then, never once the container's process has run."""
+    for attempt in range(1, START_ATTEMPTS + 1):
+        try:
+            container.start()
+            return
+        except APIError as error:
+            if attempt == START_ATTEMPTS or not error.is_server_error():
+                raise
+            container.reload()
+            if container.attrs.get("State", {}).get("StartedAt", NEVER_STARTED) != NEVER_STARTED:
+                raise
+            logger.warning("Container %s did not start (%s); trying again", container.name, error)
+            time.sleep(0.5 * attempt)
 
 
 def _kill(container: Container) -> None:

@@ -1,0 +1,266 @@
+"""Viewer benchmark: how soon a large CT is on screen in the browser, and at what memory.
+
+The image page of a 512 x 512 x 300 int16 CT (157 MB of voxels, stored compressed as
+the import writes it) is opened in headless Chromium (Debian's, software WebGL) against
+the platform as `make run` serves it (gunicorn over HTTPS). Measured, median of a few
+rounds, each in a fresh browser context (no cache):
+
+- preview: navigation start until the stored middle-slice thumbnail is painted;
+- full: navigation start until the viewer reports ready (volume downloaded, decoded, the
+  first slices drawn in every view);
+- download: one GET of the same .mha through the same permission-checked redirect, read to
+  the end, in the same run: the floor for any viewer that needs the whole file;
+- memory: the peak resident memory of all Chromium processes while the page opens,
+  against the volume's voxel bytes.
+
+    python -m benchmarks.bench_viewer [--rounds 3] [--slices 300]
+"""
+
+import argparse
+import json
+import statistics
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from benchmarks import stack
+
+MARKER = "--tessera-bench-viewer"  # an ignored switch that finds the browser's processes
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--enable-unsafe-swiftshader",
+    "--disable-background-networking",
+    "--disable-component-update",
+    MARKER,
+]
+
+
+def _write_ct(path: Path, *, size: int, slices: int) -> int:
+    """A CT-like phantom (air, an elliptic body with noise, a bright spine), written
+    compressed as .mha; returns its voxel bytes."""
+    import SimpleITK as sitk
+
+    rng = np.random.default_rng(0)
+    yy, xx = np.mgrid[0:size, 0:size].astype(np.float32)
+    c = (size - 1) / 2
+    body = ((xx - c) / (0.42 * size)) ** 2 + ((yy - c) / (0.32 * size)) ** 2 <= 1
+    spine = ((xx - c) / (0.05 * size)) ** 2 + ((yy - 1.5 * c) / (0.05 * size)) ** 2 <= 1
+    volume = np.full((slices, size, size), -1000, np.int16)
+    for z in range(slices):
+        plane = np.where(body, 40, -1000).astype(np.int16)
+        plane[spine] = 700
+        plane += rng.normal(0, 15, plane.shape).astype(np.int16)
+        volume[z] = plane
+    image = sitk.GetImageFromArray(volume)
+    image.SetSpacing((0.7, 0.7, 1.0))
+    sitk.WriteImage(image, str(path), useCompression=True)
+    return int(volume.nbytes)
+
+
+def _fixture(path: Path) -> tuple[Any, Any]:
+    from django.contrib.auth.models import User
+
+    from app.storage import bucket_name, s3_client
+    from archives.services import archive_cases_add, archive_create
+    from cases.importing import import_session
+    from cases.models import Image, RawImageUploadSession
+    from uploads.models import UserUpload
+
+    user = User.objects.create_user(username="bench-viewer", email="bench-viewer@example.org")
+    archive = archive_create(creator=user, title="Bench viewer")
+    body = path.read_bytes()
+    upload = UserUpload.objects.create(
+        creator=user, filename="ct.mha", status=UserUpload.Status.COMPLETED, size=len(body)
+    )
+    s3_client("uploads").put_object(Bucket=bucket_name("uploads"), Key=upload.key, Body=body)
+    session = archive_cases_add(archive=archive, creator=user, uploads=[upload])
+    import_session(session_pk=str(session.pk))
+    session.refresh_from_db()
+    if session.status != RawImageUploadSession.Status.SUCCEEDED:
+        raise RuntimeError(f"the bench CT did not import: {session.error_message}")
+    return user, Image.objects.get(origin=session)
+
+
+def _session_cookie(user: Any) -> str:
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    return client.cookies["sessionid"].value
+
+
+def _rss_kb(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def _browser_pids() -> list[int]:
+    """The Chromium processes started with MARKER and all their descendants."""
+    parents: dict[int, int] = {}
+    roots = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            cmdline = (entry / "cmdline").read_bytes()
+        except OSError:
+            continue
+        pid = int(entry.name)
+        parents[pid] = int(stat.rsplit(")", 1)[1].split()[1])
+        if MARKER.encode() in cmdline:
+            roots.append(pid)
+    found = set(roots)
+    changed = True
+    while changed:
+        changed = False
+        for pid, parent in parents.items():
+            if parent in found and pid not in found:
+                found.add(pid)
+                changed = True
+    return sorted(found)
+
+
+class _PeakMemory:
+    """Samples the browser's total resident memory every 50 ms in a thread."""
+
+    def __init__(self) -> None:
+        self.peak_kb = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.peak_kb = max(self.peak_kb, sum(_rss_kb(p) for p in _browser_pids()))
+            self._stop.wait(0.05)
+
+    def __enter__(self) -> "_PeakMemory":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def _download_s(url: str, cookie: str, ca: Path) -> float:
+    import httpx
+
+    started = time.perf_counter()
+    with httpx.stream(
+        "GET",
+        url,
+        cookies={"sessionid": cookie},
+        verify=str(ca),
+        follow_redirects=True,
+        timeout=120,
+    ) as response:
+        response.raise_for_status()
+        for _ in response.iter_bytes(1 << 20):
+            pass
+    return time.perf_counter() - started
+
+
+def _open_page(browser: Any, page_url: str, cookie: str, base: str) -> dict[str, float]:
+    context = browser.new_context(
+        ignore_https_errors=True, viewport={"width": 1280, "height": 1000}
+    )
+    context.add_cookies([{"name": "sessionid", "value": cookie, "url": base}])
+    page = context.new_page()
+    page.set_default_timeout(600_000)
+    started = time.perf_counter()
+    page.goto(page_url, wait_until="commit")
+    page.wait_for_function(
+        "() => { const i = document.querySelector('[data-viewer=preview]');"
+        " return i && i.complete && i.naturalWidth > 0; }",
+        polling=20,
+    )
+    preview = time.perf_counter() - started
+    page.wait_for_selector(".tessera-viewer[data-state=ready]", state="attached")
+    page.evaluate("() => new Promise((r) => requestAnimationFrame(() => r()))")
+    full = time.perf_counter() - started
+    state = page.locator(".tessera-viewer").get_attribute("data-state")
+    context.close()
+    if state != "ready":
+        raise RuntimeError(f"the viewer ended in state {state}")
+    return {"preview_s": preview, "full_s": full}
+
+
+def run(*, rounds: int = 3, slices: int = 300) -> dict[str, Any]:
+    env = stack.configure("postgres", name="viewer")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.urls import reverse
+    from playwright.sync_api import sync_playwright
+
+    from app import objectstore
+    from cases.viewing import viewer_config
+
+    objectstore.ensure_running()
+    call_command("migrate", verbosity=0)
+    call_command("collectstatic", interactive=False, verbosity=0)  # as `make run` does
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "ct.mha"
+        voxel_bytes = _write_ct(path, size=512, slices=slices)
+        stored_bytes = path.stat().st_size
+        user, image = _fixture(path)
+    config = viewer_config(image=image)
+    assert config is not None
+    cookie = _session_cookie(user)
+    with stack.serving(env) as api:
+        base = api.api_url.split("/api/")[0]
+        page_url = base + reverse("cases:image", args=[image.pk])
+        file_url = base + config["image"]["file"]["url"]
+        _download_s(file_url, cookie, api.ca_file)  # warm the store's caches once
+        downloads, previews, fulls, peaks = [], [], [], []
+        with sync_playwright() as p:
+            for _ in range(rounds):
+                downloads.append(_download_s(file_url, cookie, api.ca_file))
+                browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+                with _PeakMemory() as memory:
+                    timing = _open_page(browser, page_url, cookie, base)
+                browser.close()
+                previews.append(timing["preview_s"])
+                fulls.append(timing["full_s"])
+                peaks.append(memory.peak_kb * 1024)
+    download = statistics.median(downloads)
+    full = statistics.median(fulls)
+    preview = statistics.median(previews)
+    peak = statistics.median(peaks)
+    return {
+        "volume": f"512x512x{slices} int16",
+        "voxel MB": round(voxel_bytes / 1e6, 1),
+        "stored MB": round(stored_bytes / 1e6, 1),
+        "rounds": rounds,
+        "download s": round(download, 2),
+        "preview s": round(preview, 2),
+        "full view s": round(full, 2),
+        "preview x download": round(preview / download, 2),
+        "full view x download": round(full / download, 2),
+        "browser peak MB": round(peak / 1e6, 1),
+        "browser peak x voxel bytes": round(peak / voxel_bytes, 2),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--slices", type=int, default=300)
+    args = parser.parse_args()
+    print("RESULT " + json.dumps(run(rounds=args.rounds, slices=args.slices)), flush=True)
+
+
+if __name__ == "__main__":
+    main()
