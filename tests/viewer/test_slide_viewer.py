@@ -19,13 +19,13 @@ from components.models import ComponentInterface
 from components.services import socket_value_create
 from tests.cases.slide_data import MPP, import_slide, pyramid, slide_pixels, write_slide
 from tests.factories import UserFactory
+from tests.viewer.test_annotations import axe_violations
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 SHOTS = Path(settings.VAR_DIR) / "screenshots" / "slides"
 STAGE = ".tessera-slide .slide-stage"
 YELLOW = np.array([255, 212, 0])
-AXE = Path(settings.BASE_DIR) / "node_modules" / "axe-core" / "axe.min.js"
 
 
 def stage_pixels(page, name: str) -> np.ndarray:  # type: ignore[no-untyped-def]
@@ -125,9 +125,7 @@ def test_narrow_screen_keeps_the_viewer_usable(live_server, browser_as, tmp_path
     box = page.locator(STAGE).bounding_box()
     assert box is not None and box["width"] <= 390
     # the viewer's controls pass axe-core's checks (labels, roles, contrast)
-    page.add_script_tag(path=str(AXE))
-    report = page.evaluate("() => axe.run('.tessera-slide').then((r) => r.violations)")
-    assert [(v["id"], [n["target"] for n in v["nodes"]]) for v in report] == []
+    assert axe_violations(page, ".tessera-slide") == []
     assert page.console_errors == []
 
 
