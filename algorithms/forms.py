@@ -2,6 +2,7 @@ from django import forms
 
 from algorithms.models import Algorithm
 from components.models import ComponentInterface
+from uploads.forms import UserUploadsField
 
 
 class AlgorithmForm(forms.ModelForm):
@@ -47,3 +48,21 @@ class AlgorithmForm(forms.ModelForm):
 class MemberForm(forms.Form):
     username = forms.CharField(max_length=150)
     role = forms.ChoiceField(choices=(("users", "User"), ("editors", "Editor")))
+
+
+class AlgorithmImageForm(forms.Form):
+    """The site's upload widget sends the tarball; the view records the finished upload."""
+
+    user_upload = UserUploadsField(
+        multiple=False,
+        accept=".tar,.gz,.tgz,.xz",
+        label="Image tarball (.tar, .tar.gz or .tar.xz)",
+        error_messages={"required": "Upload the image tarball first."},
+    )
+    comment = forms.CharField(max_length=200, required=False, label="Comment (optional)")
+
+    def clean_user_upload(self) -> list[str]:
+        urls = self.cleaned_data["user_upload"]
+        if not urls:
+            raise forms.ValidationError("Upload the image tarball first.")
+        return list(urls)

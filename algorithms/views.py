@@ -11,8 +11,12 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from algorithms import selectors, services
-from algorithms.forms import AlgorithmForm, MemberForm
-from algorithms.images.services import algorithm_image_activate, max_image_bytes
+from algorithms.forms import AlgorithmForm, AlgorithmImageForm, MemberForm
+from algorithms.images.services import (
+    algorithm_image_activate,
+    algorithm_image_create,
+    max_image_bytes,
+)
 from algorithms.models import Algorithm, AlgorithmImage
 from app import access_request_views
 from app.access_requests import pending_request_of, requests_for
@@ -20,6 +24,7 @@ from app.http import request_user
 from app.listing import Choice, Listing, Sort, list_page
 from app.models import AccessRequest
 from app.permissions import may_create, require_creator
+from uploads.selectors import completed_uploads_for
 
 
 def _editable_or_404(request: HttpRequest, slug: str) -> Algorithm:
@@ -240,10 +245,29 @@ def algorithm_member_remove(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 def image_list(request: HttpRequest, slug: str) -> HttpResponse:
     algorithm = _editable_or_404(request, slug)
+    form = AlgorithmImageForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            (upload,) = completed_uploads_for(
+                user=request.user, api_urls_or_pks=form.cleaned_data["user_upload"]
+            )
+            algorithm_image_create(
+                algorithm=algorithm,
+                creator=request_user(request),
+                user_upload=upload,
+                comment=form.cleaned_data["comment"],
+                request=request,
+            )
+        except ValidationError as e:
+            form.add_error(None, e.messages)
+        else:
+            messages.success(request, "Image uploaded; it is being checked.")
+            return redirect("algorithms:images", slug=algorithm.slug)
     return render(
         request,
         "algorithms/image_list.html",
         {
+            "form": form,
             "algorithm": algorithm,
             "images": algorithm.images.select_related("creator"),
             "max_bytes": max_image_bytes(),

@@ -1,6 +1,7 @@
 """Pages for access requests; the apps' views call `request_page` and `requests_page` with
 an object they fetched under their own visibility rules."""
 
+from django import forms
 from django.apps import apps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -56,16 +57,28 @@ def request_page(
 
 
 def requests_page(
-    request: HttpRequest, *, target: models.Model, title: str, back: str
+    request: HttpRequest,
+    *,
+    target: models.Model,
+    title: str,
+    back: str,
+    settings_form: forms.Form | None = None,
 ) -> HttpResponse:
-    """The requests for one object, for those who may decide on them."""
+    """The requests for one object, for those who may decide on them; `settings_form`
+    (the object's public flag and handling policy) is shown above them when given."""
     rows = list(access_requests.requests_for(target)[:200])
     if not access_requests.may_decide_on(user=request.user, target=target):
         raise Http404("No such page")
     return render(
         request,
         "app/access_requests.html",
-        {"requests": rows, "title": title, "target": target, "back": back},
+        {
+            "requests": rows,
+            "title": title,
+            "target": target,
+            "back": back,
+            "settings_form": settings_form,
+        },
     )
 
 

@@ -18,7 +18,7 @@ from django.db import DatabaseError, IntegrityError, models, transaction
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
-from app.models import AccessRequest
+from app.models import AccessRequest, AccessRequestHandling
 from app.permissions import CREATOR_GROUPS, add_creator, add_member, can
 from app.services import audit_record
 
@@ -108,7 +108,7 @@ def access_request_create(
         raise ValidationError("You already asked; your request is pending.")
     try:
         with transaction.atomic():
-            return AccessRequest.objects.create(
+            created = AccessRequest.objects.create(
                 user=user,
                 content_type=_ct(target),
                 object_id=str(target.pk),
@@ -117,6 +117,29 @@ def access_request_create(
             )
     except IntegrityError:  # the same request sent twice at once (a double click)
         raise ValidationError("You already asked; your request is pending.") from None
+    if role and accepted_at_once(target=target, user=user):
+        return _accept_by_policy(created, target=target)
+    return created
+
+
+def accepted_at_once(*, target: models.Model, user: User) -> bool:
+    """An object with an `access_request_handling` policy may accept everyone, or users
+    with a verified e-mail address, without waiting for its editors."""
+    handling = getattr(target, "access_request_handling", AccessRequestHandling.MANUAL_REVIEW)
+    return handling == AccessRequestHandling.ACCEPT_ALL or (
+        handling == AccessRequestHandling.ACCEPT_VERIFIED_USERS
+        and user.emailaddress_set.filter(verified=True).exists()  # type: ignore[attr-defined]
+    )
+
+
+def _accept_by_policy(access_request: AccessRequest, *, target: models.Model) -> AccessRequest:
+    with transaction.atomic():
+        access_request.status = AccessRequest.Status.ACCEPTED
+        access_request.decided = timezone.now()
+        access_request.save(update_fields=["status", "decided"])
+        add_member(obj=target, role=access_request.role, user=access_request.user, actor=None)
+        transaction.on_commit(lambda: _mail_decision(access_request))
+    return access_request
 
 
 def access_request_decide(

@@ -93,6 +93,14 @@ class AuditRecord(models.Model):
         raise PermissionError("audit records cannot be deleted")
 
 
+class AccessRequestHandling(models.TextChoices):
+    """How an object with members answers requests to join it (grand-challenge's names)."""
+
+    MANUAL_REVIEW = "MANUAL_REVIEW", "Manually review all requests"
+    ACCEPT_VERIFIED_USERS = "ACCEPT_VERIFIED_USERS", "Accept verified users"
+    ACCEPT_ALL = "ACCEPT_ALL", "Accept all requests"
+
+
 class RoleRequest(models.Model):
     """Grand-challenge's request to join a reader study or a challenge, with GC's status
     codes (its APIs expose them): the shared part of both apps' concrete models."""

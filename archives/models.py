@@ -5,6 +5,8 @@ from django.core.files.storage import Storage, storages
 from django.db import models
 from django.urls import reverse
 
+from app.models import AccessRequestHandling
+
 
 def public_storage() -> Storage:
     return storages["public"]
@@ -29,6 +31,17 @@ class Archive(models.Model):
     slug = models.SlugField(max_length=255, unique=True, editable=False)
     description = models.TextField(blank=True)
     logo = models.ImageField(upload_to=logo_key, storage=public_storage, blank=True)
+    public = models.BooleanField(
+        default=False,
+        help_text="Anyone signed in sees that a public archive exists and may request access; "
+        "its items stay visible to members only.",
+    )
+    access_request_handling = models.CharField(
+        max_length=25,
+        choices=AccessRequestHandling.choices,
+        default=AccessRequestHandling.MANUAL_REVIEW,
+        help_text="How requests to view this archive are answered.",
+    )
     editors_group = models.OneToOneField(
         Group, null=True, editable=False, on_delete=models.SET_NULL, related_name="+"
     )

@@ -3,7 +3,7 @@
 import uuid
 
 from django.contrib.auth.models import AnonymousUser, User
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.urls import reverse
 
 from app.permissions import can, visible_to
@@ -49,8 +49,20 @@ def may_edit(user: AnyUser, archive: Archive) -> bool:
     return can(user, "change_archive", archive)
 
 
+def archives_listed_for(user: AnyUser) -> QuerySet[Archive]:
+    """Archives whose existence the user may see: theirs, and public ones when signed in
+    (to request access; the items of a public archive stay members-only)."""
+    if not (user.is_authenticated and user.is_active):
+        return Archive.objects.none()
+    return Archive.objects.filter(Q(pk__in=archives_visible_to(user).values("pk")) | Q(public=True))
+
+
+def is_member(user: AnyUser, archive: Archive) -> bool:
+    return can(user, "view_archive", archive)
+
+
 def archive_list_for(user: AnyUser) -> QuerySet[Archive]:
-    return archives_visible_to(user).annotate(item_count=Count("items"))
+    return archives_listed_for(user).annotate(item_count=Count("items"))
 
 
 def sockets_in(archive: Archive) -> list[tuple[str, str]]:
@@ -125,3 +137,15 @@ def target_crumbs(*, user: AnyUser, target: dict) -> list[tuple[str, str]]:
     if archive is None:
         return []
     return [("Archives", reverse("archives:list")), (archive.title, archive.get_absolute_url())]
+
+
+def default_image_socket_slug(archive: Archive) -> str:
+    """The image socket most of the archive's items use: where new cases most likely go."""
+    top = (
+        archive.items.filter(values__image__isnull=False)
+        .values("values__interface__slug")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "values__interface__slug")
+        .first()
+    )
+    return top["values__interface__slug"] if top else "generic-medical-image"

@@ -9,7 +9,9 @@ from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils.text import slugify
 
+from app.models import AccessRequestHandling
 from app.permissions import add_member, create_role_groups, remove_member
+from app.services import audit_record
 from archives.models import Archive, ArchiveItem
 from cases.models import Image, RawImageUploadSession
 from cases.services import upload_session_create
@@ -45,6 +47,7 @@ def archive_create(
     title: str,
     description: str = "",
     logo: UploadedFile | None = None,
+    public: bool = False,
     request: HttpRequest | None = None,
 ) -> Archive:
     """Create an archive; its creator becomes its first editor."""
@@ -57,7 +60,10 @@ def archive_create(
         try:
             with transaction.atomic():
                 archive = Archive.objects.create(
-                    title=title[:255], slug=_unique_slug(title), description=description
+                    title=title[:255],
+                    slug=_unique_slug(title),
+                    description=description,
+                    public=public,
                 )
                 create_role_groups(obj=archive, roles=ROLE_PERMISSIONS)
                 add_member(
@@ -69,6 +75,32 @@ def archive_create(
         except IntegrityError:
             continue
     raise ValidationError({"title": "Could not find a free slug for this title; try another."})
+
+
+def archive_access_update(
+    *,
+    archive: Archive,
+    public: bool,
+    access_request_handling: str,
+    actor: User,
+    request: HttpRequest | None = None,
+) -> Archive:
+    """Change who sees the archive exists and how requests to join are answered."""
+    if access_request_handling not in AccessRequestHandling.values:
+        raise ValidationError(
+            {"access_request_handling": f"Unknown handling {access_request_handling!r}."}
+        )
+    archive.public = public
+    archive.access_request_handling = access_request_handling
+    archive.save(update_fields=["public", "access_request_handling", "modified"])
+    audit_record(
+        action="archive-access-changed",
+        actor=actor,
+        obj=archive,
+        request=request,
+        detail={"public": public, "access_request_handling": access_request_handling},
+    )
+    return archive
 
 
 def archive_update(

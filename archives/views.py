@@ -10,14 +10,16 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 from rest_framework.request import Request
 
+from app import access_request_views
+from app.access_requests import pending_request_of, requests_for
 from app.file_urls import file_url_view
 from app.listing import Choice, Listing, Sort, list_page
-from app.models import AuditRecord
+from app.models import AccessRequest, AuditRecord
 from app.permissions import may_create, require_creator
 from app.services import audit_record
 from app.storage import signed_url
 from archives import selectors, services
-from archives.forms import ArchiveForm, MemberForm
+from archives.forms import ArchiveAccessForm, ArchiveForm, MemberForm
 from archives.models import Archive
 from cases.viewing import with_ids
 from components.forms import ImageCasesForm
@@ -72,6 +74,7 @@ def archive_create(request: HttpRequest) -> HttpResponse:
                 title=form.cleaned_data["title"],
                 description=form.cleaned_data["description"],
                 logo=form.cleaned_data.get("logo"),
+                public=form.cleaned_data["public"],
                 request=request,
             )
         except ValidationError as e:
@@ -84,7 +87,17 @@ def archive_create(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def archive_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    archive = _archive(request, slug)
+    archive = get_object_or_404(selectors.archives_listed_for(request.user), slug=slug)
+    if not selectors.is_member(request.user, archive):  # a public archive: ask to join
+        return render(
+            request,
+            "archives/archive_detail.html",
+            {
+                "archive": archive,
+                "is_member": False,
+                "pending_request": pending_request_of(user=request.user, obj=archive),
+            },
+        )
     listing = Listing(
         noun="items",
         sorts=ITEM_SORTS,
@@ -107,9 +120,13 @@ def archive_detail(request: HttpRequest, slug: str) -> HttpResponse:
         {
             "archive": archive,
             "list": items,
+            "is_member": True,
             "rows": rows,
             "may_upload": selectors.may_upload(request.user, archive),
             "may_edit": selectors.may_edit(request.user, archive),
+            "open_requests": requests_for(archive)
+            .filter(status=AccessRequest.Status.PENDING)
+            .count(),
         },
     )
 
@@ -128,7 +145,11 @@ def archive_add_cases(request: HttpRequest, slug: str) -> HttpResponse:
     archive = _archive(request, slug)
     if not selectors.may_upload(request.user, archive):
         raise PermissionDenied("You may not add cases to this archive.")
-    form = ImageCasesForm(request.POST if request.method == "POST" else None, case_noun="item")
+    form = ImageCasesForm(
+        request.POST if request.method == "POST" else None,
+        case_noun="item",
+        default_socket=selectors.default_image_socket_slug(archive),
+    )
     if request.method == "POST" and form.is_valid():
         try:
             uploads = completed_uploads_for(
@@ -242,4 +263,52 @@ def archive_members(request: HttpRequest, slug: str) -> HttpResponse:
         request,
         "archives/members.html",
         {"archive": archive, "members": selectors.members_of(archive), "form": form},
+    )
+
+
+@login_required
+def archive_request_access(request: HttpRequest, slug: str) -> HttpResponse:
+    archive = get_object_or_404(selectors.archives_listed_for(request.user), slug=slug)
+    back = archive.get_absolute_url()
+    if selectors.is_member(request.user, archive):
+        messages.info(request, f"You already see the archive “{archive.title}”.")
+        return redirect(back)
+    return access_request_views.request_page(
+        request,
+        target=archive,
+        role="users",
+        what=f"access to the archive “{archive.title}”",
+        back=back,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def archive_requests(request: HttpRequest, slug: str) -> HttpResponse:
+    """Requests to view the archive, for its editors, with its public flag and the policy
+    for answering them."""
+    archive = _archive(request, slug)
+    if not selectors.may_edit(request.user, archive):
+        raise PermissionDenied("Only editors answer requests to view an archive.")
+    initial = {
+        "public": archive.public,
+        "access_request_handling": archive.access_request_handling,
+    }
+    form = ArchiveAccessForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        services.archive_access_update(
+            archive=archive,
+            public=form.cleaned_data["public"],
+            access_request_handling=form.cleaned_data["access_request_handling"],
+            actor=request.user,  # type: ignore[arg-type]
+            request=request,
+        )
+        messages.success(request, "Access settings saved.")
+        return redirect("archives:requests", slug=slug)
+    return access_request_views.requests_page(
+        request,
+        target=archive,
+        title=f"Access requests for {archive.title}",
+        back=archive.get_absolute_url(),
+        settings_form=form,
     )

@@ -104,9 +104,9 @@ def _print_slides(r: dict[str, Any]) -> None:
 
 
 def main() -> int:
-    """`python -m benchmarks [dicom_to_mha] [api] [viewer] [slides] [jobs]`: those parts
-    only (default all)."""
-    wanted = set(sys.argv[1:]) or {"dicom_to_mha", "api", "viewer", "slides", "jobs"}
+    """`python -m benchmarks [dicom_to_mha] [api] [viewer] [reading] [slides] [jobs]`:
+    those parts only (default all)."""
+    wanted = set(sys.argv[1:]) or {"dicom_to_mha", "api", "viewer", "reading", "slides", "jobs"}
     results: dict[str, Any] = {}
     if "dicom_to_mha" in wanted:
         results["dicom_to_mha"] = dicom_to_mha.run()
@@ -124,6 +124,8 @@ def main() -> int:
             print(json.dumps(results["viewer"], indent=2))
         finally:
             stack.stop_object_store()
+    if "reading" in wanted:
+        results["reading"] = _bench_module("benchmarks.bench_reading")
     if "slides" in wanted:
         try:
             results["slides"] = _bench_module("benchmarks.bench_slides")

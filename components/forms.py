@@ -20,13 +20,19 @@ class ImageCasesForm(forms.Form):
         label="Socket",
     )
 
-    def __init__(self, *args, case_noun: str = "case", **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(  # type: ignore[no-untyped-def]
+        self,
+        *args,
+        case_noun: str = "case",
+        default_socket: str = DEFAULT_IMAGE_SOCKET,
+        **kwargs,
+    ) -> None:
         super().__init__(*args, **kwargs)
         field = self.fields["interface"]
         assert isinstance(field, forms.ModelChoiceField)
         field.queryset = ComponentInterface.objects.filter(kind__in=list(IMAGE_KINDS))
         field.help_text = f"Each image becomes a new {case_noun} holding it in this socket."
-        field.initial = DEFAULT_IMAGE_SOCKET
+        field.initial = default_socket
 
     def clean_user_uploads(self) -> list[str]:
         urls = self.cleaned_data["user_uploads"]

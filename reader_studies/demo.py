@@ -12,13 +12,13 @@ from typing import Any
 
 from django.contrib.auth.models import User
 
+from app.models import AccessRequestHandling
 from archives.demo import DEMO_SOCKET, DemoCase, demo_admin, ensure_demo_ct_archive
 from cases.synthetic import LESION_SPACING_MM
 from components.models import ComponentInterface
 from components.services import socket_value_create
 from reader_studies import services
 from reader_studies.models import (
-    AccessRequestHandling,
     Answer,
     AnswerType,
     DisplaySet,

@@ -13,7 +13,7 @@ from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.urls import reverse
 
-from app.models import RoleRequest
+from app.models import AccessRequestHandling, RoleRequest
 from components.kinds import Kind
 
 
@@ -25,12 +25,6 @@ def logo_key(instance: "ReaderStudy", filename: str) -> str:
     """Only UUIDs in the key: the uploader's file name stays out of the store."""
     suffix = filename.rsplit(".", 1)[-1].lower() if "." in filename else "png"
     return f"reader-studies/logos/{uuid.uuid4()}.{suffix[:5]}"
-
-
-class AccessRequestHandling(models.TextChoices):
-    MANUAL_REVIEW = "MANUAL_REVIEW", "Manually review all requests"
-    ACCEPT_VERIFIED_USERS = "ACCEPT_VERIFIED_USERS", "Accept verified users"
-    ACCEPT_ALL = "ACCEPT_ALL", "Accept all requests"
 
 
 class ReaderStudy(models.Model):
@@ -137,6 +131,12 @@ class DisplaySet(models.Model):
 
     class Meta:
         ordering = ("order", "created")
+        # a study's cases in reading order: the next unanswered case stops at the first hit
+        indexes = [
+            models.Index(
+                fields=["reader_study", "order", "created", "id"], name="display_set_reading_order"
+            )
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["reader_study", "title"],

@@ -3,7 +3,6 @@
 from typing import Any
 
 from django import forms
-from django.conf import settings
 from django.core.exceptions import ValidationError
 
 
@@ -16,6 +15,7 @@ class UploadWidget(forms.Widget):
         super().__init__(attrs)
         self.multiple = multiple
         self.accept = accept
+        self.label = ""  # the field's label, set by UserUploadsField
 
     def get_context(self, name: str, value: Any, attrs: Any) -> dict[str, Any]:
         context = super().get_context(name, value, attrs)
@@ -24,8 +24,8 @@ class UploadWidget(forms.Widget):
             id=context["widget"]["attrs"].get("id", name),
             multiple=self.multiple,
             accept=self.accept,
+            label=self.label,
             values=value or [],
-            max_part_size=settings.UPLOADS_MAX_PART_BYTES,
         )
         return context
 
@@ -44,6 +44,8 @@ class UserUploadsField(forms.Field):
         self.multiple = multiple
         kwargs.setdefault("widget", UploadWidget(multiple=multiple, accept=accept))
         super().__init__(**kwargs)
+        if isinstance(self.widget, UploadWidget):  # the widget labels its own file input
+            self.widget.label = str(self.label or "")
 
     def to_python(self, value: Any) -> list[str]:
         values = [str(v) for v in (value or [])]

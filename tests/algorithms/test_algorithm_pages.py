@@ -98,4 +98,20 @@ def test_images_page_shows_upload_widget(user):
     algorithm = make_algorithm(creator=user)
     client = _login(Client(), user)
     page = client.get(f"/algorithms/{algorithm.slug}/images/").content.decode()
-    assert 'id="image-upload"' in page and "<progress" in page and "No images uploaded yet" in page
+    assert "data-upload-widget" in page and "No images uploaded yet" in page
+
+
+def test_images_page_adds_the_uploaded_tarball(user):  # type: ignore[no-untyped-def]
+    from tests.cases.helpers import completed_upload
+
+    algorithm = make_algorithm(creator=user)
+    client = _login(Client(), user)
+    url = f"/algorithms/{algorithm.slug}/images/"
+    assert "Upload the image tarball first." in client.post(url, {}).content.decode()
+    upload = completed_upload(user, "my-algorithm.tar.gz", b"not really a tarball")
+    done = client.post(url, {"user_upload": str(upload.pk), "comment": "first try"})
+    assert done.status_code == 302
+    (image,) = algorithm.images.all()
+    assert image.user_upload == upload and image.comment == "first try"
+    again = client.post(url, {"user_upload": str(upload.pk)}).content.decode()
+    assert "already used by another image" in again

@@ -33,7 +33,14 @@ def test_page_lists_only_my_uploads_and_needs_a_login(client, logged_in_user, ot
     page = client.get("/uploads/").content.decode()
     assert "mine.mha" in page
     assert "theirs.mha" not in page
-    assert "data-upload-widget" in page
+    assert "data-upload-widget" in page and "webkitdirectory" in page
+    # a form shown again (an error elsewhere) keeps the finished uploads and says so
+    upload = services.upload_create(creator=logged_in_user, filename="kept.mha")
+    from uploads.forms import UploadWidget
+
+    html = UploadWidget().render("uploads", [f"/api/v1/uploads/{upload.pk}/"])
+    assert f'value="/api/v1/uploads/{upload.pk}/"' in html
+    assert "1 file uploaded before is kept" in html
 
 
 @pytest.fixture
@@ -93,13 +100,18 @@ def test_widget_uploads_in_parts_and_retries_a_dropped_part(
 
     page.route(re.compile(r".*[?&]uploadId=.*"), drop_first_try_of_part_2)
     page.goto(f"{live_server.url}/uploads/")
-    page.set_input_files("input[type=file]", str(path))
-    page.wait_for_selector(".upload-file[data-state=done]", timeout=60_000)
+    page.wait_for_selector("[data-upload-widget][data-ready=true]")
+    page.set_input_files("#id_uploads-files", str(path))
+    page.wait_for_selector(".upload-file[data-state=done]", state="attached", timeout=60_000)
 
     assert dropped, "the network drop was not simulated"
-    assert page.eval_on_selector(".upload-overall progress", "e => e.value") == 100
-    assert page.eval_on_selector(".upload-file progress", "e => e.value") == 100
-    assert "100%" in page.text_content(".upload-overall-text")
+    from playwright.sync_api import expect
+
+    expect(page.locator(".upload-summary-text")).to_contain_text(
+        "1 of 1 file, 12.0 MiB of 12.0 MiB, all uploaded"
+    )
+    assert page.eval_on_selector(".upload-summary progress", "e => e.value") == 100
+    assert page.locator(".upload-failed").is_hidden()
     api_url = page.input_value("input[type=hidden][name=uploads]")
     upload = UserUpload.objects.get(creator=logged_in_user)
     assert api_url.endswith(f"/api/v1/uploads/{upload.pk}/")
@@ -129,8 +141,8 @@ def test_widget_resumes_after_a_reload_without_resending_stored_parts(
         lambda route: route.abort("internetdisconnected"),
     )
     page.goto(f"{live_server.url}/uploads/")
-    page.set_input_files("input[type=file]", str(path))
-    page.wait_for_selector("text=retrying", timeout=30_000)
+    page.wait_for_selector("[data-upload-widget][data-ready=true]")
+    page.set_input_files("#id_uploads-files", str(path))
     deadline = time.monotonic() + 30
     upload = None
     while time.monotonic() < deadline:
@@ -140,16 +152,17 @@ def test_widget_resumes_after_a_reload_without_resending_stored_parts(
         time.sleep(0.2)
     assert upload is not None and _stored_part_numbers(upload) == [1]
 
-    # The connection is back; the user reloads the page and picks the same file again.
-    page.unroute_all()
+    # The user reloads the page; the connection is back; they pick the same file again.
+    page.reload()
+    page.wait_for_selector("[data-upload-widget][data-ready=true]")
+    page.unroute_all()  # only now: the old page's retries must not finish the upload
     sent_parts: list[str] = []
     page.on(
         "request",
         lambda r: sent_parts.extend(S3_PART.findall(r.url)) if r.method == "PUT" else None,
     )
-    page.reload()
-    page.set_input_files("input[type=file]", str(path))
-    page.wait_for_selector(".upload-file[data-state=done]", timeout=60_000)
+    page.set_input_files("#id_uploads-files", str(path))
+    page.wait_for_selector(".upload-file[data-state=done]", state="attached", timeout=60_000)
 
     assert sent_parts == ["2"]  # part 1 was already stored and is not sent again
     upload.refresh_from_db()
