@@ -4,10 +4,15 @@ import uuid
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import pagination, serializers
 from rest_framework.exceptions import ParseError, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+
+from app.http import absolute
 
 
 def uuid_param(name: str, value: str) -> str:
@@ -16,6 +21,31 @@ def uuid_param(name: str, value: str) -> str:
         return str(uuid.UUID(value))
     except (ValueError, AttributeError, TypeError) as e:
         raise ValidationError({name: f"{value!r} is not a valid UUID."}) from e
+
+
+_PK_PLACEHOLDER = "00000000-0000-0000-0000-00000000abcd"
+
+
+@extend_schema_field(OpenApiTypes.URI)
+class DetailUrlField(serializers.Field):
+    """The absolute URL of a detail view for the object's (or a related object's) UUID:
+    what DRF's hyperlinked fields give, with the URL reversed once per response instead
+    of once per row (a page of 100 answers has 300 links)."""
+
+    def __init__(self, view_name: str, *, pk_attr: str = "pk", **kwargs: Any) -> None:
+        self.view_name, self.pk_attr = view_name, pk_attr
+        super().__init__(source="*", read_only=True, **kwargs)
+
+    def to_representation(self, value: Any) -> str | None:
+        pk = getattr(value, self.pk_attr)
+        if pk is None:
+            return None
+        templates = self.context.setdefault("detail_url_templates", {})
+        template = templates.get(self.view_name)
+        if template is None:
+            path = reverse(self.view_name, kwargs={"pk": _PK_PLACEHOLDER})
+            template = templates[self.view_name] = absolute(self.context.get("request"), path)
+        return template.replace(_PK_PLACEHOLDER, str(pk))
 
 
 class Pagination(pagination.LimitOffsetPagination):

@@ -3,9 +3,8 @@ to do. Under /api/ they stay JSON, as DRF's own errors are, so clients never par
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template import loader
-from django.urls import reverse
 
-from app.permissions import CreatorRightMissing
+from app.permissions import RightMissing
 
 TITLES = {
     400: "Bad request",
@@ -44,9 +43,10 @@ def permission_denied(request: HttpRequest, exception: Exception) -> HttpRespons
     if _is_api(request):
         return _api_error(403)
     context: dict = {"reason": str(exception) if str(exception) else ""}
-    if isinstance(exception, CreatorRightMissing):
-        context["request_url"] = f"{reverse('creator-request')}?for={exception.label}"
+    if isinstance(exception, RightMissing):
+        context["request_url"] = exception.request_url
         context["right"] = exception.right
+        context["decided_by"] = exception.decided_by
     return error_page(request, 403, context)
 
 

@@ -26,6 +26,7 @@ from django.contrib.auth.models import AnonymousUser, Group, User
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.db import models, transaction
 from django.http import Http404, HttpRequest
+from django.urls import reverse
 from guardian.shortcuts import assign_perm, get_objects_for_user
 from rest_framework.filters import BaseFilterBackend
 from rest_framework.permissions import SAFE_METHODS, BasePermission
@@ -156,14 +157,26 @@ def may_create(user: AnyUser, model: type[models.Model]) -> bool:
     return bool(user.has_perm(_perm(model, f"add_{model._meta.model_name}")))
 
 
-class CreatorRightMissing(PermissionDenied):
-    """A 403 that names the missing creator right; the 403 page links to its request form."""
+class RightMissing(PermissionDenied):
+    """A 403 that names the missing right; the 403 page links to where it is requested
+    and says who decides."""
 
+    def __init__(self, message: str, *, right: str, request_url: str, decided_by: str) -> None:
+        self.right = right
+        self.request_url = request_url
+        self.decided_by = decided_by
+        super().__init__(message)
+
+
+class CreatorRightMissing(RightMissing):
     def __init__(self, model: type[models.Model]) -> None:
         self.label = model._meta.label
-        self.right = f"{model._meta.verbose_name} creator rights"
+        right = f"{model._meta.verbose_name} creator rights"
         super().__init__(
-            f"Creating {model._meta.verbose_name_plural} needs {self.right}, which you do not have."
+            f"Creating {model._meta.verbose_name_plural} needs {right}, which you do not have.",
+            right=right,
+            request_url=f"{reverse('creator-request')}?for={self.label}",
+            decided_by="staff decide, and you get an e-mail",
         )
 
 

@@ -86,10 +86,27 @@ def _print_api_table(api: dict[str, dict[str, Any]]) -> None:
         print(f"{row[0]:<{widths[0]}}  {row[1]:<{widths[1]}}  {row[2]:>{widths[2]}}  {row[3]}")
 
 
+def _print_slides(r: dict[str, Any]) -> None:
+    large, small = r["large"]["first_view_ms"], r["small"]["first_view_ms"]
+    gib, mib = r["bytes"]["large"] / 2**30, r["bytes"]["small"] / 2**20
+    print(
+        f"\nWhole-slide images in Chromium ({r['size_px']} px square, {gib:.2f} GiB"
+        f" vs {mib:.1f} MiB; medians of {r['rounds']} cold-cache opens)"
+    )
+    print(
+        f"  first view loaded: large {large:.0f} ms, small {small:.0f} ms,"
+        f" ratio {r['large x small first view']:.2f} (<= 1.25)"
+    )
+    print(
+        f"  page + one tile fetched alone: {r['reference page+tile ms']:.0f} ms; large first view"
+        f" {r['large first view x reference']:.2f}x that (<= 2)"
+    )
+
+
 def main() -> int:
-    """`python -m benchmarks [dicom_to_mha] [api] [viewer] [jobs]`: those parts only
-    (default all)."""
-    wanted = set(sys.argv[1:]) or {"dicom_to_mha", "api", "viewer", "jobs"}
+    """`python -m benchmarks [dicom_to_mha] [api] [viewer] [reading] [slides] [jobs]`:
+    those parts only (default all)."""
+    wanted = set(sys.argv[1:]) or {"dicom_to_mha", "api", "viewer", "reading", "slides", "jobs"}
     results: dict[str, Any] = {}
     if "dicom_to_mha" in wanted:
         results["dicom_to_mha"] = dicom_to_mha.run()
@@ -107,6 +124,14 @@ def main() -> int:
             print(json.dumps(results["viewer"], indent=2))
         finally:
             stack.stop_object_store()
+    if "reading" in wanted:
+        results["reading"] = _bench_module("benchmarks.bench_reading")
+    if "slides" in wanted:
+        try:
+            results["slides"] = _bench_module("benchmarks.bench_slides")
+        finally:
+            stack.stop_object_store()
+        _print_slides(results["slides"])
     if "jobs" in wanted:
         # last: it sets up Django in this process on its own scratch database and buckets
         results["jobs"] = bench_jobs.run()

@@ -56,6 +56,16 @@ def upload_sessions_with_links_of(user: AnyUser) -> QuerySet[RawImageUploadSessi
     )
 
 
+def slide_file_visible_to(user: AnyUser, image_pk: str) -> ImageFile | None:
+    """The pyramidal TIFF of an image the user may see, or None (no such image or file)."""
+    return (
+        image_files_visible_to(user)
+        .filter(image_id=image_pk, image_type=ImageFile.ImageType.TIFF)
+        .order_by("pk")
+        .first()
+    )
+
+
 def image_modalities_visible_to(user: AnyUser) -> list[str]:
     """The modalities among the user's images, for the list's filter."""
     return sorted(

@@ -90,3 +90,16 @@ def image_thumbnail_url(*, key: str) -> str:
     Not audited: thumbnails are previews shown in every list, not downloads of the image.
     """
     return signed_url(bucket="protected", key=key)
+
+
+def slide_open_record(*, image_file: ImageFile, user: User, request: HttpRequest | None) -> None:
+    """Record that user opened a slide in the viewer; the caller has checked permission.
+
+    One record per opening, not per tile: a session fetches hundreds of tiles."""
+    audit_record(
+        action=AuditRecord.Action.DOWNLOAD,
+        actor=user,
+        obj=image_file,
+        request=request,
+        detail={"image": str(image_file.image_id), "image_type": "TIFF", "via": "tiles"},
+    )

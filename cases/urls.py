@@ -1,6 +1,6 @@
 from django.urls import path
 
-from cases import views
+from cases import tile_views, views
 
 app_name = "cases"
 
@@ -11,6 +11,12 @@ urlpatterns = [
         "images/<uuid:pk>/files/<uuid:file_pk>.<slug:ext>",
         views.image_file,
         name="image-file",
+    ),
+    path("images/<uuid:pk>/slide.json", tile_views.slide_descriptor, name="slide"),
+    path(
+        "images/<uuid:pk>/tiles/<int:level>/<int:column>/<int:row>",
+        tile_views.slide_tile,
+        name="slide-tile",
     ),
     path("images/<uuid:pk>/thumbnail.png", views.image_thumbnail, name="thumbnail"),
     path("upload-sessions/", views.upload_session_list, name="upload-session-list"),

@@ -1,5 +1,6 @@
 """What the browser viewer (static/viewer/viewer.mjs) needs to open images: the
-permission-checked file URL of each image's .mha and the geometry it was stored with."""
+permission-checked file URL of each image's .mha and the geometry it was stored with;
+slides (TIFF only) get the slide viewer's config (cases.slide_viewing)."""
 
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -7,6 +8,7 @@ from typing import Any
 from django.urls import reverse
 
 from cases.models import Image, ImageFile
+from cases.slide_viewing import slide_config
 
 SIGNED_PIXEL_TYPES = {"int8", "int16", "int32", "int64", "float32", "float64"}
 
@@ -29,10 +31,11 @@ def _file(image: Image, image_file: ImageFile) -> dict[str, str]:
 def viewer_config(
     *, image: Image, overlays: Iterable[tuple[Image, Sequence[dict[str, Any]]]] = ()
 ) -> dict[str, Any] | None:
-    """The viewer's JSON for `image` with label-map `overlays` (image, overlay segments)."""
+    """The viewer's JSON for `image` with label-map `overlays` (image, overlay segments);
+    for a slide, the slide viewer's JSON (kind "slide")."""
     main = viewable_file(image)
     if main is None:
-        return None
+        return slide_config(image=image)
     spacing = [image.voxel_width_mm, image.voxel_height_mm, image.voxel_depth_mm]
     config: dict[str, Any] = {
         "image": {

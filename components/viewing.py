@@ -91,6 +91,7 @@ def viewer_configs(
         if config is not None:
             config["title"] = civ.interface.title
             config["annotations"] = drawn
+            config["socket"] = civ.interface.slug  # which viewport shows it (view content)
             configs.append(config)
     return configs
 

@@ -17,7 +17,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from app.api import StrictSerializerMixin, uuid_param
+from app.api import DetailUrlField, StrictSerializerMixin, uuid_param
 from app.http import absolute, request_user
 from app.models import AccessRequestHandling, AuditRecord
 from app.permissions import can, may_create
@@ -28,7 +28,7 @@ from components.api import ComponentInterfaceSerializer, socket_value_data, sock
 from components.models import ComponentInterface, ComponentInterfaceValue
 from components.values import checked_value_posts
 from hanging_protocols.selectors import viewer_settings_data
-from reader_studies import ground_truth, results, selectors, services
+from reader_studies import ground_truth, reading, results, selectors, services
 from reader_studies.markdown import md2html
 from reader_studies.models import (
     Answer,
@@ -689,14 +689,7 @@ class DisplaySetSerializer(serializers.ModelSerializer):
         return self._viewer(obj)["view_content"]  # type: ignore[no-any-return]
 
     def get_descriptions_map_safe(self, obj: DisplaySet) -> dict[str, str]:
-        """GC: {image name: HTML of the study's case text for it}, first per name."""
-        texts = obj.reader_study.case_text or {}
-        found: dict[str, str] = {}
-        for civ in obj.values.all():
-            name = civ.image.name if civ.image_id and civ.image else None
-            if name and name in texts and name not in found:
-                found[name] = md2html(texts[name])
-        return found
+        return reading.case_descriptions(obj.reader_study, list(obj.values.all()))
 
     def get_description(self, obj: DisplaySet) -> str:
         return "".join(self.get_descriptions_map_safe(obj).values())
@@ -767,8 +760,12 @@ class DisplaySetViewSet(
             )
         elif params.get("user"):
             raise ValidationError({"user": ["`user` goes only with `unanswered_by_user=true`."]})
+        # one query for the values with their sockets and images, not three
         display_sets = display_sets.select_related("reader_study").prefetch_related(
-            "values__interface", "values__image"
+            Prefetch(
+                "values",
+                queryset=ComponentInterfaceValue.objects.select_related("interface", "image"),
+            )
         )
         if study is not None:
             return selectors.in_reading_order(
@@ -875,16 +872,12 @@ ONLY_ANSWER_CHANGES = "Only the answer and last_edit_duration field can be modif
 
 
 class AnswerSerializer(serializers.ModelSerializer):
-    api_url = serializers.HyperlinkedIdentityField(view_name="api:reader-studies-answer-detail")
+    api_url = DetailUrlField("api:reader-studies-answer-detail")
     creator: serializers.RelatedField = serializers.SlugRelatedField(
         slug_field="username", read_only=True
     )
-    question: serializers.RelatedField = serializers.HyperlinkedRelatedField(
-        view_name="api:reader-studies-question-detail", read_only=True
-    )
-    display_set: serializers.RelatedField = serializers.HyperlinkedRelatedField(
-        view_name="api:reader-studies-display-set-detail", read_only=True
-    )
+    question = DetailUrlField("api:reader-studies-question-detail", pk_attr="question_id")
+    display_set = DetailUrlField("api:reader-studies-display-set-detail", pk_attr="display_set_id")
     answer_image = serializers.SerializerMethodField()
     last_edit_duration = serializers.DurationField(format="iso-8601", read_only=True)  # type: ignore[call-arg]
     total_edit_duration = serializers.DurationField(format="iso-8601", read_only=True)  # type: ignore[call-arg]

@@ -132,6 +132,12 @@ class DisplaySet(models.Model):
 
     class Meta:
         ordering = ("order", "created")
+        # a study's cases in reading order: the next unanswered case stops at the first hit
+        indexes = [
+            models.Index(
+                fields=["reader_study", "order", "created", "id"], name="display_set_reading_order"
+            )
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["reader_study", "title"],

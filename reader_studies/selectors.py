@@ -66,19 +66,22 @@ def answerable_question_count(reader_study: ReaderStudy) -> int:
 def display_sets_unanswered_by(
     *, reader_study: ReaderStudy, user: User, display_sets: QuerySet[DisplaySet]
 ) -> QuerySet[DisplaySet]:
-    """GC: cases where user's own answers are fewer than the answerable questions."""
+    """GC: cases where user's own answers are fewer than the answerable questions. Only
+    user's answers are counted (by the answer's creator index), never every case's."""
     needed = answerable_question_count(reader_study)
-    return (
-        display_sets.filter(reader_study=reader_study)
-        .annotate(
-            mine=Count(
-                "answers",
-                filter=Q(answers__creator=user, answers__is_ground_truth=False)
-                & ~Q(answers__question__answer_type=AnswerType.HEADING),
-            )
+    if not needed:  # nothing to answer: no case is unanswered
+        return display_sets.none()
+    complete = (
+        Answer.objects.filter(
+            creator=user, is_ground_truth=False, question__reader_study=reader_study
         )
-        .filter(mine__lt=needed)
+        .exclude(question__answer_type=AnswerType.HEADING)
+        .values("display_set")
+        .annotate(n=Count("pk"))
+        .filter(n__gte=needed)
+        .values("display_set")
     )
+    return display_sets.filter(reader_study=reader_study).exclude(pk__in=complete)
 
 
 def images_in_reader_studies_visible_to(user: User) -> QuerySet[Image]:

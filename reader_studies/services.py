@@ -639,6 +639,52 @@ def answer_update(
     return answer
 
 
+def answers_submit(
+    *,
+    creator: User,
+    display_set: DisplaySet,
+    answers: Sequence[tuple[Question, Any]],
+    last_edit_duration: datetime.timedelta | None = None,
+) -> list[Answer]:
+    """A reader's answers to several questions of one case (the reading page's form), all
+    or none: each is created, or updated where it exists and its value changed. Every
+    question's problem is reported, keyed by the question's pk."""
+    errors: dict[str, list[str]] = {}
+    saved: list[Answer] = []
+    existing = {
+        a.question_id: a
+        for a in Answer.objects.filter(
+            creator=creator, display_set=display_set, is_ground_truth=False
+        ).select_related("question__reader_study", "display_set")
+    }
+    with transaction.atomic():
+        for question, value in answers:
+            try:
+                with transaction.atomic():
+                    old = existing.get(question.pk)
+                    if old is None:
+                        saved.append(
+                            answer_create(
+                                creator=creator,
+                                question=question,
+                                display_set=display_set,
+                                answer=value,
+                                last_edit_duration=last_edit_duration,
+                            )
+                        )
+                    elif old.answer != value:
+                        saved.append(
+                            answer_update(
+                                answer=old, value=value, last_edit_duration=last_edit_duration
+                            )
+                        )
+            except ValidationError as e:
+                errors[str(question.pk)] = e.messages
+        if errors:  # raised inside the transaction: nothing of this case is written
+            raise ValidationError(errors)
+    return saved
+
+
 def reader_study_rescore(*, reader_study: ReaderStudy) -> None:
     """GC's bulk rescoring after ground truth changes: every score reset, then recomputed
     where a ground truth exists."""

@@ -1,12 +1,14 @@
 from django.urls import path
 
-from reader_studies import case_views, views
+from reader_studies import case_views, reading_views, views
 
 app_name = "reader_studies"
 
 urlpatterns = [
     path("", views.reader_study_list, name="list"),
     path("<slug:slug>/", views.reader_study_detail, name="detail"),
+    path("<slug:slug>/read/", reading_views.read, name="read"),
+    path("<slug:slug>/read/<uuid:pk>/", reading_views.read_case, name="read-case"),
     path(
         "<slug:slug>/access-requests/",
         views.reader_study_access_requests,

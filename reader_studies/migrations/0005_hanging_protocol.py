@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('hanging_protocols', '0001_initial'),
-        ('reader_studies', '0003_access_requests'),
+        ('reader_studies', '0004_display_set_reading_order_index'),
     ]
 
     operations = [

@@ -1,0 +1,112 @@
+"""Whole-slide images by tiles: a descriptor the viewer opens with, then tiles read by byte
+ranges from the stored pyramidal TIFF (cases.tiles). Both check, on every request, that the
+user may see the image; outsiders and anonymous users get 404, as for the image's files."""
+
+import threading
+import time
+
+from django.conf import settings
+from django.http import Http404, HttpResponse, JsonResponse
+from django.urls import reverse
+from rest_framework.request import Request
+
+from app.file_urls import file_url_view
+from app.http import request_user
+from cases import selectors, services, tiles
+from cases.models import ImageFile
+
+# Tiles never change, but the permission that let them out may: a browser keeps one only
+# as long as a signed URL to the same bytes would live, and never in a shared cache.
+TILE_CACHE_CONTROL = f"private, max-age={settings.SIGNED_URL_LIFETIME}"
+
+
+def tile_url_template(image_pk: object) -> str:
+    """The tile URL with `{level}`, `{column}` and `{row}` left for the viewer to fill in."""
+    url = reverse("cases:slide-tile", args=[image_pk, 0, 0, 0])
+    return url.removesuffix("0/0/0") + "{level}/{column}/{row}"
+
+
+# A viewer asks for tiles by the hundred, and the full permission check (one query built
+# over every app's visibility rules) costs more CPU than reading a tile. So a tile request
+# reuses a "yes" for the same user and image for a short while, shorter than a signed URL
+# to the same bytes lives: a revoked user loses tiles no later than a signed download.
+# The descriptor, asked for at every opening, always checks in full; "no" is never kept.
+GRANT_SECONDS = min(60, settings.SIGNED_URL_LIFETIME)
+MAX_GRANTS = 10_000
+_grants: dict[tuple[int, str], tuple[str, float]] = {}
+_grants_lock = threading.Lock()
+
+
+def _slide_file(request: Request, pk: str) -> ImageFile:
+    image_file = selectors.slide_file_visible_to(request.user, pk)
+    if image_file is None:
+        raise Http404("No such slide")
+    return image_file
+
+
+def _slide_key(request: Request, pk: str) -> str:
+    """The stored TIFF's key, if the user may see the image (else 404)."""
+    user_pk = request.user.pk
+    now = time.monotonic()
+    if user_pk is not None:
+        with _grants_lock:
+            grant = _grants.get((user_pk, str(pk)))
+        if grant is not None and grant[1] > now:
+            return grant[0]
+    key = _slide_file(request, pk).file.name
+    if user_pk is not None:
+        with _grants_lock:
+            if len(_grants) >= MAX_GRANTS:
+                _grants.clear()
+            _grants[(user_pk, str(pk))] = (key, now + GRANT_SECONDS)
+    return key
+
+
+def _unusable(e: tiles.TileError) -> JsonResponse:
+    return JsonResponse({"detail": f"The slide cannot be shown: {e}."}, status=422)
+
+
+@file_url_view
+def slide_descriptor(request: Request, pk: str) -> HttpResponse:
+    """Size, pixel spacing and levels of a slide, and where its tiles are."""
+    image_file = _slide_file(request, pk)
+    try:
+        pyramid = tiles.pyramid(image_file.file.name)
+    except tiles.TileError as e:
+        return _unusable(e)
+    services.slide_open_record(
+        image_file=image_file, user=request_user(request), request=request._request
+    )
+    image = image_file.image
+    mpp = (
+        [image.voxel_width_mm * 1000, image.voxel_height_mm * 1000]
+        if image.voxel_width_mm and image.voxel_height_mm
+        else None
+    )
+    response = JsonResponse(
+        {
+            "name": image.name,
+            "width": image.width,
+            "height": image.height,
+            "mpp": mpp,
+            "levels": pyramid.describe(),
+            "tile_url": tile_url_template(image.pk),
+        }
+    )
+    response["Cache-Control"] = "private, no-cache"
+    return response
+
+
+@file_url_view
+def slide_tile(request: Request, pk: str, level: int, column: int, row: int) -> HttpResponse:
+    key = _slide_key(request, pk)
+    try:
+        tile = tiles.tile(key=key, level=level, column=column, row=row)
+    except tiles.TileNotFound as e:
+        raise Http404(str(e)) from None
+    except tiles.TileError as e:
+        return _unusable(e)
+    response = HttpResponse(tile.content, content_type=tile.content_type)
+    response["Cache-Control"] = TILE_CACHE_CONTROL
+    response["Vary"] = "Cookie, Authorization"
+    return response

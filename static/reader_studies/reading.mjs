@@ -1,0 +1,159 @@
+// The reading page: keyboard shortcuts, autosave, edit time, and annotation questions
+// drawn in the viewer through its annotation API (static/viewer/annotations.mjs): each
+// drawing question is a layer whose value is the answer, kept in the question's JSON field.
+import { optionTarget, shortcutFor } from "./shortcuts.mjs";
+
+const form = document.getElementById("reading-form");
+const settings = JSON.parse(document.getElementById("reading-settings").textContent);
+const opened = performance.now();
+const layers = new Map(); // question pk -> annotation layer
+
+function csrf() {
+  return form.querySelector("[name=csrfmiddlewaretoken]").value;
+}
+
+function stampDuration() {
+  form.elements.duration_ms.value = String(Math.round(performance.now() - opened));
+}
+
+form.addEventListener("submit", stampDuration);
+
+// Number ranges show their value beside them.
+for (const range of form.querySelectorAll("[data-range-output]")) {
+  const out = document.getElementById(range.dataset.rangeOutput);
+  range.addEventListener("input", () => { out.value = range.value; });
+}
+
+// --- autosave --------------------------------------------------------------------
+let timer = null;
+async function autosave() {
+  const status = document.getElementById("autosave-status");
+  stampDuration();
+  const body = new FormData(form);
+  body.set("autosave", "1");
+  status.value = "Saving…";
+  try {
+    const response = await fetch(location.href, {
+      method: "POST", body, headers: { Accept: "application/json", "X-CSRFToken": csrf() },
+      credentials: "same-origin",
+    });
+    const data = await response.json();
+    status.value = response.ok ? "All answers saved." : Object.values(data.errors || {}).flat().join(" ");
+  } catch (err) {
+    status.value = `Not saved: ${err.message}`;
+  }
+}
+function scheduleAutosave() {
+  if (!settings.autosave) return;
+  clearTimeout(timer);
+  timer = setTimeout(autosave, 800);
+}
+form.addEventListener("change", scheduleAutosave);
+
+// --- annotations ---------------------------------------------------------------------
+function viewerReady(root) {
+  return new Promise((resolve) => {
+    const done = () => root.dataset.state !== "loading";
+    if (done()) return resolve(root);
+    new MutationObserver((_, observer) => {
+      if (done()) { observer.disconnect(); resolve(root); }
+    }).observe(root, { attributes: true, attributeFilter: ["data-state"] });
+  });
+}
+
+function viewerFor(config) {
+  const roots = [...document.querySelectorAll(".tessera-viewer")];
+  const bySocket = roots.find((root) => {
+    const own = JSON.parse(document.getElementById(root.dataset.configId).textContent);
+    return config.sockets.includes(own.socket);
+  });
+  return bySocket ?? roots[0] ?? null;
+}
+
+function setStatus(pk, text) {
+  const out = form.querySelector(`[data-annotation-status="${pk}"]`);
+  if (out) out.value = text;
+}
+
+async function bindAnnotation(field) {
+  const pk = field.dataset.annotation;
+  const config = JSON.parse(document.getElementById(field.dataset.layerConfig).textContent);
+  const root = viewerFor(config);
+  const fallback = (why) => {
+    setStatus(pk, `${why} Enter the answer as JSON below.`);
+    field.closest("details").open = true;
+  };
+  if (!root) return fallback("This case has no image to draw on.");
+  await viewerReady(root);
+  const annotations = root.viewer?.annotations;
+  if (root.dataset.state !== "ready" || !annotations) return fallback("Drawing is not available in this viewer.");
+  const layer = annotations.layer({
+    id: config.id, kind: config.kind, multiple: config.multiple, color: config.color,
+    label: config.label, readOnly: config.readOnly,
+  });
+  layers.set(pk, layer);
+  if (field.value.trim()) {
+    try { layer.set(JSON.parse(field.value)); } catch { /* the server names the problem on save */ }
+  }
+  layer.addEventListener("change", (e) => {
+    const value = e.detail.value;
+    field.value = value ? JSON.stringify(value) : "";
+    setStatus(pk, value ? "Drawn." : "Nothing drawn yet.");
+    scheduleAutosave();
+  });
+  field.addEventListener("change", () => {
+    try { layer.set(field.value.trim() ? JSON.parse(field.value) : null); } catch { /* left to the server */ }
+  });
+  const draw = form.querySelector(`[data-draw="${pk}"]`);
+  if (!config.readOnly) {
+    draw.hidden = false;
+    draw.addEventListener("click", () => { layer.activate(); setStatus(pk, "Draw on the image."); });
+  }
+}
+
+for (const field of form.querySelectorAll("[data-annotation]")) bindAnnotation(field);
+for (const button of form.querySelectorAll("[data-clear]")) {
+  button.addEventListener("click", () => {
+    const pk = button.dataset.clear;
+    layers.get(pk)?.clear();
+    form.querySelector(`[data-annotation="${pk}"]`).value = "";
+    setStatus(pk, "Nothing drawn yet.");
+    scheduleAutosave();
+  });
+}
+
+// --- keyboard ------------------------------------------------------------------------
+document.addEventListener("keydown", (e) => {
+  const target = e.target instanceof Element ? e.target : document.body;
+  const shortcut = shortcutFor({
+    key: e.key, tag: target.tagName, type: target.type || "",
+    modifier: e.ctrlKey || e.metaKey || e.altKey,
+    inViewer: Boolean(target.closest(".tessera-viewer")),
+  });
+  if (!shortcut) return;
+  const link = (rel) => document.querySelector(`.case-nav a[rel="${rel}"]`);
+  if (shortcut.action === "option") {
+    const groups = [...form.querySelectorAll("fieldset:not([disabled]) [data-shortcuts]")];
+    const focused = target.closest("[data-shortcuts]");
+    const input = optionTarget(
+      groups.map((g) => [...g.querySelectorAll("input")]),
+      focused && groups.includes(focused) ? [...focused.querySelectorAll("input")] : null,
+      shortcut.n,
+    );
+    if (!input) return;
+    input.checked = input.type === "checkbox" ? !input.checked : true;
+    input.focus();
+    input.dispatchEvent(new Event("change", { bubbles: true }));
+  } else if (shortcut.action === "save") {
+    if (document.getElementById("save")) { e.preventDefault(); form.requestSubmit(); }
+  } else if (shortcut.action === "next" || shortcut.action === "previous") {
+    const a = link(shortcut.action === "next" ? "next" : "prev");
+    if (a) location.href = a.href;
+  } else if (shortcut.action === "unanswered") {
+    const a = [...document.querySelectorAll(".case-nav a")].find((el) => el.textContent.startsWith("Next unanswered"));
+    if (a) location.href = a.href;
+  } else if (shortcut.action === "draw") {
+    form.querySelector("[data-draw]:not([hidden])")?.click();
+  } else return;
+  e.preventDefault();
+});

@@ -1,0 +1,260 @@
+// The whole-slide viewer: every `.tessera-slide` element on the page opens its slide with
+// OpenSeadragon over the permission-checked tile endpoint (cases/tile_views.py). The
+// page carries only the descriptor URL; the descriptor (levels, pixel size, tile URLs)
+// comes from a request that checks permission, so an outsider sees a message, no canvas.
+
+import { slideShapes } from "./annotations.mjs";
+import { scaleBar } from "./scalebar.mjs";
+
+const SVG = "http://www.w3.org/2000/svg";
+
+function loadOpenSeadragon(src) {
+  if (window.OpenSeadragon) return Promise.resolve(window.OpenSeadragon);
+  loadOpenSeadragon.promise ??= new Promise((resolve, reject) => {
+    const script = document.createElement("script");
+    script.src = src;
+    script.onload = () => resolve(window.OpenSeadragon);
+    script.onerror = () => reject(new Error("the viewer's script could not be loaded"));
+    document.head.append(script);
+  });
+  return loadOpenSeadragon.promise;
+}
+
+// Our levels run from full resolution down; OpenSeadragon's from the smallest up. The
+// scale of each level is its real width over the slide's, so pyramids that step by 4
+// (or by odd halvings) line up too.
+export function tileSource(OSD, d) {
+  const n = d.levels.length;
+  const ours = (level) => d.levels[Math.min(Math.max(n - 1 - level, 0), n - 1)];
+  return {
+    width: d.width,
+    height: d.height,
+    tileSize: d.levels[0].tile_width,
+    tileOverlap: 0,
+    minLevel: 0,
+    maxLevel: n - 1,
+    getLevelScale: (level) => ours(level).width / d.width,
+    getNumTiles: (level) => {
+      const lv = ours(level);
+      return new OSD.Point(Math.ceil(lv.width / lv.tile_width), Math.ceil(lv.height / lv.tile_height));
+    },
+    getTileWidth: (level) => ours(level).tile_width,
+    getTileHeight: (level) => ours(level).tile_height,
+    getTileUrl: (level, column, row) =>
+      d.tile_url
+        .replace("{level}", String(n - 1 - level))
+        .replace("{column}", String(column))
+        .replace("{row}", String(row)),
+  };
+}
+
+class SlideViewer {
+  constructor(root) {
+    this.root = root;
+    this.config = JSON.parse(document.getElementById(root.dataset.configId).textContent);
+    this.part = (name) => root.querySelector(`[data-slide="${name}"]`);
+    this.status = this.part("status");
+  }
+
+  say(message, kind = "info") {
+    this.status.textContent = message;
+    this.status.dataset.kind = kind;
+  }
+
+  fail(message) {
+    this.root.dataset.state = "error";
+    this.say(message, "error");
+  }
+
+  async open() {
+    // the viewer's script loads while the descriptor is asked for
+    const library = loadOpenSeadragon(this.root.dataset.osd);
+    library.catch(() => {}); // reported below, once the descriptor has answered
+    let response;
+    try {
+      response = await fetch(this.config.image.descriptor_url, {
+        headers: { Accept: "application/json" },
+        credentials: "same-origin",
+      });
+    } catch {
+      this.fail("The slide could not be loaded: the server did not answer. Check the connection and reload the page.");
+      return;
+    }
+    if (response.status === 404 || response.status === 403) {
+      this.fail("You do not have permission to view this slide, or it no longer exists.");
+      return;
+    }
+    if (!response.ok) {
+      let detail = "";
+      try {
+        detail = (await response.json()).detail || "";
+      } catch {
+        /* not JSON: the status says enough */
+      }
+      this.fail(detail || `The slide could not be loaded (HTTP ${response.status}).`);
+      return;
+    }
+    this.slide = await response.json();
+    try {
+      this.OSD = await library;
+    } catch (e) {
+      this.fail(`The slide viewer could not start: ${e.message}.`);
+      return;
+    }
+    this.start();
+  }
+
+  start() {
+    const OSD = this.OSD;
+    this.say("Loading tiles…");
+    this.viewer = OSD({
+      element: this.part("canvas"),
+      prefixUrl: this.root.dataset.osdImages,
+      tileSources: tileSource(OSD, this.slide),
+      drawer: "canvas",
+      // the level the view needs first, not every coarser one before it: fewer requests
+      // before the first sharp view
+      immediateRender: true,
+      showNavigationControl: false,
+      showNavigator: true,
+      navigatorPosition: "TOP_RIGHT",
+      navigatorSizeRatio: 0.15,
+      maxZoomPixelRatio: 4,
+      visibilityRatio: 0.5,
+      gestureSettingsMouse: { clickToZoom: false, dblClickToZoom: true },
+    });
+    const shownAt = performance.now();
+    this.viewer.addHandler("tile-loaded", () => {
+      this.root.dataset.firstTileMs ??= String(performance.now());
+    });
+    this.viewer.addHandler("tile-load-failed", (event) => {
+      this.say(`Some tiles could not be loaded (${event.message || "no answer"}). If you were signed out, sign in and reload the page.`, "error");
+    });
+    this.viewer.addHandler("open-failed", (event) => this.fail(`The slide could not be opened: ${event.message}.`));
+    this.viewer.world.addHandler("add-item", ({ item }) => {
+      item.addHandler("fully-loaded-change", ({ fullyLoaded }) => {
+        if (!fullyLoaded || this.root.dataset.state === "ready") return;
+        this.root.dataset.loadedMs = String(performance.now());
+        this.root.dataset.state = "ready";
+        this.say(`${this.slide.name}: ${this.slide.width} × ${this.slide.height} pixels, opened in ${Math.round(performance.now() - shownAt)} ms.`);
+      });
+    });
+    for (const event of ["update-viewport", "animation", "resize", "open"]) {
+      this.viewer.addHandler(event, () => this.redraw());
+    }
+    this.bindControls();
+    this.shapes = this.slide.mpp
+      ? slideShapes(this.config.annotations || [], { mpp: this.slide.mpp, origin: this.config.image.origin || [0, 0] })
+      : [];
+    if (!this.slide.mpp) {
+      this.part("scalebar").hidden = true;
+      this.part("readout").textContent = "This slide has no stored pixel size: no scale bar or micrometre positions.";
+    }
+    const count = this.part("annotation-count");
+    if (count) count.textContent = `${this.shapes.length} shape${this.shapes.length === 1 ? "" : "s"}`;
+  }
+
+  imageZoom() {
+    return this.viewer.viewport.viewportToImageZoom(this.viewer.viewport.getZoom(true));
+  }
+
+  oneToOne() {
+    const viewport = this.viewer.viewport;
+    viewport.zoomTo(viewport.imageToViewportZoom(1));
+  }
+
+  toggleFullscreen() {
+    if (document.fullscreenElement) document.exitFullscreen();
+    else this.root.requestFullscreen?.();
+  }
+
+  bindControls() {
+    const viewport = this.viewer.viewport;
+    const actions = {
+      fit: () => viewport.goHome(),
+      "zoom-in": () => viewport.zoomBy(1.5),
+      "zoom-out": () => viewport.zoomBy(1 / 1.5),
+      "one-to-one": () => this.oneToOne(),
+      fullscreen: () => this.toggleFullscreen(),
+    };
+    for (const [name, action] of Object.entries(actions)) {
+      this.part(name)?.addEventListener("click", () => {
+        action();
+        viewport.applyConstraints();
+      });
+    }
+    this.part("show-annotations")?.addEventListener("change", () => this.redraw());
+    // before OpenSeadragon's own keys (it flips on "f"): ours for 1:1 and full screen
+    this.root.addEventListener(
+      "keydown",
+      (event) => {
+        if (event.target.closest("input, select, textarea") || event.ctrlKey || event.metaKey || event.altKey) return;
+        const ours = { 1: () => this.oneToOne(), f: () => this.toggleFullscreen() }[event.key];
+        if (!ours) return;
+        event.preventDefault();
+        event.stopPropagation();
+        ours();
+      },
+      true,
+    );
+    const stage = this.part("canvas");
+    stage.addEventListener("pointermove", (event) => {
+      if (!this.slide.mpp) return;
+      const box = stage.getBoundingClientRect();
+      const point = viewport.viewerElementToImageCoordinates(new this.OSD.Point(event.clientX - box.left, event.clientY - box.top));
+      const [x, y] = [point.x * this.slide.mpp[0], point.y * this.slide.mpp[1]];
+      this.part("readout").textContent = `x ${x.toFixed(1)} µm, y ${y.toFixed(1)} µm (pixel ${Math.floor(point.x)}, ${Math.floor(point.y)})`;
+    });
+  }
+
+  redraw() {
+    if (!this.viewer?.world.getItemCount()) return;
+    const zoom = this.imageZoom();
+    this.part("zoom").textContent = `zoom ${zoom >= 1 ? zoom.toFixed(1) : zoom.toPrecision(2)}:1`;
+    if (this.slide.mpp) {
+      const bar = scaleBar(this.slide.mpp[0] / zoom);
+      const scale = this.part("scalebar");
+      scale.querySelector(".bar").style.width = `${bar.pixels}px`;
+      scale.querySelector(".label").textContent = bar.label;
+      scale.dataset.microns = String(bar.microns);
+    }
+    this.drawShapes();
+  }
+
+  drawShapes() {
+    const svg = this.part("annotations");
+    if (!svg) return;
+    svg.replaceChildren();
+    const toggle = this.part("show-annotations");
+    if (toggle && !toggle.checked) return;
+    const viewport = this.viewer.viewport;
+    const screen = ([x, y]) => {
+      const p = viewport.imageToViewerElementCoordinates(new this.OSD.Point(x, y));
+      return `${p.x.toFixed(1)},${p.y.toFixed(1)}`;
+    };
+    for (const shape of this.shapes) {
+      let node;
+      if (shape.kind === "point") {
+        node = document.createElementNS(SVG, "circle");
+        const [cx, cy] = screen(shape.points[0]).split(",");
+        node.setAttribute("cx", cx);
+        node.setAttribute("cy", cy);
+        node.setAttribute("r", "6");
+      } else {
+        node = document.createElementNS(SVG, shape.kind === "polygon" ? "polygon" : "polyline");
+        node.setAttribute("points", shape.points.map(screen).join(" "));
+      }
+      node.setAttribute("class", `shape ${shape.kind}`);
+      const title = document.createElementNS(SVG, "title");
+      title.textContent = [shape.title, shape.name].filter(Boolean).join(": ");
+      node.append(title);
+      svg.append(node);
+    }
+  }
+}
+
+for (const root of document.querySelectorAll(".tessera-slide")) {
+  const viewer = new SlideViewer(root);
+  root.slideViewer = viewer;
+  viewer.open().catch((e) => viewer.fail(`The slide viewer stopped: ${e.message}`));
+}
