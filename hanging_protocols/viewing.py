@@ -63,6 +63,8 @@ def _viewport(
         config["config_id"] = f"viewport-{index}-config"
         config["title"] = main.interface.title if main else ""
         config["annotations"] = drawn
+        config["socket"] = main.interface.slug if main else ""
+        config["viewport"] = name
     labels = [f"{v.interface.title}: {v.value}" for v in present if v.interface.kind in LABEL_KINDS]
     return {
         "name": name,

@@ -71,3 +71,34 @@ def test_job_page_follows_the_algorithm_protocol(client) -> None:  # type: ignor
     assert [o["name"] for o in configs["secondary"]["overlays"]] == ["Mask"]
     assert "Probability: 0.5" in html
     assert "hanging.mjs" in html and "viewer.mjs" in html
+
+
+def test_reading_page_follows_the_study_protocol(client) -> None:  # type: ignore[no-untyped-def]
+    from reader_studies import services as study_services
+    from tests.reader_studies.helpers import question_for, study_with_case
+
+    editor = layout_maker()
+    study, _case = study_with_case(editor)
+    question_for(study, "BOOL")  # a study without questions has nothing to read
+    reader = layout_maker()
+    study_services.reader_study_member_add(
+        reader_study=study, role="readers", user=reader, actor=editor
+    )
+    viewer_settings_update(
+        obj=study,
+        hanging_protocol=protocol(editor, "Same image twice", TWO_SIDE_BY_SIDE),
+        optional_hanging_protocols=[],
+        view_content={
+            "main": ["generic-medical-image"],
+            "secondary": ["generic-medical-image"],
+        },
+    )
+    login(client, reader)
+    page = client.get(f"/reader-studies/{study.slug}/read/", follow=True)
+    assert page.status_code == 200, page
+    html = page.content.decode()
+    configs = _configs(html)
+    assert set(configs) == {"main", "secondary"}
+    assert configs["secondary"]["socket"] == "generic-medical-image"
+    assert configs["secondary"]["viewport"] == "secondary"
+    assert "hanging.mjs" in html
