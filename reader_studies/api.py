@@ -28,7 +28,7 @@ from components.api import ComponentInterfaceSerializer, socket_value_data, sock
 from components.models import ComponentInterface, ComponentInterfaceValue
 from components.values import checked_value_posts
 from reader_studies import ground_truth, results, selectors, services
-from reader_studies.markdown import md2html
+from app.markdown import md2html
 from reader_studies.models import (
     AccessRequestHandling,
     Answer,

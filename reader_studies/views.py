@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from app.http import request_user
 from reader_studies import results, selectors, services
-from reader_studies.markdown import md2html
+from app.markdown import md2html
 from reader_studies.models import ReaderStudy, ReaderStudyPermissionRequest
 
 

@@ -1,10 +1,13 @@
-"""The site's one date format and one byte unit, for every template: `{% load tessera %}`
+"""The site's one date format, one byte unit and sanitised Markdown, for every template: `{% load tessera %}`
 is not needed, the library is a builtin (settings TEMPLATES OPTIONS builtins)."""
 
 from datetime import date, datetime
 
 from django import template
 from django.utils import timezone
+from django.utils.safestring import SafeString, mark_safe
+
+from app.markdown import md2html
 
 register = template.Library()
 
@@ -34,3 +37,9 @@ def binarysize(value: int | float | None) -> str:
             return f"{int(size)} B" if unit == "B" else f"{size:.1f} {unit}"
         size /= 1024
     raise AssertionError("unreachable")
+
+
+@register.filter
+def markdown(value: str | None) -> SafeString:
+    """Organisers' Markdown as HTML, sanitised by `md2html` (so safe to mark safe)."""
+    return mark_safe(md2html(value or ""))  # noqa: S308
