@@ -4,10 +4,10 @@ plus the script-friendly set-up and submission endpoints of issue 10 item 5."""
 import csv
 import io
 import uuid
-from collections import Counter
 from typing import Any
 from urllib.parse import urlsplit
 
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import Http404, HttpResponse
@@ -26,8 +26,7 @@ from app.http import absolute, request_user
 from app.permissions import can, may_create
 from app.urlresolve import UUID_PATTERN, pk_from_api_url
 from archives.models import Archive
-from challenges import ranking, selectors, services
-from challenges.algorithm_jobs import case_of
+from challenges import selectors, services
 from challenges.models import (
     Challenge,
     Evaluation,
@@ -101,7 +100,7 @@ class ChallengeSerializer(serializers.ModelSerializer):
         return absolute(self.context.get("request"), f"/challenges/{obj.slug}/")
 
     def get_logo(self, obj: Challenge) -> str | None:
-        return None
+        return obj.logo.url if obj.logo else None
 
     def get_submission_types(self, obj: Challenge) -> list[str]:
         return sorted({p.get_submission_kind_display() for p in self._phases(obj)})
@@ -532,10 +531,7 @@ class RegistrationRequestViewSet(
 
 
 def _metrics_for(request: Request | None, evaluation: Evaluation, *, admin: bool) -> Any:
-    phase = evaluation.submission.phase
-    if evaluation.metrics is None or admin or phase.display_all_metrics:
-        return evaluation.metrics
-    return ranking.ranking_metrics_only(evaluation.metrics, [m.path for m in phase.metrics])
+    return selectors.metrics_shown(evaluation, admin=admin)
 
 
 def _submission_data(request: Request | None, submission: Submission) -> dict[str, Any]:
@@ -662,27 +658,10 @@ class SubmissionSerializer(serializers.ModelSerializer):
         return rows
 
     def get_jobs(self, obj: Submission) -> dict:
-        """Counts only: participants never see the hidden cases' jobs themselves. The
-        challenge's admins also get each job: its case, status, error and logs."""
-        counts = Counter(obj.jobs.values_list("status", flat=True))
-        data: dict[str, Any] = {
-            "total": sum(counts.values()),
-            "by_status": dict(sorted(counts.items())),
-        }
         request = self.context.get("request")
-        if request and selectors.is_admin(request.user, obj.phase.challenge):
-            data["jobs"] = [
-                {
-                    "pk": str(job.pk),
-                    "case": case_of(phase=obj.phase, job=job),
-                    "status": job.status,
-                    "error_message": job.error_message,
-                    "stdout": job.stdout,
-                    "stderr": job.stderr,
-                }
-                for job in obj.jobs.order_by("created", "pk")
-            ]
-        return data
+        return selectors.submission_jobs(
+            submission=obj, user=request.user if request else AnonymousUser()
+        )
 
 
 class SubmissionCreateSerializer(StrictSerializer):

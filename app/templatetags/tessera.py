@@ -1,5 +1,6 @@
-"""The site's one date format, one byte unit and sanitised Markdown, for every template: `{% load tessera %}`
-is not needed, the library is a builtin (settings TEMPLATES OPTIONS builtins)."""
+"""The site's one date format, one byte unit and sanitised Markdown, for every template:
+`{% load tessera %}` is not needed, the library is a builtin (settings TEMPLATES OPTIONS
+builtins)."""
 
 from datetime import date, datetime
 
