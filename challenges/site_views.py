@@ -2,6 +2,7 @@
 submitting and one's own submissions. Thin: reads through `selectors` (a page shows no
 more than the API would), writes through `services`."""
 
+import json
 from typing import Any
 
 from django.contrib import messages
@@ -262,7 +263,13 @@ def submission_detail(request: HttpRequest, slug: str, pk: str) -> HttpResponse:
     for e in submission.evaluations.all():
         shown = context["is_admin"] or e.pk in visible
         metrics = selectors.metrics_shown(e, admin=context["is_admin"]) if shown else None
-        evaluations.append({"evaluation": e, "shown": shown, "metrics": metrics})
+        evaluations.append(
+            {
+                "evaluation": e,
+                "shown": shown,
+                "metrics": None if metrics is None else json.dumps(metrics, indent=2),
+            }
+        )
     if not evaluations and not context["is_admin"] and submission.creator_id != request.user.pk:
         raise Http404("No such submission.")
     context.update(
