@@ -7,18 +7,23 @@ import pytest
 from django.contrib.auth.models import Group
 from django.test import Client
 
+from algorithms.models import AlgorithmImage, AlgorithmInterface
 from app.permissions import add_creator
 from challenges import services
 from challenges.models import ChallengePage, Evaluation, Phase, RegistrationRequest
+from tests.algorithms.factories import make_algorithm
 from tests.archives.helpers import login, new_user
 from tests.cases.helpers import completed_upload
 from tests.challenges.helpers import (
+    hidden_archive,
     make_challenge,
     make_phase,
     participant,
     predictions,
     submit,
     succeed,
+    valid_algorithm_image,
+    with_valid_method,
 )
 
 pytestmark = pytest.mark.django_db
@@ -349,3 +354,74 @@ def test_admins_publish_unpublish_and_rerun(user):
     assert newest.status == Evaluation.Status.PENDING
     # participants cannot
     assert _client(ann).post(f"{base}submissions/{submission.pk}/rerun/").status_code == 404
+
+
+def _algorithm_phase(user):  # type: ignore[no-untyped-def]
+    challenge = make_challenge(user, hidden=False)
+    ann = participant(challenge, "ann")
+    algorithm = make_algorithm(creator=ann, title="Ann's nodules")
+    interface = AlgorithmInterface.objects.get(algorithm=algorithm)
+    phase = services.phase_save(
+        challenge=challenge,
+        actor=user,
+        fields={
+            "title": "Algo",
+            "submission_kind": Phase.SubmissionKind.ALGORITHM,
+            "archive": hidden_archive(user, cases=2),
+            "score_jsonpath": "dice",
+        },
+        algorithm_interfaces=[interface],
+    )
+    with_valid_method(phase)
+    phase = services.phase_save(
+        challenge=challenge,
+        actor=user,
+        phase=phase,
+        fields={"submissions_limit_per_user_per_period": 3},
+    )
+    return challenge, phase, ann, algorithm
+
+
+def test_an_algorithm_phase_takes_an_image_and_shows_only_job_counts(user):
+    challenge, phase, ann, algorithm = _algorithm_phase(user)
+    image = valid_algorithm_image(algorithm, "sha256:" + "d" * 64)
+    AlgorithmImage.objects.create(algorithm=algorithm, status="Invalid", image_sha256="x")
+    c = _client(ann)
+    url = f"/challenges/{challenge.slug}/phases/{phase.slug}/submit/"
+    page = c.get(url).content.decode()
+    # only valid images of algorithms ann edits are offered; the interfaces are listed
+    assert len(re.findall(r'<option value="[0-9a-f-]{36}"', page)) == 1
+    assert "<code>ct-image</code>" in page
+    r = c.post(url, {"algorithm_image": str(image.pk)})
+    assert r.status_code == 302, _text(r.content)
+    mine = _text(c.get(f"/challenges/{challenge.slug}/submissions/").content)
+    assert "0 of 2 cases done; 2 queued" in mine
+    detail = c.get(r["Location"]).content.decode()
+    assert "Jobs (admins only)" not in detail and "case 1" not in detail
+    admin_detail = _client(user).get(r["Location"]).content.decode()
+    assert "Jobs (admins only)" in admin_detail and "case 1" in admin_detail
+    # the same image again is refused on its field
+    Evaluation.objects.update(status=Evaluation.Status.FAILURE)
+    r = c.post(url, {"algorithm_image": str(image.pk)})
+    text = _text(r.content)
+    assert "algorithm_image: This image (sha256:ddd" in text and "was already submitted" in text
+
+
+def test_a_method_is_uploaded_from_the_page(user):
+    challenge = make_challenge(user)
+    phase = make_phase(challenge)
+    upload = completed_upload(user=user, filename="eval.tar.gz", data=b"not a tarball")
+    r = _client(user).post(
+        f"/challenges/{challenge.slug}/phases/{phase.slug}/methods/",
+        {"user_upload": _api_url(upload), "comment": "v2"},
+    )
+    assert r.status_code == 302
+    assert phase.methods.filter(comment="v2", status="Queued").exists()
+    # someone else's upload reads as not found, on the field
+    other = completed_upload(user=new_user(), filename="x.tar.gz", data=b"x")
+    r = _client(user).post(
+        f"/challenges/{challenge.slug}/phases/{phase.slug}/ground-truths/",
+        {"user_upload": _api_url(other)},
+    )
+    assert "was not found" in _text(r.content)
+    assert not phase.ground_truths.exists()
