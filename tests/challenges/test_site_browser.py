@@ -61,7 +61,7 @@ def _organiser_and_newcomer(browser, url: str, tmp_path: Path) -> None:  # type:
     # the organiser, with challenge creator rights
     org = UserFactory(username="org", password=PASSWORD)
     EmailAddress.objects.create(user=org, email=org.email, verified=True, primary=True)
-    Group.objects.get(name="challenge creators").user_set.add(org)
+    Group.objects.get(name="challenge creators").user_set.add(org)  # type: ignore[arg-type]
     page = browser.new_page(viewport={"width": 1400, "height": 900})
     page.set_default_timeout(20_000)
     _sign_in(page, url, "org")
