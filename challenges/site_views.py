@@ -24,7 +24,7 @@ from challenges.forms import (
     RegistrationForm,
     add_service_errors,
 )
-from challenges.models import Challenge, Phase, RegistrationRequest, Submission
+from challenges.models import Challenge, Evaluation, Phase, RegistrationRequest, Submission
 from uploads.selectors import completed_uploads_for
 
 
@@ -244,6 +244,7 @@ def submission_list(request: HttpRequest, slug: str) -> HttpResponse:
         }
         for s in submissions
     ]
+    context["any_jobs"] = any(row["jobs"]["total"] for row in context["rows"])
     return render(request, "challenges/submission_list.html", context)
 
 
@@ -275,6 +276,9 @@ def submission_detail(request: HttpRequest, slug: str, pk: str) -> HttpResponse:
     context.update(
         submission=submission,
         evaluations=evaluations,
+        # the page reloads itself until the newest evaluation has ended
+        in_progress=bool(evaluations)
+        and evaluations[0]["evaluation"].status not in Evaluation.FINAL,
         jobs=selectors.submission_jobs(submission=submission, user=request.user),
     )
     return render(request, "challenges/submission_detail.html", context)
