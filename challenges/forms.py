@@ -107,7 +107,9 @@ class RegistrationForm(forms.Form):
             if _expects_json(q.schema):
                 help_text = f"{help_text} (a JSON value)".strip()
             self.fields[f"question-{q.pk}"] = forms.CharField(
-                label=q.question_text, required=False, help_text=help_text
+                label=f"{q.question_text}{' (required)' if q.required else ''}",
+                required=False,
+                help_text=help_text,
             )
             if q.required:
                 self.fields[f"question-{q.pk}"].widget.attrs["required"] = True

@@ -11,14 +11,19 @@ from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core import mail
 from django.db import connections
+from django.test import Client
 
+from challenges import services
 from challenges.models import Evaluation, Method
 from tests.algorithms import images
 from tests.algorithms.test_jobs_support import wait_for
+from tests.archives.helpers import login, new_user
+from tests.challenges.helpers import make_challenge, make_phase, participant, submit, succeed
 from tests.factories import UserFactory
 
 AXE = Path(settings.BASE_DIR) / "node_modules" / "axe-core" / "axe.min.js"
 PASSWORD = "a long and unusual passphrase 42"
+HD = [{"title": "HD", "path": "hd", "order": "asc"}]
 SCRIPT = 'printf \'{"aggregates": {"dice": 0.625}}\' > /output/metrics.json'
 
 
@@ -171,3 +176,65 @@ def _organiser_and_newcomer(browser, url: str, tmp_path: Path) -> None:  # type:
     _shoot(page, shots, "evaluations")
     page.goto(url + "/challenges/")
     _shoot(page, shots, "list")
+
+
+def test_every_site_and_admin_page_fits_a_phone_and_passes_axe(browser, live_server, user):  # type: ignore[no-untyped-def]
+    """The pages the end-to-end test does not reach, filled: pages, questions, a pending
+    request with answers, a participant."""
+    shots = Path(settings.VAR_DIR) / "screenshots" / "challenges"
+    shots.mkdir(parents=True, exist_ok=True)
+    challenge = make_challenge(user, "brain-mets", hidden=False)
+    phase = make_phase(challenge, extra_results_columns=HD)
+    services.page_save(
+        challenge=challenge,
+        actor=user,
+        fields={"display_title": "Data", "content_markdown": "## Data\n\n| a | b |\n|---|---|\n"},
+    )
+    question = services.registration_question_create(
+        challenge=challenge, actor=user, question_text="Affiliation", schema={"type": "string"}
+    )
+    services.registration_request_create(
+        challenge=challenge, user=new_user(username="bob"), answers={question.pk: "UMC"}
+    )
+    ann = participant(challenge, "ann")
+    succeed(submit(phase, ann), {"dice": 0.5, "hd": 3})
+    try:
+        page = browser.new_page(viewport={"width": 1400, "height": 900}, bypass_csp=True)
+        client = Client()
+        login(client, user)
+        page.context.add_cookies(
+            [
+                {
+                    "name": "sessionid",
+                    "value": client.cookies["sessionid"].value,
+                    "url": live_server.url,
+                }
+            ]
+        )
+        base = f"{live_server.url}/challenges/brain-mets"
+        for name, path in (
+            ("create", "/challenges/create/"),
+            ("settings", "/admin/"),
+            ("phase-create", "/admin/phases/create/"),
+            ("ground-truths", f"/phases/{phase.slug}/ground-truths/"),
+            ("requests", "/admin/requests/"),
+            ("participants", "/admin/participants/"),
+            ("pages", "/admin/pages/"),
+            ("page-edit", "/admin/pages/data/"),
+            ("page", "/pages/data/"),
+            ("questions", "/admin/questions/"),
+        ):
+            page.goto(live_server.url + path if path.startswith("/challenges") else base + path)
+            assert page.locator("h1").count() == 1, path
+            _shoot(page, shots, name)
+        assert "UMC" in page.goto(base + "/admin/requests/").text()  # type: ignore[union-attr]
+        bob = browser.new_page(viewport={"width": 1400, "height": 900}, bypass_csp=True)
+        c = Client()
+        login(c, new_user(username="cy"))
+        bob.context.add_cookies(
+            [{"name": "sessionid", "value": c.cookies["sessionid"].value, "url": live_server.url}]
+        )
+        bob.goto(base + "/register/")
+        _shoot(bob, shots, "register")
+    finally:
+        connections.close_all()
