@@ -477,10 +477,32 @@ class RegistrationRequestSerializer(serializers.ModelSerializer):
     user = serializers.CharField(source="user.username")
     challenge = serializers.CharField(source="challenge.slug")
     status = serializers.CharField()
+    answers = serializers.SerializerMethodField()
 
     class Meta:
         model = RegistrationRequest
-        fields = ("pk", "user", "challenge", "status", "created", "changed")
+        fields = ("pk", "user", "challenge", "status", "created", "changed", "answers")
+
+    def get_answers(self, obj: RegistrationRequest) -> list[dict[str, Any]]:
+        return [
+            {
+                "question": a.question_id,
+                "question_text": a.question.question_text,
+                "answer": a.answer,
+            }
+            for a in obj.answers.select_related("question")
+        ]
+
+
+class RegistrationCreateSerializer(StrictSerializer):
+    # the challenge's registration questions by pk: {"<question pk>": <JSON answer>}
+    answers = serializers.DictField(child=serializers.JSONField(), required=False, default=dict)
+
+    def validate_answers(self, value: dict[str, Any]) -> dict[int, Any]:
+        bad = [key for key in value if not key.isdigit()]
+        if bad:
+            raise serializers.ValidationError(f"Keys must be question pks, not {bad}.")
+        return {int(key): answer for key, answer in value.items()}
 
 
 class DecisionSerializer(StrictSerializer):
@@ -490,7 +512,8 @@ class DecisionSerializer(StrictSerializer):
 class RegistrationRequestViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
 ):
-    """`POST` asks to join (any signed-in user who knows the slug, as in GC); admins list all
+    """`POST` asks to join (any signed-in user who knows the slug, as in GC), with
+    `{"answers": {"<question pk>": <answer>}}` when the challenge asks questions; admins list all
     requests and accept or reject them with `PATCH {"status": "ACPT"|"RJCT"}`."""
 
     serializer_class = RegistrationRequestSerializer
@@ -507,9 +530,13 @@ class RegistrationRequestViewSet(
         return requests.filter(user_id=self.request.user.pk or 0)
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        StrictSerializer(data=request.data).is_valid(raise_exception=True)
+        data = RegistrationCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
         registration = services.registration_request_create(
-            challenge=self.challenge(), user=request_user(request), request=request._request
+            challenge=self.challenge(),
+            user=request_user(request),
+            answers=data.validated_data["answers"],
+            request=request._request,
         )
         return Response(self.get_serializer(registration).data, status=status.HTTP_201_CREATED)
 

@@ -425,3 +425,28 @@ def test_a_method_is_uploaded_from_the_page(user):
     )
     assert "was not found" in _text(r.content)
     assert not phase.ground_truths.exists()
+
+
+def test_scripts_answer_registration_questions_through_the_api(user, api_client):
+    challenge = make_challenge(user, hidden=False, access_request_handling="ACCEPT_ALL")
+    question = services.registration_question_create(
+        challenge=challenge,
+        actor=user,
+        question_text="Role",
+        schema={"enum": ["student", "researcher"]},
+    )
+    api_client.force_authenticate(new_user(username="bob"))
+    url = f"/api/v1/challenges/{challenge.slug}/registration-requests/"
+    r = api_client.post(url, {}, format="json")
+    assert r.status_code == 400
+    assert r.json() == {f"question-{question.pk}": ["Answer “Role”: it is required."]}
+    r = api_client.post(url, {"answers": {str(question.pk): "pilot"}}, format="json")
+    assert r.json() == {
+        f"question-{question.pk}": ["“Role”: 'pilot' is not one of ['student', 'researcher']"]
+    }
+    r = api_client.post(url, {"answers": {str(question.pk): "student"}}, format="json")
+    assert r.status_code == 201, r.json()
+    assert (r.json()["status"], r.json()["answers"]) == (
+        "ACPT",
+        [{"question": question.pk, "question_text": "Role", "answer": "student"}],
+    )
