@@ -8,7 +8,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET
 
@@ -260,8 +260,9 @@ def submission_detail(request: HttpRequest, slug: str, pk: str) -> HttpResponse:
         .filter(submission=submission)
         .values_list("pk", flat=True)
     )
-    evaluations = []
-    for e in submission.evaluations.all():
+    evaluations: list[dict[str, Any]] = []
+    all_evaluations = list(submission.evaluations.all())  # newest first
+    for e in all_evaluations:
         shown = context["is_admin"] or e.pk in visible
         metrics = selectors.metrics_shown(e, admin=context["is_admin"]) if shown else None
         evaluations.append(
@@ -271,14 +272,11 @@ def submission_detail(request: HttpRequest, slug: str, pk: str) -> HttpResponse:
                 "metrics": None if metrics is None else json.dumps(metrics, indent=2),
             }
         )
-    if not evaluations and not context["is_admin"] and submission.creator_id != request.user.pk:
-        raise Http404("No such submission.")
     context.update(
         submission=submission,
         evaluations=evaluations,
         # the page reloads itself until the newest evaluation has ended
-        in_progress=bool(evaluations)
-        and evaluations[0]["evaluation"].status not in Evaluation.FINAL,
+        in_progress=bool(all_evaluations) and all_evaluations[0].status not in Evaluation.FINAL,
         jobs=selectors.submission_jobs(submission=submission, user=request.user),
     )
     return render(request, "challenges/submission_detail.html", context)
