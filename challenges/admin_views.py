@@ -140,6 +140,19 @@ def _versions(request: HttpRequest, slug: str, phase_slug: str, *, kind: str) ->
     """Evaluation methods (kind "methods") or ground truths: the versions and an upload."""
     challenge = _administered(request, slug)
     phase = _phase(challenge, phase_slug)
+    versions = phase.methods.all() if kind == "methods" else phase.ground_truths.all()
+    if request.POST.get("activate"):
+        try:
+            services.version_activate(
+                version=get_object_or_404(versions, pk=request.POST["activate"]),
+                actor=request_user(request),
+                request=request,
+            )
+        except ValidationError as e:
+            messages.error(request, " ".join(e.messages))
+        else:
+            messages.success(request, "That version is now the active one.")
+        return redirect(f"challenges:{kind}", slug=slug, phase_slug=phase_slug)
     form = VersionUploadForm(posted(request)[0])
     if request.method == "POST" and form.is_valid():
         create = services.method_create if kind == "methods" else services.ground_truth_create
@@ -158,7 +171,6 @@ def _versions(request: HttpRequest, slug: str, phase_slug: str, *, kind: str) ->
         else:
             messages.success(request, "Uploaded; it is being checked. Reload to see the result.")
             return redirect(f"challenges:{kind}", slug=slug, phase_slug=phase_slug)
-    versions = phase.methods.all() if kind == "methods" else phase.ground_truths.all()
     return _render(
         request,
         "versions.html",

@@ -508,6 +508,31 @@ def ground_truth_create(
     return ground_truth
 
 
+def version_activate(
+    *,
+    version: Method | EvaluationGroundTruth,
+    actor: User,
+    request: HttpRequest | None = None,
+) -> None:
+    """Make an older valid method or ground truth the phase's active one (a roll-back);
+    new evaluations and re-runs use it."""
+    phase = version.phase
+    if not selectors.is_admin(actor, phase.challenge):
+        raise PermissionDenied("Only the challenge's admins may change the active version.")
+    model = type(version)
+    with transaction.atomic():
+        locked = model.objects.select_for_update().get(pk=version.pk)
+        if locked.status != Method.Status.VALID:
+            raise ValidationError(
+                f"Only a valid version can be active; this one is {locked.status}."
+            )
+        model.objects.filter(phase=phase, is_active=True).exclude(pk=locked.pk).update(
+            is_active=False
+        )
+        model.objects.filter(pk=locked.pk).update(is_active=True)
+        audit_record(action="version-activated", actor=actor, obj=locked, request=request)
+
+
 # --- submissions ---------------------------------------------------------------------
 
 

@@ -10,7 +10,7 @@ from django.test import Client
 from algorithms.models import AlgorithmImage, AlgorithmInterface
 from app.permissions import add_creator
 from challenges import services
-from challenges.models import ChallengePage, Evaluation, Phase, RegistrationRequest
+from challenges.models import ChallengePage, Evaluation, Method, Phase, RegistrationRequest
 from tests.algorithms.factories import make_algorithm
 from tests.archives.helpers import login, new_user
 from tests.cases.helpers import completed_upload
@@ -450,3 +450,21 @@ def test_scripts_answer_registration_questions_through_the_api(user, api_client)
         "ACPT",
         [{"question": question.pk, "question_text": "Role", "answer": "student"}],
     )
+
+
+def test_admins_roll_back_to_an_older_valid_method(user):
+    challenge = make_challenge(user)
+    phase = make_phase(challenge)
+    current = phase.methods.get(is_active=True)
+    older = Method.objects.create(phase=phase, status=Method.Status.VALID, sha256="sha256:old")
+    broken = Method.objects.create(phase=phase, status=Method.Status.INVALID, status_reason="root")
+    url = f"/challenges/{challenge.slug}/phases/{phase.slug}/methods/"
+    admin = _client(user)
+    page = _text(admin.get(url).content)
+    assert page.count("Make active") == 1 and "Invalid: root" in page
+    admin.post(url, {"activate": str(older.pk)})
+    assert phase.methods.get(is_active=True) == older
+    r = admin.post(url, {"activate": str(broken.pk)}, follow=True)
+    assert "Only a valid version can be active; this one is Invalid." in _text(r.content)
+    assert phase.methods.get(is_active=True) == older
+    assert current.pk != older.pk
