@@ -28,6 +28,8 @@ from challenges.models import (
     Challenge,
     ChallengePage,
     Evaluation,
+    EvaluationGroundTruth,
+    Method,
     Phase,
     RegistrationQuestion,
     RegistrationRequest,
@@ -143,8 +145,10 @@ def _versions(request: HttpRequest, slug: str, phase_slug: str, *, kind: str) ->
     versions = phase.methods.all() if kind == "methods" else phase.ground_truths.all()
     if request.POST.get("activate"):
         try:
+            version = get_object_or_404(versions, pk=request.POST["activate"])
+            assert isinstance(version, Method | EvaluationGroundTruth)
             services.version_activate(
-                version=get_object_or_404(versions, pk=request.POST["activate"]),
+                version=version,
                 actor=request_user(request),
                 request=request,
             )
