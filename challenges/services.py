@@ -53,6 +53,8 @@ ROLE_PERMISSIONS = {
     "participants": ["view_challenge"],
     "external_evaluators": ["view_challenge"],
 }
+# URL parts under /challenges/ that are pages, not challenges
+RESERVED_SLUGS = frozenset({"create"})
 MAX_PREDICTIONS_BYTES = 1024 * 2**20
 
 EXTRA_RESULTS_COLUMNS_SCHEMA: dict[str, Any] = {
@@ -86,6 +88,8 @@ def challenge_create(
     request: HttpRequest | None = None,
 ) -> Challenge:
     """Create a challenge; its creator becomes its first admin."""
+    if slug.strip().lower() in RESERVED_SLUGS:
+        raise ValidationError({"slug": f"{slug!r} is taken by a page of the site; pick another."})
     challenge = Challenge(
         slug=slug.strip().lower(),
         title=title.strip(),

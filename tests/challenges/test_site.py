@@ -68,6 +68,8 @@ def test_a_creator_creates_a_challenge_and_lands_on_its_first_phase(user):
         {"slug": "bad_slug", "title": "X", "access_request_handling": "ACCEPT_ALL"},
     )
     assert "slug: Use lower-case letters" in _text(r.content)
+    r = c.post("/challenges/create/", {"slug": "create", "access_request_handling": "ACCEPT_ALL"})
+    assert "slug: &#x27;create&#x27; is taken by a page of the site" in r.content.decode()
     r = c.post(
         "/challenges/create/",
         {"slug": "liver-2027", "title": "Liver", "access_request_handling": "ACCEPT_ALL"},
