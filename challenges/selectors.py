@@ -1,5 +1,6 @@
 """Reads for challenges: who sees what, and how many submissions a user has left."""
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -9,8 +10,9 @@ from django.utils import timezone
 
 from app.permissions import AnyUser
 from challenges import ranking
+from challenges.algorithm_jobs import case_of
 from challenges.deadlines import stuck_pks
-from challenges.models import Challenge, Evaluation, Phase, Submission
+from challenges.models import Challenge, ChallengePage, Evaluation, Phase, Submission
 
 
 def _signed_in(user: AnyUser) -> bool:
@@ -58,6 +60,14 @@ def challenges_visible_to(user: AnyUser) -> QuerySet[Challenge]:
         Q(hidden=False) | _member_of(user, "", "admins", "participants")
     ).values("pk")
     return challenges.filter(pk__in=ids)
+
+
+def challenges_taken_part_in(user: AnyUser) -> QuerySet[Challenge]:
+    """Challenges the user administers or participates in (superusers: only those)."""
+    if not _signed_in(user):
+        return Challenge.objects.none()
+    ids = Challenge.objects.filter(_member_of(user, "", "admins", "participants")).values("pk")
+    return Challenge.objects.filter(pk__in=ids)
 
 
 def challenges_administered_by(user: AnyUser) -> QuerySet[Challenge]:
@@ -183,3 +193,46 @@ def leaderboard_table(*, phase: Phase, user: AnyUser) -> tuple[list[str], list[d
             }
         )
     return [c.title for c in columns], rows
+
+
+def pages_visible_to(user: AnyUser, challenge: Challenge) -> QuerySet[ChallengePage]:
+    """GC's page permission levels: everyone, participants (and admins), admins only."""
+    levels = [ChallengePage.Permission.ALL]
+    if is_admin(user, challenge):
+        levels += [ChallengePage.Permission.REGISTERED_ONLY, ChallengePage.Permission.ADMIN_ONLY]
+    elif is_participant(user, challenge):
+        levels.append(ChallengePage.Permission.REGISTERED_ONLY)
+    return challenge.pages.filter(permission_level__in=levels)
+
+
+def submission_jobs(*, submission: Submission, user: AnyUser) -> dict[str, Any]:
+    """The algorithm jobs of a submission as its viewer may see them: counts per status for
+    everyone (participants never see the hidden cases' jobs themselves); the challenge's
+    admins also get each job with its case, error and logs."""
+    counts = Counter(submission.jobs.values_list("status", flat=True))
+    data: dict[str, Any] = {
+        "total": sum(counts.values()),
+        "by_status": dict(sorted(counts.items())),
+    }
+    if is_admin(user, submission.phase.challenge):
+        data["jobs"] = [
+            {
+                "pk": str(job.pk),
+                "case": case_of(phase=submission.phase, job=job),
+                "status": job.status,
+                "error_message": job.error_message,
+                "stdout": job.stdout,
+                "stderr": job.stderr,
+            }
+            for job in submission.jobs.order_by("created", "pk")
+        ]
+    return data
+
+
+def metrics_shown(evaluation: Evaluation, *, admin: bool) -> Any:
+    """All of metrics.json for admins or when the phase displays all metrics; otherwise
+    only the leaderboard's columns."""
+    phase = evaluation.submission.phase
+    if evaluation.metrics is None or admin or phase.display_all_metrics:
+        return evaluation.metrics
+    return ranking.ranking_metrics_only(evaluation.metrics, [m.path for m in phase.metrics])

@@ -19,6 +19,7 @@ from rest_framework.response import Response
 
 from app.api import DetailUrlField, StrictSerializerMixin, uuid_param
 from app.http import absolute, request_user
+from app.markdown import md2html
 from app.models import AccessRequestHandling, AuditRecord
 from app.permissions import can, may_create
 from app.services import audit_record
@@ -28,7 +29,6 @@ from components.api import ComponentInterfaceSerializer, socket_value_data, sock
 from components.models import ComponentInterface, ComponentInterfaceValue
 from components.values import checked_value_posts
 from reader_studies import ground_truth, reading, results, selectors, services
-from reader_studies.markdown import md2html
 from reader_studies.models import (
     Answer,
     AnswerType,
