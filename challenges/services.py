@@ -14,6 +14,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.text import slugify
 
+from algorithms.jobs.services import JobRefused, job_cancel
 from algorithms.models import AlgorithmImage, Job
 from app.permissions import add_member, can, create_role_groups
 from app.services import audit_record
@@ -609,6 +610,17 @@ def evaluation_jobs_settle(*, evaluation_pk: Any) -> None:
                 evaluation=evaluation,
                 error_message=f"The algorithm failed on case {case}: {reason}",
             )
+            # the evaluation cannot succeed any more: the other cases need not run
+            for other in jobs:
+                if other.status not in Job.FINAL_STATUSES:
+                    try:
+                        job_cancel(
+                            job=other,
+                            actor=None,
+                            reason=f"Cancelled: the submission's job on case {case} failed.",
+                        )
+                    except JobRefused:
+                        pass  # it finished meanwhile
             return
         if jobs and all(j.status == Job.Status.SUCCEEDED for j in jobs):
             evaluation.status = Evaluation.Status.PENDING
