@@ -21,7 +21,7 @@ from app.services import audit_record
 from app.storage import bucket_name, s3_client
 from app.tasks import enqueue
 from cases.storing import delete_stored_objects
-from challenges import ranking, selectors
+from challenges import notifications, ranking, selectors
 from challenges.algorithm_jobs import case_of, submission_jobs_create
 from challenges.deadlines import stuck_pks
 from challenges.evaluation_io import (
@@ -132,6 +132,8 @@ def registration_request_create(
             registration_request_decide(
                 registration=registration, accept=True, actor=None, request=request
             )
+        else:
+            notifications.registration_requested(registration=registration)
     return registration
 
 
@@ -155,6 +157,7 @@ def registration_request_decide(
                 actor=actor,
                 request=request,
             )
+        notifications.registration_decided(registration=registration)
     return registration
 
 
@@ -714,6 +717,7 @@ def evaluation_succeed(*, evaluation: Evaluation, metrics_json: bytes | None) ->
         locked.completed_at = timezone.now()
         locked.save()
         evaluations_rank(phase=phase)
+        notifications.evaluation_finished(evaluation_pk=locked.pk)
     locked.refresh_from_db()
     return locked
 
@@ -726,6 +730,7 @@ def evaluation_fail(*, evaluation: Evaluation, error_message: str) -> Evaluation
         locked.completed_at = timezone.now()
         locked.save()
         evaluations_rank(phase=evaluation.submission.phase)
+        notifications.evaluation_finished(evaluation_pk=locked.pk)
     return locked
 
 
