@@ -12,12 +12,11 @@ RESULTS = Path("var/bench/results.json")
 DATABASES = ("sqlite", "postgres")  # the embedded default, then production's database
 
 
-def _bench_api(database: str) -> dict[str, Any]:
-    """One database per process: Django reads its settings once."""
+def _in_subprocess(module: str, *args: str) -> dict[str, Any]:
+    """One Django set-up per process (settings are read once): run a benchmark module that
+    prints `RESULT <json>`, echo the rest of its output."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "benchmarks.bench_api", "--database", database],
-        stdout=subprocess.PIPE,
-        text=True,
+        [sys.executable, "-m", module, *args], stdout=subprocess.PIPE, text=True
     )
     result: dict[str, Any] = {}
     assert process.stdout is not None
@@ -27,8 +26,12 @@ def _bench_api(database: str) -> dict[str, Any]:
         else:
             print(line, end="", flush=True)
     if process.wait() != 0 or not result:
-        raise SystemExit(f"benchmarks.bench_api --database {database} failed")
+        raise SystemExit(f"{module} {' '.join(args)} failed")
     return result
+
+
+def _bench_api(database: str) -> dict[str, Any]:
+    return _in_subprocess("benchmarks.bench_api", "--database", database)
 
 
 def _print_api_table(api: dict[str, dict[str, Any]]) -> None:
@@ -86,8 +89,9 @@ def _print_api_table(api: dict[str, dict[str, Any]]) -> None:
 
 
 def main() -> int:
-    """`python -m benchmarks [dicom_to_mha] [api] [jobs]`: those parts only (default all)."""
-    wanted = set(sys.argv[1:]) or {"dicom_to_mha", "api", "jobs"}
+    """`python -m benchmarks [dicom_to_mha] [api] [jobs] [challenge]`: those parts only
+    (default all)."""
+    wanted = set(sys.argv[1:]) or {"dicom_to_mha", "api", "jobs", "challenge"}
     results: dict[str, Any] = {}
     if "dicom_to_mha" in wanted:
         results["dicom_to_mha"] = dicom_to_mha.run()
@@ -100,6 +104,10 @@ def main() -> int:
         # last: it sets up Django in this process on its own scratch database and buckets
         results["jobs"] = bench_jobs.run()
         print(json.dumps(results["jobs"], indent=2))
+    if "challenge" in wanted:
+        # its own scratch database, so its own process
+        results["challenge"] = _in_subprocess("benchmarks.bench_challenge")
+        print(json.dumps(results["challenge"], indent=2))
     if "api" in results:
         _print_api_table(results["api"])
     RESULTS.parent.mkdir(parents=True, exist_ok=True)

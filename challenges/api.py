@@ -89,6 +89,7 @@ class ChallengeSerializer(serializers.ModelSerializer):
             "incentives",
             "access_request_handling",
             "contact_email",
+            "use_teams",
         )
 
     def _phases(self, obj: Challenge) -> list[Phase]:
@@ -135,6 +136,7 @@ class ChallengeCreateSerializer(StrictSerializer):
     )
     contact_email = serializers.EmailField(required=False, allow_blank=True, default="")
     public = serializers.BooleanField(default=False)
+    use_teams = serializers.BooleanField(default=False)
 
 
 class ChallengeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):

@@ -1,5 +1,6 @@
 """Reads for challenges: who sees what, and how many submissions a user has left."""
 
+from collections.abc import Hashable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -10,7 +11,15 @@ from django.utils import timezone
 from app.permissions import AnyUser
 from challenges import ranking
 from challenges.deadlines import stuck_pks
-from challenges.models import Challenge, Evaluation, Phase, Submission
+from challenges.models import (
+    Challenge,
+    Evaluation,
+    Phase,
+    Submission,
+    Team,
+    TeamInvitation,
+    TeamMember,
+)
 
 
 def _signed_in(user: AnyUser) -> bool:
@@ -114,7 +123,9 @@ def submission_limit(*, phase: Phase, user: AnyUser, at: datetime | None = None)
     at = at or timezone.now()
     limit = phase.submissions_limit_per_user_per_period
     period = phase.submission_limit_period
-    counted = Submission.objects.filter(phase=phase, creator_id=user.pk)
+    # a team shares one limit: every member's submissions count
+    creators = teammate_ids(challenge=phase.challenge, user=user)
+    counted = Submission.objects.filter(phase=phase, creator_id__in=creators)
     if period is not None:
         counted = counted.filter(created__gte=at - timedelta(days=period))
     counted = counted.exclude(evaluations__status__in=Evaluation.NOT_COUNTED)
@@ -165,12 +176,15 @@ def leaderboard_table(*, phase: Phase, user: AnyUser) -> tuple[list[str], list[d
         extra_results_columns=phase.extra_results_columns,
     )
     rows: list[dict[str, Any]] = []
+    teams = teams_by_user(phase.challenge)
     for e in leaderboard(phase=phase, user=user):
         image = e.submission.algorithm_image
+        team = teams.get(e.submission.creator_id)
         rows.append(
             {
                 "rank": e.rank,
                 "user": e.submission.creator.username if e.submission.creator else None,
+                "team": team.name if team else None,
                 "algorithm": image.algorithm.title if image else None,
                 "created": e.created.isoformat(),
                 "rank_score": e.rank_score,
@@ -183,3 +197,56 @@ def leaderboard_table(*, phase: Phase, user: AnyUser) -> tuple[list[str], list[d
             }
         )
     return [c.title for c in columns], rows
+
+
+# --- teams ---------------------------------------------------------------------------
+
+
+def uses_teams(challenge: Challenge) -> bool:
+    return challenge.use_teams
+
+
+def team_of(*, challenge: Challenge, user: AnyUser) -> Team | None:
+    if not _signed_in(user) or not challenge.use_teams:
+        return None
+    return Team.objects.filter(challenge=challenge, members__user_id=user.pk).first()
+
+
+def teammate_ids(*, challenge: Challenge, user: AnyUser) -> list[Any]:
+    """Whose submissions count towards the user's limit: the team's members, or the user."""
+    team = team_of(challenge=challenge, user=user)
+    if team is None:
+        return [user.pk]
+    return list(team.members.values_list("user_id", flat=True))
+
+
+def teams_by_user(challenge: Challenge) -> dict[Any, Team]:
+    """Each team member's team (empty when the challenge does not use teams)."""
+    if not challenge.use_teams:
+        return {}
+    members = TeamMember.objects.filter(challenge=challenge).select_related("team")
+    return {m.user_id: m.team for m in members}
+
+
+def participant_key(teams: dict[Any, Team], user_id: Any) -> Hashable:
+    """Who a result belongs to on a leaderboard: the user's team, else the user."""
+    team = teams.get(user_id)
+    return ("team", team.pk) if team is not None else ("user", user_id)
+
+
+def teams_visible_to(*, challenge: Challenge, user: AnyUser) -> QuerySet[Team]:
+    """A challenge's teams, seen by its participants and admins."""
+    if not challenge.use_teams or not may_submit(user, challenge):
+        return Team.objects.none()
+    return challenge.teams.prefetch_related("members__user").select_related("owner")
+
+
+def invitations_for(*, challenge: Challenge, user: AnyUser) -> QuerySet[TeamInvitation]:
+    """What waits for the user's answer: invitations to them, requests to their team."""
+    if not _signed_in(user):
+        return TeamInvitation.objects.none()
+    return TeamInvitation.objects.filter(
+        Q(user_id=user.pk, kind=TeamInvitation.Kind.INVITATION)
+        | Q(team__owner_id=user.pk, kind=TeamInvitation.Kind.REQUEST),
+        team__challenge=challenge,
+    ).select_related("team", "user")

@@ -81,10 +81,12 @@ def challenge_create(
     access_request_handling: str = Challenge.AccessRequestHandling.MANUAL_REVIEW,
     contact_email: str = "",
     hidden: bool = True,
+    use_teams: bool = False,
     request: HttpRequest | None = None,
 ) -> Challenge:
     """Create a challenge; its creator becomes its first admin."""
     challenge = Challenge(
+        use_teams=use_teams,
         slug=slug.strip().lower(),
         title=title.strip(),
         description=description,
@@ -669,11 +671,13 @@ def evaluations_rank(*, phase: Phase) -> None:
             .filter(submission__phase=phase, status=Evaluation.Status.SUCCESS)
             .select_related("submission")
         )
+        # with teams, a team is one participant (most recent / best per team)
+        teams = selectors.teams_by_user(phase.challenge)
         positions = ranking.calculate_ranks(
             results=[
                 ranking.Result(
                     pk=e.pk,
-                    creator=e.submission.creator_id,
+                    creator=selectors.participant_key(teams, e.submission.creator_id),
                     created=e.created,
                     metrics=e.metrics,
                     published=e.published,

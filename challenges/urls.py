@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from challenges import views
+from challenges import team_views, views
 
 app_name = "challenges"
 
@@ -11,5 +11,17 @@ urlpatterns = [
         "<slug:slug>/phases/<slug:phase_slug>/leaderboard/",
         views.leaderboard,
         name="leaderboard",
+    ),
+    # teams (challenges with use_teams)
+    path("<slug:slug>/teams/", team_views.teams, name="teams"),
+    path("<slug:slug>/teams/create/", team_views.team_create, name="team-create"),
+    path("<slug:slug>/teams/switch/", team_views.teams_switch, name="teams-switch"),
+    path("<slug:slug>/teams/<uuid:pk>/invite/", team_views.team_invite, name="team-invite"),
+    path("<slug:slug>/teams/<uuid:pk>/join/", team_views.team_join, name="team-join"),
+    path("<slug:slug>/teams/<uuid:pk>/leave/", team_views.team_leave, name="team-leave"),
+    path(
+        "<slug:slug>/team-invitations/<uuid:pk>/<str:answer>/",
+        team_views.team_invitation_answer,
+        name="team-invitation-answer",
     ),
 ]

@@ -1,13 +1,19 @@
 from challenges.models.challenges import Challenge, RegistrationRequest
+from challenges.models.combined import CombinedLeaderboard
 from challenges.models.evaluations import Evaluation, Submission
 from challenges.models.phases import EvaluationGroundTruth, Method, Phase
+from challenges.models.teams import Team, TeamInvitation, TeamMember
 
 __all__ = [
     "Challenge",
+    "CombinedLeaderboard",
     "Evaluation",
     "EvaluationGroundTruth",
     "Method",
     "Phase",
     "RegistrationRequest",
     "Submission",
+    "Team",
+    "TeamInvitation",
+    "TeamMember",
 ]

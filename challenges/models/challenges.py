@@ -51,6 +51,11 @@ class Challenge(models.Model):
         default=AccessRequestHandling.MANUAL_REVIEW,
     )
     contact_email = models.EmailField(blank=True)
+    use_teams = models.BooleanField(
+        default=False,
+        help_text="Participants may form teams: members share submission limits and the "
+        "leaderboard ranks a team as one participant.",
+    )
     admins_group = models.OneToOneField(
         Group, null=True, editable=False, on_delete=models.SET_NULL, related_name="+"
     )
