@@ -5,7 +5,7 @@ from typing import Any
 from django.urls import path
 from rest_framework import routers
 
-from challenges import api, team_api
+from challenges import api, combined_api, team_api
 
 router = routers.SimpleRouter()
 router.register("evaluations", api.EvaluationViewSet, basename="evaluation")
@@ -85,5 +85,18 @@ urlpatterns = [
             name=f"team-invitation-{name}",
         )
         for name in ("accept", "decline")
+    ),
+    # combined leaderboards
+    path(
+        "challenges/<slug:challenge_slug>/combined-leaderboards/",
+        combined_api.CombinedLeaderboardViewSet.as_view(LIST),
+        name="combined-leaderboard-list",
+    ),
+    path(
+        "challenges/<slug:challenge_slug>/combined-leaderboards/<slug:slug>/",
+        combined_api.CombinedLeaderboardViewSet.as_view(
+            {"get": "retrieve", "patch": "partial_update"}
+        ),
+        name="combined-leaderboard-detail",
     ),
 ]

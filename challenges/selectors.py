@@ -13,6 +13,7 @@ from challenges import ranking
 from challenges.deadlines import stuck_pks
 from challenges.models import (
     Challenge,
+    CombinedLeaderboard,
     Evaluation,
     Phase,
     Submission,
@@ -250,3 +251,86 @@ def invitations_for(*, challenge: Challenge, user: AnyUser) -> QuerySet[TeamInvi
         | Q(team__owner_id=user.pk, kind=TeamInvitation.Kind.REQUEST),
         team__challenge=challenge,
     ).select_related("team", "user")
+
+
+# --- combined leaderboards -----------------------------------------------------------
+
+
+def combined_leaderboards_visible_to(
+    *, challenge: Challenge, user: AnyUser
+) -> QuerySet[CombinedLeaderboard]:
+    """Those of a challenge the user sees (the challenge's visibility decides)."""
+    if not challenges_visible_to(user).filter(pk=challenge.pk).exists():
+        return CombinedLeaderboard.objects.none()
+    return challenge.combined_leaderboards.prefetch_related("phases")
+
+
+@dataclass(frozen=True)
+class CombinedRow:
+    rank: int
+    user: str | None
+    team: str | None
+    combined_rank: float
+    phase_ranks: list[int]  # in the order of `combined_phases`
+
+    @property
+    def combined_display(self) -> str:
+        return f"{round(self.combined_rank, 3):g}"
+
+
+def combined_phases(board: CombinedLeaderboard) -> list[Phase]:
+    """GC combines the public phases of the board."""
+    return list(board.phases.filter(public=True).order_by("submissions_open_at", "created"))
+
+
+def combined_leaderboard_rows(*, board: CombinedLeaderboard, user: AnyUser) -> list[CombinedRow]:
+    """Per participant (the team, with teams on) the best rank in each phase; those missing
+    a phase are left out; combined by mean, median or sum, then competition ranks. Only
+    results the user may see count, so the board shows no more than the phases do."""
+    phases = combined_phases(board)
+    if not phases:
+        return []
+    teams = teams_by_user(board.challenge)
+    evaluations = (
+        evaluations_visible_to(user)
+        .filter(
+            submission__phase__in=phases,
+            status=Evaluation.Status.SUCCESS,
+            published=True,
+            rank__gt=0,
+        )
+        .select_related("submission__creator")
+    )
+    names: dict[Hashable, tuple[str | None, str | None]] = {}
+    phase_ranks = []
+    for e in evaluations:
+        key = participant_key(teams, e.submission.creator_id)
+        team = teams.get(e.submission.creator_id)
+        creator = e.submission.creator
+        names.setdefault(
+            key,
+            (None if team else creator.username if creator else None, team.name if team else None),
+        )
+        phase_ranks.append(
+            ranking.PhaseRank(
+                pk=e.pk, creator=key, phase=e.submission.phase_id, created=e.created, rank=e.rank
+            )
+        )
+    ranks_by_pk = {r.pk: r.rank for r in phase_ranks}
+    rows = []
+    for combined in ranking.combined_ranks(
+        evaluations=phase_ranks,
+        phases=[p.pk for p in phases],
+        combination_method=board.combination_method,
+    ):
+        user_name, team_name = names[combined.user]
+        rows.append(
+            CombinedRow(
+                rank=combined.rank,
+                user=user_name,
+                team=team_name,
+                combined_rank=float(combined.combined_rank),
+                phase_ranks=[ranks_by_pk[combined.evaluations[p.pk]] for p in phases],
+            )
+        )
+    return rows

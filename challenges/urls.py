@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from challenges import team_views, views
+from challenges import combined_views, team_views, views
 
 app_name = "challenges"
 
@@ -23,5 +23,11 @@ urlpatterns = [
         "<slug:slug>/team-invitations/<uuid:pk>/<str:answer>/",
         team_views.team_invitation_answer,
         name="team-invitation-answer",
+    ),
+    # combined leaderboards
+    path(
+        "<slug:slug>/combined-leaderboards/<slug:board_slug>/",
+        combined_views.combined_leaderboard,
+        name="combined-leaderboard",
     ),
 ]
