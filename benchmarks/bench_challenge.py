@@ -13,7 +13,8 @@ The ratio platform / bare is the figure (target <= 1.0x). A warm-up submission t
 one-case phase goes first so that neither side pays for first use of the images.
 
 Scratch PostgreSQL database `<DATABASE_URL name>_bench_challenge`, the broker of
-BENCH_BROKER_URL (default Redis db 9), the SeaweedFS object store and Docker.
+BENCH_BROKER_URL (default Redis db 9), the SeaweedFS at AWS_S3_ENDPOINT_URL (started
+here with its data under var/bench/seaweedfs when none answers) and Docker.
 
     python -m benchmarks.bench_challenge [--cases 20]
 """
@@ -190,6 +191,9 @@ def _bare(cases: int, algorithm_image: str, evaluation_image: str) -> float:
 
 def run(cases: int = 20, workers: int = 2) -> dict:
     env = _setup_env("_bench_challenge")
+    # an object store of its own: a test run sharing var/test/seaweedfs would stop it
+    env["SEAWEEDFS_DIR"] = str(Path(__file__).resolve().parent.parent / "var/bench/seaweedfs")
+    os.environ.update(env)
     _create_database(env["DATABASE_URL"])
     import django
 

@@ -109,7 +109,7 @@ def score_plot(
     height: int = 260,
 ) -> Plot | None:
     """None when fewer than one row has a score."""
-    left, right, top, bottom = 64, 16, 12, height - 36
+    left, right, top, bottom = 64, 16, 12, height - 40
     data = []
     for row in rows:
         y = number(row["values"][0]) if row["values"] else None
@@ -146,7 +146,7 @@ def score_plot(
             best = y
     path.append(f"H{width - right}")
     y_ticks = [(sy(v), f"{v:.4g}") for v in (lo, (lo + hi) / 2, hi)]
-    x_ticks = [(sx(data[0][0].timestamp()), f"{data[0][0]:%Y-%m-%d}")]
+    x_ticks = [(float(left), f"{data[0][0]:%Y-%m-%d}")]
     if t1 > t0:
         x_ticks.append((sx(t1), f"{data[-1][0]:%Y-%m-%d}"))
     return Plot(
