@@ -66,7 +66,8 @@ def sort_rows(
     col = next((c for c in cols if c.key == key), None)
     if col is None:
         return list(rows)
-    present, missing = [], []
+    present: list[tuple[Any, Mapping[str, Any]]] = []
+    missing: list[tuple[Any, Mapping[str, Any]]] = []
     for row in rows:
         text = cells(row, [col])[0]
         value: Any = (

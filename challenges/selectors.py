@@ -210,7 +210,7 @@ def uses_teams(challenge: Challenge) -> bool:
 def team_of(*, challenge: Challenge, user: AnyUser) -> Team | None:
     if not _signed_in(user) or not challenge.use_teams:
         return None
-    return Team.objects.filter(challenge=challenge, members__user_id=user.pk).first()
+    return Team.objects.filter(challenge=challenge, members__user_id=user.pk or 0).first()
 
 
 def teammate_ids(*, challenge: Challenge, user: AnyUser) -> list[Any]:

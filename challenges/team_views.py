@@ -51,7 +51,7 @@ def teams(request: HttpRequest, slug: str) -> HttpResponse:
             "is_admin": selectors.is_admin(request.user, challenge),
             "waiting": selectors.invitations_for(challenge=challenge, user=request.user),
             "asked": TeamInvitation.objects.filter(
-                team__challenge=challenge, user_id=request.user.pk
+                team__challenge=challenge, user_id=request.user.pk or 0
             ).select_related("team"),
             "invited": TeamInvitation.objects.filter(
                 team=mine, kind=TeamInvitation.Kind.INVITATION
