@@ -51,15 +51,18 @@ def _create_database(url: str) -> None:
 
 
 def _workers(n: int, env: dict[str, str], queue: str = "jobs-cpu") -> list[subprocess.Popen]:
+    """Solo workers; their log (warnings and errors) goes to var/bench/worker-<i>.log."""
     from workers.devtools import solo_worker_command
 
+    logs = ROOT / "var" / "bench"
+    logs.mkdir(parents=True, exist_ok=True)
     return [
         subprocess.Popen(
             solo_worker_command(queue=queue, name=f"bench{i}@%h"),
             cwd=ROOT,
             env={**os.environ, **env},
             stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+            stderr=open(logs / f"worker-{i}.log", "ab"),  # the child process keeps it open
         )
         for i in range(n)
     ]
