@@ -1,8 +1,6 @@
 """Challenges, phases, submissions and evaluations in GC's shape (contracts §B.1, §B.7),
 plus the script-friendly set-up and submission endpoints of issue 10 item 5."""
 
-import csv
-import io
 import uuid
 from typing import Any
 from urllib.parse import urlsplit
@@ -26,7 +24,7 @@ from app.http import absolute, request_user
 from app.permissions import can, may_create
 from app.urlresolve import UUID_PATTERN, pk_from_api_url
 from archives.models import Archive
-from challenges import selectors, services
+from challenges import leaderboard_display, selectors, services
 from challenges.models import (
     Challenge,
     Evaluation,
@@ -88,6 +86,7 @@ class ChallengeSerializer(serializers.ModelSerializer):
             "incentives",
             "access_request_handling",
             "contact_email",
+            "use_teams",
         )
 
     def _phases(self, obj: Challenge) -> list[Phase]:
@@ -134,6 +133,7 @@ class ChallengeCreateSerializer(StrictSerializer):
     )
     contact_email = serializers.EmailField(required=False, allow_blank=True, default="")
     public = serializers.BooleanField(default=False)
+    use_teams = serializers.BooleanField(default=False)
 
 
 class ChallengeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -776,20 +776,15 @@ class LeaderboardViewSet(viewsets.GenericViewSet):
         )
         titles, rows = selectors.leaderboard_table(phase=phase, user=request.user)
         if request.query_params.get("export") == "csv":
-            out = io.StringIO()
-            writer = csv.writer(out)
-            writer.writerow(["#", "User", "Algorithm", "Created", *titles])
-            for row in rows:
-                writer.writerow(
-                    [
-                        row["rank"],
-                        row["user"],
-                        row["algorithm"] or "",
-                        row["created"],
-                        *row["values"],
-                    ]
-                )
-            response = HttpResponse(out.getvalue(), content_type="text/csv")
+            # the columns the leaderboard page shows, as its own CSV
+            cols = leaderboard_display.columns(
+                titles=titles,
+                algorithm_phase=phase.is_algorithm_phase,
+                teams=selectors.uses_teams(phase.challenge),
+            )
+            response = HttpResponse(
+                leaderboard_display.csv_text(rows=rows, cols=cols), content_type="text/csv"
+            )
             response["Content-Disposition"] = f'attachment; filename="{phase.slug}-leaderboard.csv"'
             return response
         return Response({"columns": titles, "results": rows})

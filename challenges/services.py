@@ -14,13 +14,14 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.text import slugify
 
+from algorithms.jobs.services import JobRefused, job_cancel
 from algorithms.models import AlgorithmImage, Job
 from app.permissions import add_member, can, create_role_groups, remove_member
 from app.services import audit_record
 from app.storage import bucket_name, s3_client
 from app.tasks import enqueue
 from cases.storing import delete_stored_objects
-from challenges import ranking, selectors
+from challenges import notifications, ranking, selectors
 from challenges.algorithm_jobs import case_of, submission_jobs_create
 from challenges.deadlines import stuck_pks
 from challenges.evaluation_io import (
@@ -85,12 +86,14 @@ def challenge_create(
     access_request_handling: str = Challenge.AccessRequestHandling.MANUAL_REVIEW,
     contact_email: str = "",
     hidden: bool = True,
+    use_teams: bool = False,
     request: HttpRequest | None = None,
 ) -> Challenge:
     """Create a challenge; its creator becomes its first admin."""
     if slug.strip().lower() in RESERVED_SLUGS:
         raise ValidationError({"slug": f"{slug!r} is taken by a page of the site; pick another."})
     challenge = Challenge(
+        use_teams=use_teams,
         slug=slug.strip().lower(),
         title=title.strip(),
         description=description,
@@ -207,6 +210,8 @@ def registration_request_create(
             registration_request_decide(
                 registration=registration, accept=True, actor=None, request=request
             )
+        else:
+            notifications.registration_requested(registration=registration)
     return registration
 
 
@@ -230,6 +235,7 @@ def registration_request_decide(
                 actor=actor,
                 request=request,
             )
+        notifications.registration_decided(registration=registration)
     return registration
 
 
@@ -822,6 +828,17 @@ def evaluation_jobs_settle(*, evaluation_pk: Any) -> None:
                 evaluation=evaluation,
                 error_message=f"The algorithm failed on case {case}: {reason}",
             )
+            # the evaluation cannot succeed any more: the other cases need not run
+            for other in jobs:
+                if other.status not in Job.FINAL_STATUSES:
+                    try:
+                        job_cancel(
+                            job=other,
+                            actor=None,
+                            reason=f"Cancelled: the submission's job on case {case} failed.",
+                        )
+                    except JobRefused:
+                        pass  # it finished meanwhile
             return
         if jobs and all(j.status == Job.Status.SUCCEEDED for j in jobs):
             evaluation.status = Evaluation.Status.PENDING
@@ -867,11 +884,13 @@ def evaluations_rank(*, phase: Phase) -> None:
             .filter(submission__phase=phase, status=Evaluation.Status.SUCCESS)
             .select_related("submission")
         )
+        # with teams, a team is one participant (most recent / best per team)
+        teams = selectors.teams_by_user(phase.challenge)
         positions = ranking.calculate_ranks(
             results=[
                 ranking.Result(
                     pk=e.pk,
-                    creator=e.submission.creator_id,
+                    creator=selectors.participant_key(teams, e.submission.creator_id),
                     created=e.created,
                     metrics=e.metrics,
                     published=e.published,
@@ -915,6 +934,7 @@ def evaluation_succeed(*, evaluation: Evaluation, metrics_json: bytes | None) ->
         locked.completed_at = timezone.now()
         locked.save()
         evaluations_rank(phase=phase)
+        notifications.evaluation_finished(evaluation_pk=locked.pk)
     locked.refresh_from_db()
     return locked
 
@@ -927,6 +947,7 @@ def evaluation_fail(*, evaluation: Evaluation, error_message: str) -> Evaluation
         locked.completed_at = timezone.now()
         locked.save()
         evaluations_rank(phase=evaluation.submission.phase)
+        notifications.evaluation_finished(evaluation_pk=locked.pk)
     return locked
 
 

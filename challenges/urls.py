@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from challenges import admin_views, site_views, views
+from challenges import admin_views, combined_views, site_views, team_views, views
 
 app_name = "challenges"
 
@@ -46,4 +46,22 @@ urlpatterns = [
     path("<slug:slug>/admin/pages/create/", admin_views.page_edit, name="page-create"),
     path("<slug:slug>/admin/pages/<slug:page_slug>/", admin_views.page_edit, name="page-edit"),
     path("<slug:slug>/admin/questions/", admin_views.questions, name="questions"),
+    # teams (challenges with use_teams)
+    path("<slug:slug>/teams/", team_views.teams, name="teams"),
+    path("<slug:slug>/teams/create/", team_views.team_create, name="team-create"),
+    path("<slug:slug>/teams/switch/", team_views.teams_switch, name="teams-switch"),
+    path("<slug:slug>/teams/<uuid:pk>/invite/", team_views.team_invite, name="team-invite"),
+    path("<slug:slug>/teams/<uuid:pk>/join/", team_views.team_join, name="team-join"),
+    path("<slug:slug>/teams/<uuid:pk>/leave/", team_views.team_leave, name="team-leave"),
+    path(
+        "<slug:slug>/team-invitations/<uuid:pk>/<str:answer>/",
+        team_views.team_invitation_answer,
+        name="team-invitation-answer",
+    ),
+    # combined leaderboards
+    path(
+        "<slug:slug>/combined-leaderboards/<slug:board_slug>/",
+        combined_views.combined_leaderboard,
+        name="combined-leaderboard",
+    ),
 ]

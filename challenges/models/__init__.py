@@ -1,4 +1,5 @@
 from challenges.models.challenges import Challenge, RegistrationRequest
+from challenges.models.combined import CombinedLeaderboard
 from challenges.models.evaluations import Evaluation, Submission
 from challenges.models.phases import EvaluationGroundTruth, Method, Phase
 from challenges.models.site import (
@@ -6,10 +7,12 @@ from challenges.models.site import (
     RegistrationQuestion,
     RegistrationQuestionAnswer,
 )
+from challenges.models.teams import Team, TeamInvitation, TeamMember
 
 __all__ = [
     "Challenge",
     "ChallengePage",
+    "CombinedLeaderboard",
     "Evaluation",
     "EvaluationGroundTruth",
     "Method",
@@ -18,4 +21,7 @@ __all__ = [
     "RegistrationQuestionAnswer",
     "RegistrationRequest",
     "Submission",
+    "Team",
+    "TeamInvitation",
+    "TeamMember",
 ]

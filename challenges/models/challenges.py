@@ -73,6 +73,11 @@ class Challenge(models.Model):
         blank=True,
         help_text="A wide image across the top of the challenge's pages.",
     )
+    use_teams = models.BooleanField(
+        default=False,
+        help_text="Participants may form teams: members share submission limits and the "
+        "leaderboard ranks a team as one participant.",
+    )
     admins_group = models.OneToOneField(
         Group, null=True, editable=False, on_delete=models.SET_NULL, related_name="+"
     )
