@@ -13,11 +13,11 @@ from django.contrib import messages
 from django.contrib.auth.models import AnonymousUser, Group, User
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import send_mail
 from django.db import DatabaseError, IntegrityError, models, transaction
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
+from app.mail import send_safely
 from app.models import AccessRequest, AccessRequestHandling
 from app.permissions import CREATOR_GROUPS, add_creator, add_member, can
 from app.services import audit_record
@@ -180,20 +180,16 @@ def access_request_decide(
 
 
 def _mail_decision(access_request: AccessRequest) -> None:
-    if not access_request.user.email:
-        return
     verdict = access_request.get_status_display().lower()
-    site = settings.SITE_NAME
-    send_mail(
-        subject=f"[{site}] Your request for {describe(access_request)} was {verdict}",
-        message=(
+    send_safely(
+        subject=f"Your request for {describe(access_request)} was {verdict}",
+        body=(
             f"Hello {access_request.user.get_username()},\n\n"
-            f"your request for {describe(access_request)} on {site} was {verdict}.\n"
+            f"your request for {describe(access_request)} on {settings.SITE_NAME} was "
+            f"{verdict}.\n"
             + ("Sign in to use it.\n" if access_request.status == "accepted" else "")
-            + f"\n— {site}\n"
         ),
-        from_email=None,
-        recipient_list=[access_request.user.email],
+        recipients=[access_request.user.email],
     )
 
 

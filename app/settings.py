@@ -277,6 +277,8 @@ RUN_HOST = env.str("RUN_HOST", default="127.0.0.1")
 RUN_HTTP_PORT = env.int("RUN_HTTP_PORT", default=8000)
 RUN_HTTPS_PORT = env.int("RUN_HTTPS_PORT", default=8443)
 RUN_WEB_WORKERS = env.int("RUN_WEB_WORKERS", default=2)
+# Where people reach the site, for links in e-mails sent without a request (by workers).
+SITE_URL = env.str("SITE_URL", default="") or f"http://{RUN_HOST}:{RUN_HTTP_PORT}"
 
 # Uploads (S3 multipart, straight from the client to the `uploads` bucket).
 UPLOADS_DAILY_QUOTA_BYTES = env.int("UPLOADS_DAILY_QUOTA_BYTES", default=100 * 10**9)

@@ -22,10 +22,10 @@ ROOT = Path(__file__).resolve().parent.parent
 TRIVIAL = "echo '{\"ok\": true}' > /output/results.json 2>/dev/null || true\n"
 
 
-def _setup_env() -> dict[str, str]:
+def _setup_env(database_suffix: str = "_bench_jobs") -> dict[str, str]:
     base = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/tessera")
     env = {
-        "DATABASE_URL": base.rsplit("/", 1)[0] + "/" + base.rsplit("/", 1)[1] + "_bench_jobs",
+        "DATABASE_URL": base.rsplit("/", 1)[0] + "/" + base.rsplit("/", 1)[1] + database_suffix,
         "CELERY_BROKER_URL": os.environ.get("BENCH_BROKER_URL", "redis://127.0.0.1:6379/9"),
         "DJANGO_SETTINGS_MODULE": "app.settings",
         "BUCKET_PRIVATE": "bench-private",
@@ -50,16 +50,19 @@ def _create_database(url: str) -> None:
             conn.execute(f'CREATE DATABASE "{name}"')
 
 
-def _workers(n: int, env: dict[str, str]) -> list[subprocess.Popen]:
+def _workers(n: int, env: dict[str, str], queue: str = "jobs-cpu") -> list[subprocess.Popen]:
+    """Solo workers; their log (warnings and errors) goes to var/bench/worker-<i>.log."""
     from workers.devtools import solo_worker_command
 
+    logs = ROOT / "var" / "bench"
+    logs.mkdir(parents=True, exist_ok=True)
     return [
         subprocess.Popen(
-            solo_worker_command(queue="jobs-cpu", name=f"bench{i}@%h"),
+            solo_worker_command(queue=queue, name=f"bench{i}@%h"),
             cwd=ROOT,
             env={**os.environ, **env},
             stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+            stderr=open(logs / f"worker-{i}.log", "ab"),  # the child process keeps it open
         )
         for i in range(n)
     ]

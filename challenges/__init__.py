@@ -15,4 +15,10 @@
   `apps`) and settles the waiting evaluation.
 - `deadlines` / `sweep`: when an evaluation is stuck, and the beat sweep that fails it.
 - `api` / `api_urls`: the REST API in GC's shape.
+- `team_services` / `team_api` / `team_views`: teams (optional per challenge): members share
+  the submission limit, the ranking treats a team as one participant.
+- `combined_services` / `combined_api` / `combined_views`: combined leaderboards over phases,
+  computed when read (`selectors.combined_leaderboard_rows`).
+- `leaderboard_display`: the leaderboard page's columns, sorting, CSV and score plot.
+- `notifications`: e-mails on registration requests, decisions and finished evaluations.
 """

@@ -1,13 +1,11 @@
 """Challenges, phases, submissions and evaluations in GC's shape (contracts §B.1, §B.7),
 plus the script-friendly set-up and submission endpoints of issue 10 item 5."""
 
-import csv
-import io
 import uuid
-from collections import Counter
 from typing import Any
 from urllib.parse import urlsplit
 
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import Http404, HttpResponse
@@ -26,8 +24,7 @@ from app.http import absolute, request_user
 from app.permissions import can, may_create
 from app.urlresolve import UUID_PATTERN, pk_from_api_url
 from archives.models import Archive
-from challenges import ranking, selectors, services
-from challenges.algorithm_jobs import case_of
+from challenges import leaderboard_display, selectors, services
 from challenges.models import (
     Challenge,
     Evaluation,
@@ -89,6 +86,7 @@ class ChallengeSerializer(serializers.ModelSerializer):
             "incentives",
             "access_request_handling",
             "contact_email",
+            "use_teams",
         )
 
     def _phases(self, obj: Challenge) -> list[Phase]:
@@ -101,7 +99,7 @@ class ChallengeSerializer(serializers.ModelSerializer):
         return absolute(self.context.get("request"), f"/challenges/{obj.slug}/")
 
     def get_logo(self, obj: Challenge) -> str | None:
-        return None
+        return obj.logo.url if obj.logo else None
 
     def get_submission_types(self, obj: Challenge) -> list[str]:
         return sorted({p.get_submission_kind_display() for p in self._phases(obj)})
@@ -135,6 +133,7 @@ class ChallengeCreateSerializer(StrictSerializer):
     )
     contact_email = serializers.EmailField(required=False, allow_blank=True, default="")
     public = serializers.BooleanField(default=False)
+    use_teams = serializers.BooleanField(default=False)
 
 
 class ChallengeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -478,10 +477,32 @@ class RegistrationRequestSerializer(serializers.ModelSerializer):
     user = serializers.CharField(source="user.username")
     challenge = serializers.CharField(source="challenge.slug")
     status = serializers.CharField()
+    answers = serializers.SerializerMethodField()
 
     class Meta:
         model = RegistrationRequest
-        fields = ("pk", "user", "challenge", "status", "created", "changed")
+        fields = ("pk", "user", "challenge", "status", "created", "changed", "answers")
+
+    def get_answers(self, obj: RegistrationRequest) -> list[dict[str, Any]]:
+        return [
+            {
+                "question": a.question_id,
+                "question_text": a.question.question_text,
+                "answer": a.answer,
+            }
+            for a in obj.answers.select_related("question")
+        ]
+
+
+class RegistrationCreateSerializer(StrictSerializer):
+    # the challenge's registration questions by pk: {"<question pk>": <JSON answer>}
+    answers = serializers.DictField(child=serializers.JSONField(), required=False, default=dict)
+
+    def validate_answers(self, value: dict[str, Any]) -> dict[int, Any]:
+        bad = [key for key in value if not key.isdigit()]
+        if bad:
+            raise serializers.ValidationError(f"Keys must be question pks, not {bad}.")
+        return {int(key): answer for key, answer in value.items()}
 
 
 class DecisionSerializer(StrictSerializer):
@@ -491,7 +512,8 @@ class DecisionSerializer(StrictSerializer):
 class RegistrationRequestViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
 ):
-    """`POST` asks to join (any signed-in user who knows the slug, as in GC); admins list all
+    """`POST` asks to join (any signed-in user who knows the slug, as in GC), with
+    `{"answers": {"<question pk>": <answer>}}` when the challenge asks questions; admins list all
     requests and accept or reject them with `PATCH {"status": "ACPT"|"RJCT"}`."""
 
     serializer_class = RegistrationRequestSerializer
@@ -508,9 +530,13 @@ class RegistrationRequestViewSet(
         return requests.filter(user_id=self.request.user.pk or 0)
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        StrictSerializer(data=request.data).is_valid(raise_exception=True)
+        data = RegistrationCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
         registration = services.registration_request_create(
-            challenge=self.challenge(), user=request_user(request), request=request._request
+            challenge=self.challenge(),
+            user=request_user(request),
+            answers=data.validated_data["answers"],
+            request=request._request,
         )
         return Response(self.get_serializer(registration).data, status=status.HTTP_201_CREATED)
 
@@ -532,10 +558,7 @@ class RegistrationRequestViewSet(
 
 
 def _metrics_for(request: Request | None, evaluation: Evaluation, *, admin: bool) -> Any:
-    phase = evaluation.submission.phase
-    if evaluation.metrics is None or admin or phase.display_all_metrics:
-        return evaluation.metrics
-    return ranking.ranking_metrics_only(evaluation.metrics, [m.path for m in phase.metrics])
+    return selectors.metrics_shown(evaluation, admin=admin)
 
 
 def _submission_data(request: Request | None, submission: Submission) -> dict[str, Any]:
@@ -662,27 +685,10 @@ class SubmissionSerializer(serializers.ModelSerializer):
         return rows
 
     def get_jobs(self, obj: Submission) -> dict:
-        """Counts only: participants never see the hidden cases' jobs themselves. The
-        challenge's admins also get each job: its case, status, error and logs."""
-        counts = Counter(obj.jobs.values_list("status", flat=True))
-        data: dict[str, Any] = {
-            "total": sum(counts.values()),
-            "by_status": dict(sorted(counts.items())),
-        }
         request = self.context.get("request")
-        if request and selectors.is_admin(request.user, obj.phase.challenge):
-            data["jobs"] = [
-                {
-                    "pk": str(job.pk),
-                    "case": case_of(phase=obj.phase, job=job),
-                    "status": job.status,
-                    "error_message": job.error_message,
-                    "stdout": job.stdout,
-                    "stderr": job.stderr,
-                }
-                for job in obj.jobs.order_by("created", "pk")
-            ]
-        return data
+        return selectors.submission_jobs(
+            submission=obj, user=request.user if request else AnonymousUser()
+        )
 
 
 class SubmissionCreateSerializer(StrictSerializer):
@@ -770,20 +776,15 @@ class LeaderboardViewSet(viewsets.GenericViewSet):
         )
         titles, rows = selectors.leaderboard_table(phase=phase, user=request.user)
         if request.query_params.get("export") == "csv":
-            out = io.StringIO()
-            writer = csv.writer(out)
-            writer.writerow(["#", "User", "Algorithm", "Created", *titles])
-            for row in rows:
-                writer.writerow(
-                    [
-                        row["rank"],
-                        row["user"],
-                        row["algorithm"] or "",
-                        row["created"],
-                        *row["values"],
-                    ]
-                )
-            response = HttpResponse(out.getvalue(), content_type="text/csv")
+            # the columns the leaderboard page shows, as its own CSV
+            cols = leaderboard_display.columns(
+                titles=titles,
+                algorithm_phase=phase.is_algorithm_phase,
+                teams=selectors.uses_teams(phase.challenge),
+            )
+            response = HttpResponse(
+                leaderboard_display.csv_text(rows=rows, cols=cols), content_type="text/csv"
+            )
             response["Content-Disposition"] = f'attachment; filename="{phase.slug}-leaderboard.csv"'
             return response
         return Response({"columns": titles, "results": rows})

@@ -5,7 +5,7 @@ from typing import Any
 from django.urls import path
 from rest_framework import routers
 
-from challenges import api
+from challenges import api, combined_api, team_api
 
 router = routers.SimpleRouter()
 router.register("evaluations", api.EvaluationViewSet, basename="evaluation")
@@ -54,4 +54,49 @@ urlpatterns = [
         name="registration-request-detail",
     ),
     *router.urls,
+    # teams
+    path(
+        "challenges/<slug:challenge_slug>/teams/",
+        team_api.TeamViewSet.as_view(LIST),
+        name="team-list",
+    ),
+    path(
+        "challenges/<slug:challenge_slug>/teams/<uuid:pk>/",
+        team_api.TeamViewSet.as_view({"get": "retrieve"}),
+        name="team-detail",
+    ),
+    *(
+        path(
+            f"challenges/<slug:challenge_slug>/teams/<uuid:pk>/{name}/",
+            team_api.TeamViewSet.as_view({"post": name}),
+            name=f"team-{name}",
+        )
+        for name in ("invitations", "join", "leave")
+    ),
+    path(
+        "challenges/<slug:challenge_slug>/team-invitations/",
+        team_api.TeamInvitationViewSet.as_view({"get": "list"}),
+        name="team-invitation-list",
+    ),
+    *(
+        path(
+            f"challenges/<slug:challenge_slug>/team-invitations/<uuid:pk>/{name}/",
+            team_api.TeamInvitationViewSet.as_view({"post": name}),
+            name=f"team-invitation-{name}",
+        )
+        for name in ("accept", "decline")
+    ),
+    # combined leaderboards
+    path(
+        "challenges/<slug:challenge_slug>/combined-leaderboards/",
+        combined_api.CombinedLeaderboardViewSet.as_view(LIST),
+        name="combined-leaderboard-list",
+    ),
+    path(
+        "challenges/<slug:challenge_slug>/combined-leaderboards/<slug:slug>/",
+        combined_api.CombinedLeaderboardViewSet.as_view(
+            {"get": "retrieve", "patch": "partial_update"}
+        ),
+        name="combined-leaderboard-detail",
+    ),
 ]

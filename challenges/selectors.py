@@ -1,5 +1,7 @@
 """Reads for challenges: who sees what, and how many submissions a user has left."""
 
+from collections import Counter
+from collections.abc import Hashable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -9,8 +11,19 @@ from django.utils import timezone
 
 from app.permissions import AnyUser
 from challenges import ranking
+from challenges.algorithm_jobs import case_of
 from challenges.deadlines import stuck_pks
-from challenges.models import Challenge, Evaluation, Phase, Submission
+from challenges.models import (
+    Challenge,
+    ChallengePage,
+    CombinedLeaderboard,
+    Evaluation,
+    Phase,
+    Submission,
+    Team,
+    TeamInvitation,
+    TeamMember,
+)
 
 
 def _signed_in(user: AnyUser) -> bool:
@@ -58,6 +71,14 @@ def challenges_visible_to(user: AnyUser) -> QuerySet[Challenge]:
         Q(hidden=False) | _member_of(user, "", "admins", "participants")
     ).values("pk")
     return challenges.filter(pk__in=ids)
+
+
+def challenges_taken_part_in(user: AnyUser) -> QuerySet[Challenge]:
+    """Challenges the user administers or participates in (superusers: only those)."""
+    if not _signed_in(user):
+        return Challenge.objects.none()
+    ids = Challenge.objects.filter(_member_of(user, "", "admins", "participants")).values("pk")
+    return Challenge.objects.filter(pk__in=ids)
 
 
 def challenges_administered_by(user: AnyUser) -> QuerySet[Challenge]:
@@ -114,7 +135,9 @@ def submission_limit(*, phase: Phase, user: AnyUser, at: datetime | None = None)
     at = at or timezone.now()
     limit = phase.submissions_limit_per_user_per_period
     period = phase.submission_limit_period
-    counted = Submission.objects.filter(phase=phase, creator_id=user.pk)
+    # a team shares one limit: every member's submissions count
+    creators = teammate_ids(challenge=phase.challenge, user=user)
+    counted = Submission.objects.filter(phase=phase, creator_id__in=creators)
     if period is not None:
         counted = counted.filter(created__gte=at - timedelta(days=period))
     counted = counted.exclude(evaluations__status__in=Evaluation.NOT_COUNTED)
@@ -165,12 +188,15 @@ def leaderboard_table(*, phase: Phase, user: AnyUser) -> tuple[list[str], list[d
         extra_results_columns=phase.extra_results_columns,
     )
     rows: list[dict[str, Any]] = []
+    teams = teams_by_user(phase.challenge)
     for e in leaderboard(phase=phase, user=user):
         image = e.submission.algorithm_image
+        team = teams.get(e.submission.creator_id)
         rows.append(
             {
                 "rank": e.rank,
                 "user": e.submission.creator.username if e.submission.creator else None,
+                "team": team.name if team else None,
                 "algorithm": image.algorithm.title if image else None,
                 "created": e.created.isoformat(),
                 "rank_score": e.rank_score,
@@ -183,3 +209,182 @@ def leaderboard_table(*, phase: Phase, user: AnyUser) -> tuple[list[str], list[d
             }
         )
     return [c.title for c in columns], rows
+
+
+def pages_visible_to(user: AnyUser, challenge: Challenge) -> QuerySet[ChallengePage]:
+    """GC's page permission levels: everyone, participants (and admins), admins only."""
+    levels = [ChallengePage.Permission.ALL]
+    if is_admin(user, challenge):
+        levels += [ChallengePage.Permission.REGISTERED_ONLY, ChallengePage.Permission.ADMIN_ONLY]
+    elif is_participant(user, challenge):
+        levels.append(ChallengePage.Permission.REGISTERED_ONLY)
+    return challenge.pages.filter(permission_level__in=levels)
+
+
+def submission_jobs(*, submission: Submission, user: AnyUser) -> dict[str, Any]:
+    """The algorithm jobs of a submission as its viewer may see them: counts per status for
+    everyone (participants never see the hidden cases' jobs themselves); the challenge's
+    admins also get each job with its case, error and logs."""
+    counts = Counter(submission.jobs.values_list("status", flat=True))
+    data: dict[str, Any] = {
+        "total": sum(counts.values()),
+        "by_status": dict(sorted(counts.items())),
+    }
+    if is_admin(user, submission.phase.challenge):
+        data["jobs"] = [
+            {
+                "pk": str(job.pk),
+                "case": case_of(phase=submission.phase, job=job),
+                "status": job.status,
+                "error_message": job.error_message,
+                "stdout": job.stdout,
+                "stderr": job.stderr,
+            }
+            for job in submission.jobs.order_by("created", "pk")
+        ]
+    return data
+
+
+def metrics_shown(evaluation: Evaluation, *, admin: bool) -> Any:
+    """All of metrics.json for admins or when the phase displays all metrics; otherwise
+    only the leaderboard's columns."""
+    phase = evaluation.submission.phase
+    if evaluation.metrics is None or admin or phase.display_all_metrics:
+        return evaluation.metrics
+    return ranking.ranking_metrics_only(evaluation.metrics, [m.path for m in phase.metrics])
+
+
+# --- teams ---------------------------------------------------------------------------
+
+
+def uses_teams(challenge: Challenge) -> bool:
+    return challenge.use_teams
+
+
+def team_of(*, challenge: Challenge, user: AnyUser) -> Team | None:
+    if not _signed_in(user) or not challenge.use_teams:
+        return None
+    return Team.objects.filter(challenge=challenge, members__user_id=user.pk or 0).first()
+
+
+def teammate_ids(*, challenge: Challenge, user: AnyUser) -> list[Any]:
+    """Whose submissions count towards the user's limit: the team's members, or the user."""
+    team = team_of(challenge=challenge, user=user)
+    if team is None:
+        return [user.pk]
+    return list(team.members.values_list("user_id", flat=True))
+
+
+def teams_by_user(challenge: Challenge) -> dict[Any, Team]:
+    """Each team member's team (empty when the challenge does not use teams)."""
+    if not challenge.use_teams:
+        return {}
+    members = TeamMember.objects.filter(challenge=challenge).select_related("team")
+    return {m.user_id: m.team for m in members}
+
+
+def participant_key(teams: dict[Any, Team], user_id: Any) -> Hashable:
+    """Who a result belongs to on a leaderboard: the user's team, else the user."""
+    team = teams.get(user_id)
+    return ("team", team.pk) if team is not None else ("user", user_id)
+
+
+def teams_visible_to(*, challenge: Challenge, user: AnyUser) -> QuerySet[Team]:
+    """A challenge's teams, seen by its participants and admins."""
+    if not challenge.use_teams or not may_submit(user, challenge):
+        return Team.objects.none()
+    return challenge.teams.prefetch_related("members__user").select_related("owner")
+
+
+def invitations_for(*, challenge: Challenge, user: AnyUser) -> QuerySet[TeamInvitation]:
+    """What waits for the user's answer: invitations to them, requests to their team."""
+    if not _signed_in(user):
+        return TeamInvitation.objects.none()
+    return TeamInvitation.objects.filter(
+        Q(user_id=user.pk, kind=TeamInvitation.Kind.INVITATION)
+        | Q(team__owner_id=user.pk, kind=TeamInvitation.Kind.REQUEST),
+        team__challenge=challenge,
+    ).select_related("team", "user")
+
+
+# --- combined leaderboards -----------------------------------------------------------
+
+
+def combined_leaderboards_visible_to(
+    *, challenge: Challenge, user: AnyUser
+) -> QuerySet[CombinedLeaderboard]:
+    """Those of a challenge the user sees (the challenge's visibility decides)."""
+    if not challenges_visible_to(user).filter(pk=challenge.pk).exists():
+        return CombinedLeaderboard.objects.none()
+    return challenge.combined_leaderboards.prefetch_related("phases")
+
+
+@dataclass(frozen=True)
+class CombinedRow:
+    rank: int
+    user: str | None
+    team: str | None
+    combined_rank: float
+    phase_ranks: list[int]  # in the order of `combined_phases`
+
+    @property
+    def combined_display(self) -> str:
+        return f"{round(self.combined_rank, 3):g}"
+
+
+def combined_phases(board: CombinedLeaderboard) -> list[Phase]:
+    """GC combines the public phases of the board."""
+    return list(board.phases.filter(public=True).order_by("submissions_open_at", "created"))
+
+
+def combined_leaderboard_rows(*, board: CombinedLeaderboard, user: AnyUser) -> list[CombinedRow]:
+    """Per participant (the team, with teams on) the best rank in each phase; those missing
+    a phase are left out; combined by mean, median or sum, then competition ranks. Only
+    results the user may see count, so the board shows no more than the phases do."""
+    phases = combined_phases(board)
+    if not phases:
+        return []
+    teams = teams_by_user(board.challenge)
+    evaluations = (
+        evaluations_visible_to(user)
+        .filter(
+            submission__phase__in=phases,
+            status=Evaluation.Status.SUCCESS,
+            published=True,
+            rank__gt=0,
+        )
+        .select_related("submission__creator")
+    )
+    names: dict[Hashable, tuple[str | None, str | None]] = {}
+    phase_ranks = []
+    for e in evaluations:
+        key = participant_key(teams, e.submission.creator_id)
+        team = teams.get(e.submission.creator_id)
+        creator = e.submission.creator
+        names.setdefault(
+            key,
+            (None if team else creator.username if creator else None, team.name if team else None),
+        )
+        phase_ranks.append(
+            ranking.PhaseRank(
+                pk=e.pk, creator=key, phase=e.submission.phase_id, created=e.created, rank=e.rank
+            )
+        )
+    ranks_by_pk = {r.pk: r.rank for r in phase_ranks}
+    rows = []
+    for combined in ranking.combined_ranks(
+        evaluations=phase_ranks,
+        phases=[p.pk for p in phases],
+        combination_method=board.combination_method,
+    ):
+        user_name, team_name = names[combined.user]
+        rows.append(
+            CombinedRow(
+                rank=combined.rank,
+                user=user_name,
+                team=team_name,
+                combined_rank=float(combined.combined_rank),
+                phase_ranks=[ranks_by_pk[combined.evaluations[p.pk]] for p in phases],
+            )
+        )
+    return rows

@@ -14,13 +14,14 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.text import slugify
 
+from algorithms.jobs.services import JobRefused, job_cancel
 from algorithms.models import AlgorithmImage, Job
-from app.permissions import add_member, can, create_role_groups
+from app.permissions import add_member, can, create_role_groups, remove_member
 from app.services import audit_record
 from app.storage import bucket_name, s3_client
 from app.tasks import enqueue
 from cases.storing import delete_stored_objects
-from challenges import ranking, selectors
+from challenges import notifications, ranking, selectors
 from challenges.algorithm_jobs import case_of, submission_jobs_create
 from challenges.deadlines import stuck_pks
 from challenges.evaluation_io import (
@@ -31,10 +32,13 @@ from challenges.evaluation_io import (
 )
 from challenges.models import (
     Challenge,
+    ChallengePage,
     Evaluation,
     EvaluationGroundTruth,
     Method,
     Phase,
+    RegistrationQuestion,
+    RegistrationQuestionAnswer,
     RegistrationRequest,
     Submission,
 )
@@ -50,6 +54,8 @@ ROLE_PERMISSIONS = {
     "participants": ["view_challenge"],
     "external_evaluators": ["view_challenge"],
 }
+# URL parts under /challenges/ that are pages, not challenges
+RESERVED_SLUGS = frozenset({"create"})
 MAX_PREDICTIONS_BYTES = 1024 * 2**20
 
 EXTRA_RESULTS_COLUMNS_SCHEMA: dict[str, Any] = {
@@ -80,10 +86,14 @@ def challenge_create(
     access_request_handling: str = Challenge.AccessRequestHandling.MANUAL_REVIEW,
     contact_email: str = "",
     hidden: bool = True,
+    use_teams: bool = False,
     request: HttpRequest | None = None,
 ) -> Challenge:
     """Create a challenge; its creator becomes its first admin."""
+    if slug.strip().lower() in RESERVED_SLUGS:
+        raise ValidationError({"slug": f"{slug!r} is taken by a page of the site; pick another."})
     challenge = Challenge(
+        use_teams=use_teams,
         slug=slug.strip().lower(),
         title=title.strip(),
         description=description,
@@ -105,12 +115,76 @@ def challenge_create(
     return challenge
 
 
+def challenge_update(
+    *,
+    challenge: Challenge,
+    actor: User,
+    fields: dict[str, Any],
+    request: HttpRequest | None = None,
+) -> Challenge:
+    """Change a challenge's settings (not its slug: URLs and scripts use it)."""
+    if not selectors.is_admin(actor, challenge):
+        raise PermissionDenied("Only the challenge's admins may change it.")
+    unknown = set(fields) - set(CHALLENGE_FIELDS)
+    if unknown:
+        raise ValidationError({name: "Unknown field." for name in sorted(unknown)})
+    for name, value in fields.items():
+        setattr(challenge, name, value)
+    challenge.full_clean(validate_unique=False)
+    with transaction.atomic():
+        challenge.save()
+        audit_record(action="challenge-changed", actor=actor, obj=challenge, request=request)
+    return challenge
+
+
+CHALLENGE_FIELDS = (
+    "title",
+    "description",
+    "hidden",
+    "access_request_handling",
+    "contact_email",
+    "logo",
+    "banner",
+)
+
+
+def _registration_answers_check(
+    challenge: Challenge, answers: dict[int, Any]
+) -> list[tuple[RegistrationQuestion, Any]]:
+    """Each question's answer against its JSON schema; errors keyed `question-<pk>` (the
+    form's field names) so each names its question."""
+    errors: dict[str, str] = {}
+    checked: list[tuple[RegistrationQuestion, Any]] = []
+    for question in challenge.registration_questions.all():
+        answer = answers.get(question.pk)
+        field = f"question-{question.pk}"
+        if answer in (None, ""):
+            if question.required:
+                errors[field] = f"Answer “{question.question_text}”: it is required."
+            continue
+        try:
+            jsonschema.validate(answer, question.schema or {})
+        except jsonschema.ValidationError as e:
+            errors[field] = f"“{question.question_text}”: {e.message}"
+            continue
+        checked.append((question, answer))
+    if errors:
+        raise ValidationError(errors)
+    return checked
+
+
 def registration_request_create(
-    *, challenge: Challenge, user: User, request: HttpRequest | None = None
+    *,
+    challenge: Challenge,
+    user: User,
+    answers: dict[int, Any] | None = None,
+    request: HttpRequest | None = None,
 ) -> RegistrationRequest:
-    """Ask to join; accepted at once when the challenge's handling says so."""
+    """Ask to join, answering the challenge's registration questions (by question pk);
+    accepted at once when the challenge's handling says so."""
     if selectors.is_admin(user, challenge) or selectors.is_participant(user, challenge):
         raise ValidationError(f"You already take part in the challenge {challenge.slug!r}.")
+    checked = _registration_answers_check(challenge, answers or {})
     handling = challenge.AccessRequestHandling
     accept = challenge.access_request_handling == handling.ACCEPT_ALL or (
         challenge.access_request_handling == handling.ACCEPT_VERIFIED_USERS
@@ -127,10 +201,17 @@ def registration_request_create(
             )
         registration.status = RegistrationRequest.Status.PENDING
         registration.save()
+        registration.answers.all().delete()  # a rejected user asking again answers afresh
+        RegistrationQuestionAnswer.objects.bulk_create(
+            RegistrationQuestionAnswer(question=q, registration_request=registration, answer=a)
+            for q, a in checked
+        )
         if accept:
             registration_request_decide(
                 registration=registration, accept=True, actor=None, request=request
             )
+        else:
+            notifications.registration_requested(registration=registration)
     return registration
 
 
@@ -154,7 +235,120 @@ def registration_request_decide(
                 actor=actor,
                 request=request,
             )
+        notifications.registration_decided(registration=registration)
     return registration
+
+
+def participant_remove(
+    *, challenge: Challenge, user: User, actor: User, request: HttpRequest | None = None
+) -> None:
+    if not selectors.is_admin(actor, challenge):
+        raise PermissionDenied("Only the challenge's admins may remove participants.")
+    remove_member(obj=challenge, role="participants", user=user, actor=actor, request=request)
+
+
+# --- site: pages and registration questions ------------------------------------------
+
+PAGE_FIELDS = ("display_title", "slug", "permission_level", "hidden", "content_markdown")
+
+
+def page_save(
+    *,
+    challenge: Challenge,
+    actor: User,
+    fields: dict[str, Any],
+    page: ChallengePage | None = None,
+    request: HttpRequest | None = None,
+) -> ChallengePage:
+    """Create (page None; it goes last) or change a Markdown page of the challenge."""
+    if not selectors.is_admin(actor, challenge):
+        raise PermissionDenied("Only the challenge's admins may edit its pages.")
+    unknown = set(fields) - set(PAGE_FIELDS)
+    if unknown:
+        raise ValidationError({name: "Unknown field." for name in sorted(unknown)})
+    creating = page is None
+    page = page or ChallengePage(challenge=challenge)
+    for name, value in fields.items():
+        setattr(page, name, value)
+    if not page.slug:
+        page.slug = slugify(page.display_title)[:64]
+    if creating:
+        last = challenge.pages.order_by("-order").values_list("order", flat=True).first()
+        page.order = (last or 0) + 1
+    page.full_clean(validate_unique=False, validate_constraints=False)
+    if challenge.pages.filter(slug=page.slug).exclude(pk=page.pk).exists():
+        raise ValidationError(
+            {"slug": f"The challenge already has a page with slug {page.slug!r}."}
+        )
+    with transaction.atomic():
+        page.save()
+        audit_record(
+            action="page-created" if creating else "page-changed",
+            actor=actor,
+            obj=page,
+            request=request,
+        )
+    return page
+
+
+def page_move(*, page: ChallengePage, actor: User, up: bool) -> None:
+    """Swap the page with its neighbour above (up) or below; orders are renumbered 1..n."""
+    challenge = page.challenge
+    if not selectors.is_admin(actor, challenge):
+        raise PermissionDenied("Only the challenge's admins may reorder its pages.")
+    with transaction.atomic():
+        pages = list(challenge.pages.select_for_update().order_by("order", "created"))
+        at = next(i for i, p in enumerate(pages) if p.pk == page.pk)
+        to = at - 1 if up else at + 1
+        if 0 <= to < len(pages):
+            pages[at], pages[to] = pages[to], pages[at]
+        for n, p in enumerate(pages, start=1):
+            p.order = n
+        ChallengePage.objects.bulk_update(pages, ["order"])
+
+
+def page_delete(*, page: ChallengePage, actor: User, request: HttpRequest | None = None) -> None:
+    if not selectors.is_admin(actor, page.challenge):
+        raise PermissionDenied("Only the challenge's admins may delete its pages.")
+    with transaction.atomic():
+        audit_record(action="page-deleted", actor=actor, obj=page, request=request)
+        page.delete()
+
+
+def registration_question_create(
+    *,
+    challenge: Challenge,
+    actor: User,
+    question_text: str,
+    question_help_text: str = "",
+    required: bool = True,
+    schema: dict[str, Any] | None = None,
+) -> RegistrationQuestion:
+    if not selectors.is_admin(actor, challenge):
+        raise PermissionDenied("Only the challenge's admins may set registration questions.")
+    schema = schema or {}
+    try:
+        jsonschema.Draft7Validator.check_schema(schema)
+    except jsonschema.SchemaError as e:
+        raise ValidationError({"schema": f"Not a valid JSON schema: {e.message}"}) from None
+    question = RegistrationQuestion(
+        challenge=challenge,
+        question_text=question_text.strip(),
+        question_help_text=question_help_text,
+        required=required,
+        schema=schema,
+    )
+    question.full_clean(validate_constraints=False)
+    if challenge.registration_questions.filter(question_text=question.question_text).exists():
+        raise ValidationError({"question_text": "The challenge already asks this question."})
+    question.save()
+    return question
+
+
+def registration_question_delete(*, question: RegistrationQuestion, actor: User) -> None:
+    if not selectors.is_admin(actor, question.challenge):
+        raise PermissionDenied("Only the challenge's admins may set registration questions.")
+    question.delete()
 
 
 # --- phases --------------------------------------------------------------------------
@@ -322,6 +516,31 @@ def ground_truth_create(
         audit_record(action="ground-truth-uploaded", actor=creator, obj=ground_truth)
         enqueue("challenges.tasks.validate_ground_truth", ground_truth_pk=str(ground_truth.pk))
     return ground_truth
+
+
+def version_activate(
+    *,
+    version: Method | EvaluationGroundTruth,
+    actor: User,
+    request: HttpRequest | None = None,
+) -> None:
+    """Make an older valid method or ground truth the phase's active one (a roll-back);
+    new evaluations and re-runs use it."""
+    phase = version.phase
+    if not selectors.is_admin(actor, phase.challenge):
+        raise PermissionDenied("Only the challenge's admins may change the active version.")
+    model = type(version)
+    with transaction.atomic():
+        locked = model.objects.select_for_update().get(pk=version.pk)
+        if locked.status != Method.Status.VALID:
+            raise ValidationError(
+                f"Only a valid version can be active; this one is {locked.status}."
+            )
+        model.objects.filter(phase=phase, is_active=True).exclude(pk=locked.pk).update(
+            is_active=False
+        )
+        model.objects.filter(pk=locked.pk).update(is_active=True)
+        audit_record(action="version-activated", actor=actor, obj=locked, request=request)
 
 
 # --- submissions ---------------------------------------------------------------------
@@ -609,6 +828,17 @@ def evaluation_jobs_settle(*, evaluation_pk: Any) -> None:
                 evaluation=evaluation,
                 error_message=f"The algorithm failed on case {case}: {reason}",
             )
+            # the evaluation cannot succeed any more: the other cases need not run
+            for other in jobs:
+                if other.status not in Job.FINAL_STATUSES:
+                    try:
+                        job_cancel(
+                            job=other,
+                            actor=None,
+                            reason=f"Cancelled: the submission's job on case {case} failed.",
+                        )
+                    except JobRefused:
+                        pass  # it finished meanwhile
             return
         if jobs and all(j.status == Job.Status.SUCCEEDED for j in jobs):
             evaluation.status = Evaluation.Status.PENDING
@@ -654,11 +884,13 @@ def evaluations_rank(*, phase: Phase) -> None:
             .filter(submission__phase=phase, status=Evaluation.Status.SUCCESS)
             .select_related("submission")
         )
+        # with teams, a team is one participant (most recent / best per team)
+        teams = selectors.teams_by_user(phase.challenge)
         positions = ranking.calculate_ranks(
             results=[
                 ranking.Result(
                     pk=e.pk,
-                    creator=e.submission.creator_id,
+                    creator=selectors.participant_key(teams, e.submission.creator_id),
                     created=e.created,
                     metrics=e.metrics,
                     published=e.published,
@@ -702,6 +934,7 @@ def evaluation_succeed(*, evaluation: Evaluation, metrics_json: bytes | None) ->
         locked.completed_at = timezone.now()
         locked.save()
         evaluations_rank(phase=phase)
+        notifications.evaluation_finished(evaluation_pk=locked.pk)
     locked.refresh_from_db()
     return locked
 
@@ -714,6 +947,7 @@ def evaluation_fail(*, evaluation: Evaluation, error_message: str) -> Evaluation
         locked.completed_at = timezone.now()
         locked.save()
         evaluations_rank(phase=evaluation.submission.phase)
+        notifications.evaluation_finished(evaluation_pk=locked.pk)
     return locked
 
 

@@ -19,6 +19,7 @@ from rest_framework.response import Response
 
 from app.api import DetailUrlField, StrictSerializerMixin, uuid_param
 from app.http import absolute, request_user
+from app.markdown import md2html
 from app.models import AccessRequestHandling, AuditRecord
 from app.permissions import can, may_create
 from app.services import audit_record
@@ -29,7 +30,6 @@ from components.models import ComponentInterface, ComponentInterfaceValue
 from components.values import checked_value_posts
 from hanging_protocols.selectors import viewer_settings_data
 from reader_studies import ground_truth, reading, results, selectors, services
-from reader_studies.markdown import md2html
 from reader_studies.models import (
     Answer,
     AnswerType,

@@ -8,9 +8,9 @@ from typing import Any
 from django.contrib.auth.models import User
 from django.db.models import Count, Q
 
+from app.markdown import md2html
 from components.models import ComponentInterfaceValue
 from reader_studies import selectors
-from reader_studies.markdown import md2html
 from reader_studies.models import (
     Answer,
     AnswerType,

@@ -16,12 +16,12 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from app.http import request_user
+from app.markdown import md2html
 from app.permissions import RightMissing
 from cases.viewing import with_ids
 from components.viewing import viewer_configs
 from hanging_protocols.viewing import viewport_layout
 from reader_studies import answer_form, reading, selectors, services
-from reader_studies.markdown import md2html
 from reader_studies.models import ANNOTATION_TYPES, AnswerType, ReaderStudy
 from reader_studies.validation import viewport_name
 

@@ -11,9 +11,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from app.http import request_user
+from app.markdown import md2html
 from hanging_protocols.views import viewer_settings_page
 from reader_studies import results, selectors, services
-from reader_studies.markdown import md2html
 from reader_studies.models import ReaderStudy, ReaderStudyPermissionRequest
 
 

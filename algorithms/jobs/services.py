@@ -240,14 +240,18 @@ def _settle_waiting(*, job_pk: Any, message: str) -> bool:
         return True
 
 
-def job_cancel(*, job: Job, actor: User) -> Job:
-    """Stop a job that has not finished; its container, if any, is killed."""
+def job_cancel(*, job: Job, actor: User | None, reason: str = "") -> Job:
+    """Stop a job that has not finished; its container, if any, is killed. Without an actor
+    the platform cancels it (a challenge submission whose other case failed) and `reason`
+    says why."""
     with transaction.atomic():
         locked = Job.objects.select_for_update().get(pk=job.pk)
         if locked.is_final:
             raise JobRefused(f"The job has already finished ({locked.status.lower()}).")
         was_running = locked.status in Job.RUNNING_STATUSES
-        locked.error_message = f"Cancelled by {actor.get_username()}."
+        locked.error_message = reason or (
+            f"Cancelled by {actor.get_username()}." if actor else "Cancelled."
+        )
         locked.record_status(S.CANCELLED)
         locked.save()
         audit_record(action=AuditRecord.Action.JOB_CANCELLED, actor=actor, obj=locked)

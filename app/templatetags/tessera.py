@@ -1,4 +1,5 @@
-"""The site's one date format, byte unit and duration format, for every template:
+"""The site's one date format, byte unit, duration format and sanitised Markdown, for
+every template:
 `{% load tessera %}` is not needed, the library is a builtin (settings TEMPLATES OPTIONS
 builtins)."""
 
@@ -6,6 +7,9 @@ from datetime import date, datetime, timedelta
 
 from django import template
 from django.utils import timezone
+from django.utils.safestring import SafeString, mark_safe
+
+from app.markdown import md2html
 
 register = template.Library()
 
@@ -50,3 +54,9 @@ def duration(value: timedelta | None) -> str:
     if minutes:
         return f"{minutes} min {seconds:02d} s"
     return f"{seconds} s"
+
+
+@register.filter
+def markdown(value: str | None) -> SafeString:
+    """Organisers' Markdown as HTML, sanitised by `md2html` (so safe to mark safe)."""
+    return mark_safe(md2html(value or ""))  # noqa: S308

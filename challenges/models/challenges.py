@@ -3,10 +3,25 @@
 import uuid
 
 from django.contrib.auth.models import Group
+from django.core.files.storage import Storage, storages
 from django.core.validators import RegexValidator
 from django.db import models
 
 from app.models import RoleRequest
+
+
+def public_storage() -> Storage:
+    return storages["public"]
+
+
+def logo_path(instance: "Challenge", filename: str) -> str:
+    suffix = filename.rsplit(".", 1)[-1].lower() if "." in filename else "png"
+    return f"logos/challenges/{instance.pk}/{uuid.uuid4()}.{suffix[:5]}"
+
+
+def banner_path(instance: "Challenge", filename: str) -> str:
+    suffix = filename.rsplit(".", 1)[-1].lower() if "." in filename else "png"
+    return f"banners/challenges/{instance.pk}/{uuid.uuid4()}.{suffix[:5]}"
 
 
 class Challenge(models.Model):
@@ -51,6 +66,18 @@ class Challenge(models.Model):
         default=AccessRequestHandling.MANUAL_REVIEW,
     )
     contact_email = models.EmailField(blank=True)
+    logo = models.ImageField(upload_to=logo_path, storage=public_storage, blank=True)
+    banner = models.ImageField(
+        upload_to=banner_path,
+        storage=public_storage,
+        blank=True,
+        help_text="A wide image across the top of the challenge's pages.",
+    )
+    use_teams = models.BooleanField(
+        default=False,
+        help_text="Participants may form teams: members share submission limits and the "
+        "leaderboard ranks a team as one participant.",
+    )
     admins_group = models.OneToOneField(
         Group, null=True, editable=False, on_delete=models.SET_NULL, related_name="+"
     )

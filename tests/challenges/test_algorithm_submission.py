@@ -19,7 +19,13 @@ from challenges import services
 from challenges.models import Evaluation, EvaluationGroundTruth, Method, Phase
 from components.services import socket_value_create
 from tests.algorithms import images
-from tests.algorithms.test_jobs_support import busybox_ref, make_algorithm, socket, wait_for
+from tests.algorithms.test_jobs_support import (
+    busybox_ref,
+    job_containers,
+    make_algorithm,
+    socket,
+    wait_for,
+)
 from tests.cases.helpers import completed_upload
 from tests.challenges.helpers import make_challenge, participant
 
@@ -189,8 +195,8 @@ def test_a_failed_case_fails_the_evaluation_naming_it_and_the_error(user, celery
     )
     assert mine["evaluations"][0]["status"] == "Failed"
     assert set(mine["jobs"]) == {"total", "by_status"}  # no job, no log for ann
-    # the challenge's admin sees every job with its case, error and logs (case A may still
-    # run: the evaluation failed as soon as case B did)
+    # the challenge's admin sees every job with its case, error and logs (case A either
+    # finished first or was cancelled when case B failed)
     wait_for(
         lambda: not Job.objects.exclude(status__in=Job.FINAL_STATUSES).exists(),
         what="jobs done",
@@ -202,10 +208,44 @@ def test_a_failed_case_fails_the_evaluation_naming_it_and_the_error(user, celery
     )
     by_case = {j["case"]: j for j in row["jobs"]["jobs"]}
     case_a = ArchiveItem.objects.get(title="case A")
-    assert {case: (j["status"], j["stderr"]) for case, j in by_case.items()} == {
-        f"'case A' ({case_a.pk})": ("Succeeded", ""),
-        f"'case B' ({case_b.pk})": ("Failed", "cannot segment\n"),
-    }
+    assert by_case[f"'case A' ({case_a.pk})"]["status"] in ("Succeeded", "Cancelled")
+    assert (
+        by_case[f"'case B' ({case_b.pk})"]["status"],
+        by_case[f"'case B' ({case_b.pk})"]["stderr"],
+    ) == (
+        "Failed",
+        "cannot segment\n",
+    )
     # a failed evaluation does not use up a submission
     r = _client(ann).get(f"{API}challenges/{challenge.slug}/phases/algo/")
     assert r.json()["remaining_submissions"] == 2
+
+
+FAILS_ON_A_SLOW_ON_B = (
+    'p=$(cat /input/probability.json); if [ "$p" = "0.25" ]; then echo "no lungs found" >&2; '
+    "exit 2; fi\nsleep 300\n" + ALGORITHM
+)
+
+
+def test_a_failed_case_cancels_the_other_cases_jobs(user, celery_worker, tmp_path):  # type: ignore[no-untyped-def]
+    challenge, ann, _, submitted = _algorithm_phase(user, tmp_path, FAILS_ON_A_SLOW_ON_B)
+    _submit(challenge, ann, submitted)
+    evaluation = Evaluation.objects.get()
+    case_a = ArchiveItem.objects.get(title="case A")
+    assert (evaluation.status, evaluation.error_message) == (
+        Evaluation.Status.FAILURE,
+        f"The algorithm failed on case 'case A' ({case_a.pk}): "
+        "The container exited with code 2: no lungs found",
+    )
+    # case B's job (queued or sleeping) is cancelled through the job service, and its
+    # container is stopped by a worker long before its 300 s sleep ends
+    slow = Job.objects.get(status=Job.Status.CANCELLED)
+    assert slow.error_message == (
+        f"Cancelled: the submission's job on case 'case A' ({case_a.pk}) failed."
+    )
+    wait_for(lambda: job_containers(slow) == [], timeout=60, what="case B's container removed")
+    wait_for(
+        lambda: not Job.objects.exclude(status__in=Job.FINAL_STATUSES).exists(),
+        what="jobs done",
+    )
+    assert Job.objects.get(pk=slow.pk).status == Job.Status.CANCELLED

@@ -1,4 +1,4 @@
-"""Markdown written by editors (help text, case text, end-of-study text) as safe HTML."""
+"""Markdown written by editors and organisers (help texts, challenge pages) as safe HTML."""
 
 import markdown as md
 import nh3

@@ -1,0 +1,240 @@
+"""In Chromium, end to end through the pages only: an organiser creates a challenge and a
+predictions phase, uploads the evaluation container with the upload widget and opens the
+phase; a brand-new user signs up, joins, submits a predictions file; a real worker runs
+the evaluation and the leaderboard shows the row. Screenshots at 390 and 1400 px."""
+
+import re
+from pathlib import Path
+
+from allauth.account.models import EmailAddress
+from django.conf import settings
+from django.contrib.auth.models import Group
+from django.core import mail
+from django.db import connections
+from django.test import Client
+
+from challenges import services
+from challenges.models import Evaluation, Method
+from tests.algorithms import images
+from tests.algorithms.test_jobs_support import wait_for
+from tests.archives.helpers import login, new_user
+from tests.challenges.helpers import make_challenge, make_phase, participant, submit, succeed
+from tests.factories import UserFactory
+
+AXE = Path(settings.BASE_DIR) / "node_modules" / "axe-core" / "axe.min.js"
+PASSWORD = "a long and unusual passphrase 42"
+HD = [{"title": "HD", "path": "hd", "order": "asc"}]
+SCRIPT = 'printf \'{"aggregates": {"dice": 0.625}}\' > /output/metrics.json'
+
+
+def _sign_in(page, url: str, login: str) -> None:  # type: ignore[no-untyped-def]
+    page.goto(url + "/accounts/login/")
+    page.get_by_label("Login:").fill(login)
+    page.get_by_label("Password:").fill(PASSWORD)
+    page.get_by_role("button", name="Sign In").click()
+    page.wait_for_load_state()
+
+
+def _axe_violations(page) -> list[str]:  # type: ignore[no-untyped-def]
+    """axe-core's serious and critical findings on the page (never served: injected here)."""
+    page.add_script_tag(path=str(AXE))
+    found = page.evaluate(
+        "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
+        ".filter(v => ['serious', 'critical'].includes(v.impact))"
+        ".map(v => v.id + ': ' + v.nodes.map(n => n.target.join(' ')).join(', '))"
+    )
+    return list(found)
+
+
+def _shoot(page, shots: Path, name: str) -> None:  # type: ignore[no-untyped-def]
+    violations = _axe_violations(page)
+    assert not violations, f"{page.url}: {violations}"
+    for width in (390, 1400):
+        page.set_viewport_size({"width": width, "height": 900})
+        page.screenshot(path=str(shots / f"{name}-{width}.png"), full_page=True)
+        overflow = page.evaluate(
+            "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        assert overflow <= 0, f"{page.url} is {overflow} px wider than {width} px"
+    page.set_viewport_size({"width": 1400, "height": 900})
+
+
+def test_organiser_sets_up_a_phase_and_a_newcomer_reaches_the_leaderboard(  # type: ignore[no-untyped-def]
+    browser, live_server, celery_worker, tmp_path
+):
+    try:
+        _organiser_and_newcomer(browser, live_server.url, tmp_path)
+    finally:
+        # ORM calls made while Playwright runs hold a connection of their own
+        connections.close_all()
+
+
+def _organiser_and_newcomer(browser, url: str, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    shots = Path(settings.VAR_DIR) / "screenshots" / "challenges"
+    shots.mkdir(parents=True, exist_ok=True)
+    method_tar = tmp_path / "evaluation.tar.gz"
+    images.saved(images.good_image(tag="tessera-tests/eval-dice", script=SCRIPT), method_tar)
+    predictions = tmp_path / "predictions.csv"
+    predictions.write_text("case,dice\n1,0.6\n")
+
+    # the organiser, with challenge creator rights
+    org = UserFactory(username="org", password=PASSWORD)
+    EmailAddress.objects.create(user=org, email=org.email, verified=True, primary=True)
+    Group.objects.get(name="challenge creators").user_set.add(org)  # type: ignore[arg-type]
+    page = browser.new_page(viewport={"width": 1400, "height": 900}, bypass_csp=True)
+    page.set_default_timeout(20_000)
+    _sign_in(page, url, "org")
+    page.goto(url + "/challenges/")
+    page.get_by_role("link", name="Create challenge").click()
+    page.get_by_label("Short name (used in the URL)").fill("lung-nodules")
+    page.get_by_label("Title", exact=True).fill("Lung nodules 2027")
+    page.get_by_label("Description (Markdown)").fill("Segment **lung nodules** in CT.")
+    page.get_by_label("Hidden", exact=True).uncheck()
+    page.get_by_label("Who is let in").select_option("ACCEPT_ALL")
+    page.get_by_role("button", name="Create challenge").click()
+    page.wait_for_url("**/admin/phases/create/")
+    page.get_by_label("Title", exact=True).fill("Final")
+    page.get_by_label("Score path in metrics.json").fill("aggregates.dice")
+    page.get_by_label("Score title").fill("Dice")
+    page.get_by_role("button", name="Save phase").click()
+    page.wait_for_url("**/phases/final/settings/")
+    _shoot(page, shots, "phase-settings")
+    page.get_by_role("link", name="upload or manage evaluation methods").click()
+    page.set_input_files("input[type=file]", str(method_tar))
+    page.wait_for_selector(".upload-file[data-state=done]", timeout=120_000)
+    page.get_by_role("button", name="Add this version").click()
+    page.wait_for_load_state()
+    wait_for(lambda: Method.objects.filter(is_active=True).exists(), what="method validated")
+    page.reload()
+    assert "Active" in page.inner_text("main")
+    _shoot(page, shots, "methods")
+    page.goto(url + "/challenges/lung-nodules/phases/final/settings/")
+    page.get_by_label("Submissions per user per period (0 closes)").fill("3")
+    page.get_by_role("button", name="Save phase").click()
+    page.wait_for_load_state()
+    assert "Phase Final saved." in page.inner_text("main")
+
+    # a brand-new user signs up, verifies, signs in and joins
+    user = browser.new_page(viewport={"width": 1400, "height": 900}, bypass_csp=True)
+    user.set_default_timeout(20_000)
+    user.goto(url + "/accounts/signup/")
+    user.get_by_label("Email:").fill("ann.participant@example.org")
+    user.get_by_label("Username:").fill("ann")
+    user.get_by_label("Password:", exact=True).fill(PASSWORD)
+    user.get_by_label("Password (again):").fill(PASSWORD)
+    user.get_by_role("button", name="Sign Up").click()
+    user.wait_for_load_state()
+    link = re.search(r"https?://\S+", str(mail.outbox[-1].body))
+    assert link, mail.outbox[-1].body
+    user.goto(link.group(0))
+    user.get_by_role("button", name="Confirm").click()
+    user.wait_for_load_state()
+    _sign_in(user, url, "ann")
+    user.goto(url + "/challenges/")
+    user.get_by_role("link", name="Lung nodules 2027").click()
+    assert "lung nodules" in user.inner_text(".markdown")
+    _shoot(user, shots, "overview")
+    user.get_by_role("link", name="Join").click()
+    user.get_by_role("button", name="Join").click()
+    user.wait_for_load_state()
+    assert "Welcome to Lung nodules 2027" in user.inner_text("main")
+
+    # submits a predictions file from the phase's submit page
+    user.get_by_role("link", name="Phases and leaderboards").click()
+    _shoot(user, shots, "phases")
+    user.get_by_role("link", name="Submit to Final").click()
+    assert "3 of 3" in user.inner_text("#submissions-left")
+    user.set_input_files("input[type=file]", str(predictions))
+    user.wait_for_selector(".upload-file[data-state=done]", timeout=60_000)
+    _shoot(user, shots, "submit")
+    user.get_by_label("Comment").fill("first try")
+    user.get_by_role("button", name="Submit").click()
+    user.wait_for_url("**/submissions/*/")
+    wait_for(
+        lambda: Evaluation.objects.filter(status__in=Evaluation.FINAL).exists(),
+        timeout=180,
+        what="evaluation done",
+    )
+    user.reload()
+    main = user.inner_text("main")
+    assert "Succeeded" in main, main
+    assert "Rank 1" in main
+    _shoot(user, shots, "submission")
+    user.get_by_role("link", name="leaderboard", exact=True).click()
+    rows = user.locator("table.leaderboard tbody tr")
+    assert rows.count() == 1
+    cells = rows.first.locator("td").all_inner_texts()
+    assert cells[0] == "1" and cells[1] == "ann" and "0.6250" in cells
+    _shoot(user, shots, "leaderboard")
+    user.goto(url + "/challenges/lung-nodules/submissions/")
+    assert "first try" in user.inner_text("main")
+    _shoot(user, shots, "my-submissions")
+
+    # the organiser sees the evaluation on the admin page
+    page.goto(url + "/challenges/lung-nodules/admin/evaluations/")
+    assert "ann" in page.inner_text("main") and "Succeeded" in page.inner_text("main")
+    _shoot(page, shots, "evaluations")
+    page.goto(url + "/challenges/")
+    _shoot(page, shots, "list")
+
+
+def test_every_site_and_admin_page_fits_a_phone_and_passes_axe(browser, live_server, user):  # type: ignore[no-untyped-def]
+    """The pages the end-to-end test does not reach, filled: pages, questions, a pending
+    request with answers, a participant."""
+    shots = Path(settings.VAR_DIR) / "screenshots" / "challenges"
+    shots.mkdir(parents=True, exist_ok=True)
+    challenge = make_challenge(user, "brain-mets", hidden=False)
+    phase = make_phase(challenge, extra_results_columns=HD)
+    services.page_save(
+        challenge=challenge,
+        actor=user,
+        fields={"display_title": "Data", "content_markdown": "## Data\n\n| a | b |\n|---|---|\n"},
+    )
+    question = services.registration_question_create(
+        challenge=challenge, actor=user, question_text="Affiliation", schema={"type": "string"}
+    )
+    services.registration_request_create(
+        challenge=challenge, user=new_user(username="bob"), answers={question.pk: "UMC"}
+    )
+    ann = participant(challenge, "ann")
+    succeed(submit(phase, ann), {"dice": 0.5, "hd": 3})
+    try:
+        page = browser.new_page(viewport={"width": 1400, "height": 900}, bypass_csp=True)
+        client = Client()
+        login(client, user)
+        page.context.add_cookies(
+            [
+                {
+                    "name": "sessionid",
+                    "value": client.cookies["sessionid"].value,
+                    "url": live_server.url,
+                }
+            ]
+        )
+        base = f"{live_server.url}/challenges/brain-mets"
+        for name, path in (
+            ("create", "/challenges/create/"),
+            ("settings", "/admin/"),
+            ("phase-create", "/admin/phases/create/"),
+            ("ground-truths", f"/phases/{phase.slug}/ground-truths/"),
+            ("requests", "/admin/requests/"),
+            ("participants", "/admin/participants/"),
+            ("pages", "/admin/pages/"),
+            ("page-edit", "/admin/pages/data/"),
+            ("page", "/pages/data/"),
+            ("questions", "/admin/questions/"),
+        ):
+            page.goto(live_server.url + path if path.startswith("/challenges") else base + path)
+            assert page.locator("h1").count() == 1, path
+            _shoot(page, shots, name)
+        assert "UMC" in page.goto(base + "/admin/requests/").text()  # type: ignore[union-attr]
+        bob = browser.new_page(viewport={"width": 1400, "height": 900}, bypass_csp=True)
+        c = Client()
+        login(c, new_user(username="cy"))
+        bob.context.add_cookies(
+            [{"name": "sessionid", "value": c.cookies["sessionid"].value, "url": live_server.url}]
+        )
+        bob.goto(base + "/register/")
+        _shoot(bob, shots, "register")
+    finally:
+        connections.close_all()
