@@ -14,6 +14,7 @@ urlpatterns = [
     path("<slug:slug>/request-access/", views.algorithm_request_access, name="request-access"),
     path("<slug:slug>/requests/", views.algorithm_requests, name="requests"),
     path("<slug:slug>/members/", views.algorithm_members, name="members"),
+    path("<slug:slug>/viewer/", views.algorithm_viewer_settings, name="viewer-settings"),
     path("<slug:slug>/members/remove/", views.algorithm_member_remove, name="member-remove"),
     path("<slug:slug>/images/", views.image_list, name="images"),
     path("<slug:slug>/images/<uuid:pk>/", views.image_detail, name="image-detail"),

@@ -8,7 +8,7 @@ from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from algorithms import selectors, services
 from algorithms.forms import AlgorithmForm, AlgorithmImageForm, MemberForm
@@ -24,6 +24,7 @@ from app.http import request_user
 from app.listing import Choice, Listing, Sort, list_page
 from app.models import AccessRequest
 from app.permissions import may_create, require_creator
+from hanging_protocols.views import viewer_settings_page
 from uploads.selectors import completed_uploads_for
 
 
@@ -149,6 +150,19 @@ def algorithm_requests(request: HttpRequest, slug: str) -> HttpResponse:
         target=algorithm,
         title=f"Access requests for {algorithm.title}",
         back=reverse("algorithms:detail", kwargs={"slug": algorithm.slug}),
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def algorithm_viewer_settings(request: HttpRequest, slug: str) -> HttpResponse:
+    """How the viewer lays out this algorithm's jobs (inputs and outputs)."""
+    algorithm = _editable_or_404(request, slug)
+    return viewer_settings_page(
+        request,
+        obj=algorithm,
+        back_url=reverse("algorithms:detail", args=[algorithm.slug]),
+        heading=algorithm.title,
     )
 
 

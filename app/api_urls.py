@@ -13,6 +13,7 @@ from archives.api import ArchiveItemViewSet, ArchiveViewSet
 from cases.api import ImageViewSet, RawImageUploadSessionViewSet
 from challenges.api_urls import urlpatterns as challenge_urls
 from components.api import ComponentInterfaceViewSet
+from hanging_protocols.api import HangingProtocolViewSet
 from reader_studies.api import (
     AnswerViewSet,
     DisplaySetViewSet,
@@ -37,6 +38,7 @@ router.register("algorithms/images", AlgorithmImageViewSet, basename="algorithm-
 router.register("algorithms/jobs", JobViewSet, basename="algorithm-job")
 router.register("algorithms", AlgorithmViewSet, basename="algorithm")
 router.register("uploads", UserUploadViewSet, basename="upload")
+router.register("hanging-protocols", HangingProtocolViewSet, basename="hanging-protocol")
 # sub-paths before reader studies, so `reader-studies/answers/` is never read as a study's pk
 router.register("reader-studies/questions", QuestionViewSet, basename="reader-studies-question")
 router.register(

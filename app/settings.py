@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "storages",
     "app",
     "components",
+    "hanging_protocols",
     "uploads",
     "cases",
     "algorithms",

@@ -32,6 +32,7 @@ urlpatterns = [
     path("staff/", include((staff_urls, "staff"), namespace="staff")),
     path("api/v1/", include(("app.api_urls", "api"), namespace="api")),
     path("uploads/", include("uploads.urls")),
+    path("hanging-protocols/", include("hanging_protocols.urls")),
     path("archives/", include("archives.urls")),
     path("reader-studies/", include("reader_studies.urls")),
     path("cases/", include("cases.urls")),

@@ -19,6 +19,7 @@ from archives.targets import archive_for_upload
 from components.api import socket_value_data, socket_value_post_data
 from components.models import ComponentInterfaceValue
 from components.values import checked_value_posts
+from hanging_protocols.selectors import viewer_settings_data
 
 # --- archives -----------------------------------------------------------------------
 
@@ -118,14 +119,22 @@ class ArchiveItemSerializer(serializers.ModelSerializer):
             for civ in obj.values.all()
         ]
 
-    def get_hanging_protocol(self, obj: ArchiveItem) -> None:
-        return None
+    def _viewer(self, obj: ArchiveItem) -> dict[str, Any]:
+        """The viewer settings of the object's archive, serialized once per response."""
+        parent = obj.archive
+        cache = self.context.setdefault("viewer_settings", {})
+        if parent.pk not in cache:
+            cache[parent.pk] = viewer_settings_data(parent)
+        return cache[parent.pk]  # type: ignore[no-any-return]
 
-    def get_optional_hanging_protocols(self, obj: ArchiveItem) -> list:
-        return []
+    def get_hanging_protocol(self, obj: ArchiveItem) -> dict[str, Any] | None:
+        return self._viewer(obj)["hanging_protocol"]  # type: ignore[no-any-return]
 
-    def get_view_content(self, obj: ArchiveItem) -> dict:
-        return {}
+    def get_optional_hanging_protocols(self, obj: ArchiveItem) -> list[dict[str, Any]]:
+        return self._viewer(obj)["optional_hanging_protocols"]  # type: ignore[no-any-return]
+
+    def get_view_content(self, obj: ArchiveItem) -> dict[str, Any]:
+        return self._viewer(obj)["view_content"]  # type: ignore[no-any-return]
 
 
 class ArchiveItemPostSerializer(ArchiveItemSerializer):

@@ -6,6 +6,7 @@ from django.db import models
 from django.urls import reverse
 
 from app.models import AccessRequestHandling
+from hanging_protocols.models import HangingProtocolMixin
 
 
 def public_storage() -> Storage:
@@ -18,7 +19,7 @@ def logo_key(instance: "Archive", filename: str) -> str:
     return f"archives/logos/{uuid.uuid4()}.{suffix[:5]}"
 
 
-class Archive(models.Model):
+class Archive(HangingProtocolMixin, models.Model):
     """A collection of cases (archive items) shared with its members.
 
     Roles: editors manage the archive and its members, uploaders add cases, users view.

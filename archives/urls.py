@@ -11,6 +11,7 @@ urlpatterns = [
     path("<slug:slug>/logo", views.archive_logo, name="logo"),
     path("<slug:slug>/add-cases/", views.archive_add_cases, name="add-cases"),
     path("<slug:slug>/members/", views.archive_members, name="members"),
+    path("<slug:slug>/viewer/", views.archive_viewer_settings, name="viewer-settings"),
     path("<slug:slug>/request-access/", views.archive_request_access, name="request-access"),
     path("<slug:slug>/requests/", views.archive_requests, name="requests"),
     path("<slug:slug>/items/<uuid:pk>/", views.item_detail, name="item"),

@@ -25,6 +25,8 @@ from cases.viewing import with_ids
 from components.forms import ImageCasesForm
 from components.selectors import annotation_sockets
 from components.viewing import viewer_configs
+from hanging_protocols.viewing import viewport_layout
+from hanging_protocols.views import viewer_settings_page
 from uploads.selectors import completed_uploads_for
 
 ITEMS_PER_PAGE = 24
@@ -177,10 +179,13 @@ def item_detail(request: HttpRequest, slug: str, pk: str) -> HttpResponse:
     archive = _archive(request, slug)
     item = get_object_or_404(selectors.items_of(archive), pk=pk)
     values = list(item.values.select_related("interface", "image").prefetch_related("image__files"))
-    viewers = with_ids(viewer_configs(main=values), "viewer")
+    layout = viewport_layout(settings=archive, values=values)
+    viewers = [] if layout else with_ids(viewer_configs(main=values), "viewer")
     # Whoever may change the item may draw annotations and save them as its values.
     annotating = None
-    if viewers and selectors.may_upload(request.user, archive):
+    if (viewers or (layout and layout["has_viewers"])) and selectors.may_upload(
+        request.user, archive
+    ):
         annotating = {
             "api_url": reverse("api:archive-item-detail", args=[item.pk]),
             "sockets": [
@@ -195,6 +200,7 @@ def item_detail(request: HttpRequest, slug: str, pk: str) -> HttpResponse:
             "item": item,
             "values": values,
             "viewers": viewers,
+            "layout": layout,
             "annotating": annotating,
         },
     )
@@ -221,6 +227,17 @@ def item_value_file(request: Request, slug: str, pk: str, value_pk: int) -> Http
     )
     response["Cache-Control"] = "no-store"  # the signed URL must not outlive its check
     return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def archive_viewer_settings(request: HttpRequest, slug: str) -> HttpResponse:
+    archive = _archive(request, slug)
+    if not selectors.may_edit(request.user, archive):
+        raise PermissionDenied("Only editors change the viewer settings of an archive.")
+    return viewer_settings_page(
+        request, obj=archive, back_url=archive.get_absolute_url(), heading=archive.title
+    )
 
 
 @login_required

@@ -28,6 +28,7 @@ from app.urlresolve import UUID_PATTERN, pk_from_api_url
 from components.api import ComponentInterfaceSerializer, socket_value_data, socket_value_post_data
 from components.models import ComponentInterface, ComponentInterfaceValue
 from components.values import checked_value_posts
+from hanging_protocols.selectors import viewer_settings_data
 from reader_studies import ground_truth, reading, results, selectors, services
 from reader_studies.models import (
     Answer,
@@ -670,14 +671,22 @@ class DisplaySetSerializer(serializers.ModelSerializer):
         file_url = partial(value_file_url, request, obj)
         return [socket_value_data(request, civ, file_url=file_url) for civ in obj.values.all()]
 
-    def get_hanging_protocol(self, obj: DisplaySet) -> None:
-        return None
+    def _viewer(self, obj: DisplaySet) -> dict[str, Any]:
+        """The viewer settings of the object's reader_study, serialized once per response."""
+        parent = obj.reader_study
+        cache = self.context.setdefault("viewer_settings", {})
+        if parent.pk not in cache:
+            cache[parent.pk] = viewer_settings_data(parent)
+        return cache[parent.pk]  # type: ignore[no-any-return]
 
-    def get_optional_hanging_protocols(self, obj: DisplaySet) -> list:
-        return []
+    def get_hanging_protocol(self, obj: DisplaySet) -> dict[str, Any] | None:
+        return self._viewer(obj)["hanging_protocol"]  # type: ignore[no-any-return]
 
-    def get_view_content(self, obj: DisplaySet) -> dict:
-        return obj.reader_study.view_content
+    def get_optional_hanging_protocols(self, obj: DisplaySet) -> list[dict[str, Any]]:
+        return self._viewer(obj)["optional_hanging_protocols"]  # type: ignore[no-any-return]
+
+    def get_view_content(self, obj: DisplaySet) -> dict[str, Any]:
+        return self._viewer(obj)["view_content"]  # type: ignore[no-any-return]
 
     def get_descriptions_map_safe(self, obj: DisplaySet) -> dict[str, str]:
         return reading.case_descriptions(obj.reader_study, list(obj.values.all()))

@@ -15,6 +15,7 @@ from django.urls import reverse
 
 from app.models import AccessRequestHandling, RoleRequest
 from components.kinds import Kind
+from hanging_protocols.models import HangingProtocolMixin
 
 
 def public_storage() -> Storage:
@@ -27,7 +28,7 @@ def logo_key(instance: "ReaderStudy", filename: str) -> str:
     return f"reader-studies/logos/{uuid.uuid4()}.{suffix[:5]}"
 
 
-class ReaderStudy(models.Model):
+class ReaderStudy(HangingProtocolMixin, models.Model):
     """A set of cases (display sets) and questions that readers answer.
 
     Roles: editors build the study and see every answer; readers answer and see their own.
@@ -53,7 +54,6 @@ class ReaderStudy(models.Model):
         default=AccessRequestHandling.MANUAL_REVIEW,
     )
     help_text_markdown = models.TextField(blank=True)
-    view_content = models.JSONField(default=dict, blank=True)
     shuffle_hanging_list = models.BooleanField(default=False)
     is_educational = models.BooleanField(default=False)
     instant_verification = models.BooleanField(default=False)
@@ -83,6 +83,7 @@ class ReaderStudy(models.Model):
 
     def clean(self) -> None:
         """GC's create-form rules, kept on the model so every write path meets them."""
+        super().clean()  # the view content against its hanging protocol and the sockets
         errors: dict[str, str] = {}
         if self.roll_over_answers_for_n_cases > 0:
             if self.allow_case_navigation:

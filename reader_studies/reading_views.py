@@ -20,6 +20,7 @@ from app.markdown import md2html
 from app.permissions import RightMissing
 from cases.viewing import with_ids
 from components.viewing import viewer_configs
+from hanging_protocols.viewing import viewport_layout
 from reader_studies import answer_form, reading, selectors, services
 from reader_studies.models import ANNOTATION_TYPES, AnswerType, ReaderStudy
 from reader_studies.validation import viewport_name
@@ -235,10 +236,13 @@ def _context(
     editable = any(
         not s.read_only and s.question.answer_type not in answer_form.SKIPPED for s in states
     )
+    # the study's hanging protocol lays out the case; without one, a viewer per image
+    layout = viewport_layout(settings=study, values=values)
     return {
         "study": study,
         "display_set": display_set,
-        "viewers": with_ids(viewer_configs(main=values), "viewer"),
+        "layout": layout,
+        "viewers": [] if layout else with_ids(viewer_configs(main=values), "viewer"),
         "other_values": [v for v in values if not v.image_id],
         "descriptions": reading.case_descriptions(study, values).values(),
         "rows": rows,

@@ -15,6 +15,7 @@ urlpatterns = [
         name="access-requests",
     ),
     path("<slug:slug>/results/", views.reader_study_results, name="results"),
+    path("<slug:slug>/viewer/", views.reader_study_viewer_settings, name="viewer-settings"),
     path("<slug:slug>/add-cases/", case_views.add_cases, name="add-cases"),
     path(
         "<slug:slug>/answers.<str:kind>",

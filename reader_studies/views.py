@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from app.http import request_user
 from app.markdown import md2html
+from hanging_protocols.views import viewer_settings_page
 from reader_studies import results, selectors, services
 from reader_studies.models import ReaderStudy, ReaderStudyPermissionRequest
 
@@ -20,6 +21,17 @@ from reader_studies.models import ReaderStudy, ReaderStudyPermissionRequest
 def reader_study_list(request: HttpRequest) -> HttpResponse:
     studies = selectors.reader_studies_visible_to(request.user).order_by("title", "pk")
     return render(request, "reader_studies/list.html", {"studies": studies})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def reader_study_viewer_settings(request: HttpRequest, slug: str) -> HttpResponse:
+    study = get_object_or_404(selectors.reader_studies_visible_to(request.user), slug=slug)
+    if not selectors.may_edit(request.user, study):
+        raise Http404("No reader study matches the given query.")
+    return viewer_settings_page(
+        request, obj=study, back_url=study.get_absolute_url(), heading=study.title
+    )
 
 
 @require_GET

@@ -25,6 +25,7 @@ from app.urlresolve import pk_from_api_url
 from components.api import socket_value_data, socket_value_post_data
 from components.models import ComponentInterfaceValue
 from components.values import SocketValuesInvalid, value_posts_resolve
+from hanging_protocols.selectors import viewer_settings_data
 
 
 def _reverse_or_none(request: Request | None, name: str, args: list) -> str | None:
@@ -134,14 +135,22 @@ class JobSerializer(serializers.ModelSerializer):
     def get_outputs(self, obj: Job) -> list[dict]:
         return self._values(obj, obj.outputs)
 
-    def get_hanging_protocol(self, obj: Job) -> None:
-        return None
+    def _viewer(self, obj: Job) -> dict[str, Any]:
+        """The viewer settings of the object's algorithm, serialized once per response."""
+        parent = obj.algorithm_image.algorithm
+        cache = self.context.setdefault("viewer_settings", {})
+        if parent.pk not in cache:
+            cache[parent.pk] = viewer_settings_data(parent)
+        return cache[parent.pk]  # type: ignore[no-any-return]
 
-    def get_optional_hanging_protocols(self, obj: Job) -> list:
-        return []
+    def get_hanging_protocol(self, obj: Job) -> dict[str, Any] | None:
+        return self._viewer(obj)["hanging_protocol"]  # type: ignore[no-any-return]
 
-    def get_view_content(self, obj: Job) -> dict:
-        return {}
+    def get_optional_hanging_protocols(self, obj: Job) -> list[dict[str, Any]]:
+        return self._viewer(obj)["optional_hanging_protocols"]  # type: ignore[no-any-return]
+
+    def get_view_content(self, obj: Job) -> dict[str, Any]:
+        return self._viewer(obj)["view_content"]  # type: ignore[no-any-return]
 
     def get_exec_duration(self, obj: Job) -> str | None:
         return _duration(obj.exec_duration)

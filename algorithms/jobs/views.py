@@ -28,6 +28,7 @@ from app.services import audit_record
 from app.storage import signed_url
 from cases.viewing import with_ids
 from components.viewing import side_by_side
+from hanging_protocols.viewing import viewport_layout
 
 
 def _job_or_404(request: HttpRequest, pk: str) -> Job:
@@ -141,13 +142,19 @@ def job_detail(request: HttpRequest, pk: str) -> HttpResponse:
     outputs = list(
         job.outputs.select_related("interface", "image").prefetch_related("image__files")
     )
-    input_viewers, output_viewers = side_by_side(inputs=inputs, outputs=outputs)
+    algorithm = job.algorithm_image.algorithm
+    # the algorithm's hanging protocol lays out inputs and outputs; else side by side
+    layout = viewport_layout(settings=algorithm, values=[*inputs, *outputs])
+    input_viewers, output_viewers = (
+        ([], []) if layout else side_by_side(inputs=inputs, outputs=outputs)
+    )
     context = {
         **_state_context(request, job),
         "steps": steps,
+        "layout": layout,
         "input_viewers": with_ids(input_viewers, "input-viewer"),
         "output_viewers": with_ids(output_viewers, "output-viewer"),
-        "algorithm": job.algorithm_image.algorithm,
+        "algorithm": algorithm,
         "inputs": [_value_view(request, job, c) for c in inputs],
         "may_view_logs": selectors.may_view_logs(user=request.user, job=job),
         "may_share": selectors.may_share(user=request.user, job=job),

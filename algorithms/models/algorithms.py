@@ -10,6 +10,7 @@ from django.db import models
 from django.utils.text import slugify
 
 from components.models import ComponentInterface
+from hanging_protocols.models import HangingProtocolMixin
 
 
 def private_storage() -> Storage:
@@ -33,7 +34,7 @@ def image_tarball_path(instance: "AlgorithmImage", filename: str) -> str:
     return f"algorithm-images/{instance.algorithm_id}/{instance.pk}{suffix}"
 
 
-class Algorithm(models.Model):
+class Algorithm(HangingProtocolMixin, models.Model):
     """A containerised algorithm: one or more interfaces and a history of images."""
 
     EDITOR_PERMISSIONS = ("view_algorithm", "change_algorithm", "execute_algorithm")

@@ -5,12 +5,14 @@
 
 const IDENTITY = [1, 0, 0, 0, 1, 0, 0, 0, 1];
 
-/** Geometry from the image's metadata (origin_mm, spacing, direction); 2D padded to 3D. */
+/** Geometry from the image's metadata (origin_mm, spacing, direction); 2D padded to 3D,
+ * 4D (x, y, z, t) cut to its spatial part. */
 export function geometry({ origin = [0, 0, 0], spacing = [1, 1, 1], direction = [] } = {}) {
   const o = [0, 1, 2].map((i) => Number(origin[i] ?? 0));
   const s = [0, 1, 2].map((i) => Number(spacing[i] ?? 1) || 1);
   let d = IDENTITY;
   if (direction.length === 9) d = direction.map(Number);
+  else if (direction.length === 16) d = [0, 1, 2].flatMap((r) => [0, 1, 2].map((c) => Number(direction[r * 4 + c])));
   else if (direction.length === 4) d = [direction[0], direction[1], 0, direction[2], direction[3], 0, 0, 0, 1].map(Number);
   return { origin: o, spacing: s, direction: d };
 }

@@ -75,10 +75,32 @@ export async function rgbMhaToNifti(buffer) {
   return out;
 }
 
-/** What to hand Niivue for a downloaded file: colour .mha rewrapped, everything else as is. */
+/**
+ * A 4D (x, y, z, t) .mha with its header's 4×4 TransformMatrix cut to the spatial 3×3:
+ * Niivue reads the first nine numbers as the 3D direction, which for a 4×4 are wrong.
+ * The voxel data stays where it is; only the header bytes before it change.
+ */
+export function spatialHeader4D(buffer) {
+  const bytes = new Uint8Array(buffer);
+  const { header, offset } = parseMhaHeader(bytes);
+  const m = numbers(header.TransformMatrix, null);
+  if (Number(header.NDims) !== 4 || !m || m.length !== 16) return buffer;
+  const block = [0, 1, 2].flatMap((i) => [0, 1, 2].map((j) => m[i * 4 + j]));
+  const text = new TextDecoder("latin1").decode(bytes.subarray(0, offset));
+  const rewritten = text.replace(/^TransformMatrix\s*=.*$/m, `TransformMatrix = ${block.join(" ")}`);
+  const head = Uint8Array.from(rewritten, (c) => c.charCodeAt(0));
+  const out = new Uint8Array(head.length + bytes.length - offset);
+  out.set(head);
+  out.set(bytes.subarray(offset), head.length);
+  return out.buffer;
+}
+
+/** What to hand Niivue for a downloaded file: colour .mha rewrapped, 4D headers cut to
+ * their spatial direction, everything else as is. */
 export async function forNiivue(buffer, name) {
   if (!name.endsWith(".mha")) return { buffer, name };
   const { header } = parseMhaHeader(new Uint8Array(buffer, 0, Math.min(buffer.byteLength, 65536)));
+  if (Number(header.NDims) === 4) return { buffer: spatialHeader4D(buffer), name };
   if (Number(header.ElementNumberOfChannels || 1) === 1) return { buffer, name };
   return { buffer: await rgbMhaToNifti(buffer), name: name.replace(/\.mha$/, ".nii") };
 }

@@ -6,6 +6,8 @@ import { Annotations } from "./annotations.mjs";
 import { formatPoint, geometry, nearestVoxel, rasToLps, worldToVoxel } from "./geometry.mjs";
 import { fetchWithProgress, LoadError } from "./load.mjs";
 import { forNiivue } from "./mha.mjs";
+import { thresholdLabel, thresholdValue } from "./heatmap.mjs";
+import { installHelp } from "./help.mjs";
 import { labelColormap, segmentColour } from "./segments.mjs";
 import { presetsFor, windowRange } from "./windows.mjs";
 
@@ -126,9 +128,35 @@ class Viewer {
     if (this.presets[0]?.own) this.applyWindow(this.presets[0]);
     else this.windowChanged();
     this.bindControls();
-    // a 2D image has one plane to show; a volume opens in all three and 3D
-    this.setPlane(this.size[2] > 1 ? "multiplanar" : "axial");
+    this.bindTime();
+    this.setPlane(this.defaultPlane());
     this.annotations.attach(nv);
+  }
+
+  /** A 2D image has one plane to show; a volume opens in its viewport's orientation
+   * (hanging protocols set data-initial-plane) or in all three planes and 3D. */
+  defaultPlane() {
+    if (this.size[2] <= 1) return "axial";
+    return this.root.dataset.initialPlane in PLANES ? this.root.dataset.initialPlane : "multiplanar";
+  }
+
+  /** 4D images: a slider through the time points (Niivue's 4D frames). */
+  bindTime() {
+    const vol = this.nv.volumes[0];
+    const count = vol.nFrame4D || 1;
+    if (count < 2) return;
+    this.el("time-box").hidden = false;
+    const slider = this.el("time");
+    slider.max = String(count);
+    const show = () => {
+      this.el("time-label").textContent = `Time point ${vol.frame4D + 1} of ${count}`;
+      this.root.dataset.frame = String(vol.frame4D + 1);
+    };
+    slider.addEventListener("input", () => {
+      this.nv.setFrame4D(vol.id, Number(slider.value) - 1);
+      show();
+    });
+    show();
   }
 
   fillPresets() {
@@ -197,6 +225,18 @@ class Viewer {
     if (!box) return;
     box.querySelector("[data-viewer=opacity]").addEventListener("input", (e) => {
       overlay.volume.opacity = Number(e.target.value);
+      this.nv.updateGLVolume();
+    });
+    // heat maps: colour map and threshold (below it the map is transparent)
+    box.querySelector("[data-viewer=colormap]")?.addEventListener("change", (e) => {
+      overlay.volume.colormap = e.target.value;
+      this.nv.updateGLVolume();
+    });
+    box.querySelector("[data-viewer=threshold]")?.addEventListener("input", (e) => {
+      const vol = overlay.volume;
+      vol.cal_min = thresholdValue(e.target.value, vol.global_min, vol.global_max);
+      vol.cal_max = Math.max(vol.cal_max, vol.cal_min);
+      box.querySelector("[data-viewer=threshold-value]").textContent = thresholdLabel(vol.cal_min);
       this.nv.updateGLVolume();
     });
     box.querySelectorAll("[data-segment]").forEach((check, i) => {
@@ -346,8 +386,9 @@ const viewers = [...document.querySelectorAll(".tessera-viewer")].map((root) => 
   root.viewer = viewer; // for the page's other scripts (annotations, reader studies)
   return viewer;
 });
+installHelp();
 // Open all, then link the ones that opened: slicing, panning and zooming move together.
 Promise.all(viewers.map((v) => v.open())).then(() => {
-  const ready = viewers.filter((v) => v.root.dataset.state === "ready");
+  const ready = viewers.filter((v) => v.root.dataset.state === "ready" && v.root.dataset.linkable !== "false");
   if (ready.length > 1) ready.forEach((v) => v.link(ready));
 });

@@ -57,3 +57,9 @@ test("RAS millimetres become LPS and are printed with one decimal", () => {
   assert.deepEqual(rasToLps([10, -20.5, 3]), [-10, 20.5, 3]);
   assert.equal(formatPoint([-116.186, 38.378, -0.01]), "-116.2, 38.4, 0.0 mm");
 });
+
+test("a 4D image's direction is its spatial 3x3", () => {
+  const g = geometry({ origin: [1, 2, 3, 0], spacing: [1, 1, 2, 1], direction: [0, 1, 0, 0, -1, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1] });
+  assert.deepEqual(g.direction, [0, 1, 0, -1, 0, 0, 0, 0, 1]);
+  assert.deepEqual(g.spacing, [1, 1, 2]);
+});

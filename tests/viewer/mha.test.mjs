@@ -5,7 +5,7 @@ import { test } from "node:test";
 import { deflateSync } from "node:zlib";
 
 import { geometry, voxelToWorld } from "../../static/viewer/geometry.mjs";
-import { forNiivue, niftiRows, parseMhaHeader, rgbMhaToNifti } from "../../static/viewer/mha.mjs";
+import { forNiivue, niftiRows, parseMhaHeader, rgbMhaToNifti, spatialHeader4D } from "../../static/viewer/mha.mjs";
 
 function mha(lines, data, compress = false) {
   const body = compress ? deflateSync(data) : data;
@@ -68,4 +68,21 @@ test("grey .mha files go to Niivue untouched; other colour types are refused by 
   await assert.rejects(forNiivue(float, "c.mha"), {
     message: "colour images must be 8-bit RGB or RGBA (this one: MET_FLOAT, 3 channels)",
   });
+});
+
+test("a 4D header's TransformMatrix is cut to its spatial 3x3, the data kept", async () => {
+  const head =
+    "ObjectType = Image\nNDims = 4\nTransformMatrix = 0 1 0 0 -1 0 0 0 0 0 1 0 0 0 0 1\n" +
+    "Offset = 1 2 3 0\nElementSpacing = 1 1 2 1\nDimSize = 2 1 1 2\nElementType = MET_UCHAR\nElementDataFile = LOCAL\n";
+  const bytes = new Uint8Array([...Buffer.from(head, "latin1"), 7, 8, 9, 10]);
+  const out = new Uint8Array(spatialHeader4D(bytes.buffer));
+  const text = Buffer.from(out).toString("latin1");
+  assert.match(text, /TransformMatrix = 0 1 0 -1 0 0 0 0 1\n/);
+  assert.deepEqual([...out.subarray(out.length - 4)], [7, 8, 9, 10]);
+  const { buffer, name } = await forNiivue(bytes.buffer, "x.mha");
+  assert.equal(name, "x.mha");
+  assert.equal(new Uint8Array(buffer).length, out.length);
+  // 3D files pass through untouched
+  const three = Buffer.from(head.replace("NDims = 4", "NDims = 3"), "latin1");
+  assert.equal(spatialHeader4D(three.buffer.slice(three.byteOffset, three.byteOffset + three.length)).byteLength, three.length);
 });

@@ -1,0 +1,5 @@
+from django.apps import AppConfig
+
+
+class HangingProtocolsConfig(AppConfig):
+    name = "hanging_protocols"

@@ -1,0 +1,74 @@
+// Hanging-protocol layout (GC contracts §C.1): where each viewport sits on the page grid
+// and how it opens. Pure functions, no DOM: hanging.mjs applies them to the page.
+
+/** Viewports drawn on the grid: those not nested in a parent (minimaps, draggables). */
+export function topLevel(protocol) {
+  const top = protocol.filter((v) => !v.parent_id);
+  return top.length ? top : protocol;
+}
+
+/**
+ * CSS grid placement of a protocol's top-level viewports. With x/y/w/h the viewports
+ * take those cells (grid lines are 1-based); without, they sit side by side in a row.
+ * Returns { columns, rows, cells: { name: { column, row, order } } }.
+ */
+export function gridPlacement(protocol) {
+  if (!Array.isArray(protocol) || protocol.length === 0) throw new Error("A hanging protocol lists at least one viewport.");
+  const views = topLevel(protocol);
+  const gridded = views.every((v) => ["x", "y", "w", "h"].every((k) => Number.isInteger(v[k])));
+  const boxes = views.map((v, i) => (gridded ? { x: v.x, y: v.y, w: v.w, h: v.h } : { x: i, y: 0, w: 1, h: 1 }));
+  const columns = Math.max(...boxes.map((b) => b.x + b.w));
+  const rows = Math.max(...boxes.map((b) => b.y + b.h));
+  const cells = {};
+  views.forEach((v, i) => {
+    const b = boxes[i];
+    cells[v.viewport_name] = {
+      column: `${b.x + 1} / span ${b.w}`,
+      row: `${b.y + 1} / span ${b.h}`,
+      // GC: the lowest order is most in front; in reading order for the keyboard otherwise
+      order: Number.isInteger(v.order) ? v.order : i,
+    };
+  });
+  return { columns, rows, cells };
+}
+
+const PLANES = new Set(["axial", "coronal", "sagittal"]);
+
+/** How a viewport's viewer opens: its plane (GC orientation; a 3D side view renders) and label. */
+export function viewportSettings(protocol, name) {
+  const v = protocol.find((p) => p.viewport_name === name);
+  if (!v) return null;
+  let plane = null;
+  if (v.specialized_view === "3D-sideview") plane = "render";
+  else if (PLANES.has(v.orientation)) plane = v.orientation;
+  return {
+    plane,
+    label: v.label || "",
+    nested: Boolean(v.parent_id),
+    linkable: v.linkable !== false,
+    showSlice: v.show_current_slice !== false,
+    // the readout shows both; it hides only when the protocol turns both off
+    showReadout: v.show_mouse_coordinate !== false || v.show_mouse_voxel_value !== false,
+  };
+}
+
+/**
+ * The page's layout for one protocol: which viewport elements show, where, and how.
+ * `available` lists the viewport names the page has content for.
+ */
+export function layoutFor(protocol, available) {
+  const { columns, rows, cells } = gridPlacement(protocol);
+  const shown = Object.keys(cells).filter((name) => available.includes(name));
+  return {
+    columns,
+    rows,
+    viewports: available.map((name) => ({
+      name,
+      visible: shown.includes(name),
+      cell: cells[name] || null,
+      settings: viewportSettings(protocol, name),
+    })),
+    // viewports of the protocol the page has nothing for: shown as empty cells
+    empty: Object.keys(cells).filter((name) => !available.includes(name)),
+  };
+}
