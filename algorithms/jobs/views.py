@@ -131,32 +131,47 @@ def _state_context(request: HttpRequest, job: Job) -> dict:
     }
 
 
-@login_required
-def job_detail(request: HttpRequest, pk: str) -> HttpResponse:
-    job = _job_or_404(request, pk)
-    steps = [
-        {"status": step.get("status"), "at": parse_datetime(str(step.get("at", "")))}
-        for step in job.status_history
-    ]
+def _viewer_context(job: Job) -> dict:
+    """The page's viewers: the algorithm's hanging protocol lays out inputs and outputs,
+    else inputs beside outputs."""
     inputs = list(job.inputs.select_related("interface", "image").prefetch_related("image__files"))
     outputs = list(
         job.outputs.select_related("interface", "image").prefetch_related("image__files")
     )
     algorithm = job.algorithm_image.algorithm
-    # the algorithm's hanging protocol lays out inputs and outputs; else side by side
     layout = viewport_layout(settings=algorithm, values=[*inputs, *outputs])
     input_viewers, output_viewers = (
         ([], []) if layout else side_by_side(inputs=inputs, outputs=outputs)
     )
-    context = {
-        **_state_context(request, job),
-        "steps": steps,
+    return {
         "layout": layout,
         "input_viewers": with_ids(input_viewers, "input-viewer"),
         "output_viewers": with_ids(output_viewers, "output-viewer"),
         "algorithm": algorithm,
-        "inputs": [_value_view(request, job, c) for c in inputs],
+        "input_values": inputs,
+    }
+
+
+def _live_context(request: HttpRequest, job: Job) -> dict:
+    """Everything on the job page that changes while it runs, from one read of the job."""
+    return {
+        **_state_context(request, job),
+        "steps": [
+            {"status": step.get("status"), "at": parse_datetime(str(step.get("at", "")))}
+            for step in job.status_history
+        ],
         "may_view_logs": selectors.may_view_logs(user=request.user, job=job),
+    }
+
+
+@login_required
+def job_detail(request: HttpRequest, pk: str) -> HttpResponse:
+    job = _job_or_404(request, pk)
+    viewers = _viewer_context(job)
+    context = {
+        **_live_context(request, job),
+        **viewers,
+        "inputs": [_value_view(request, job, c) for c in viewers["input_values"]],
         "may_share": selectors.may_share(user=request.user, job=job),
         "shared_with": selectors.shared_with(job=job),
     }
@@ -165,16 +180,25 @@ def job_detail(request: HttpRequest, pk: str) -> HttpResponse:
 
 @login_required
 def job_state(request: HttpRequest, pk: str) -> JsonResponse:
-    """What the job page polls: the status and outputs parts rendered from one read."""
+    """What the job page polls: every part that changes while the job runs (status,
+    outputs, timings, logs), rendered from one read so they never contradict each other;
+    once the job has ended, also its viewers, now with the output images."""
     job = _job_or_404(request, pk)
-    context = _state_context(request, job)
+    context = _live_context(request, job)
+    parts = {
+        "status_html": render_to_string("algorithms/_job_status.html", context, request),
+        "outputs_html": render_to_string("algorithms/_job_outputs.html", context, request),
+        "timings_html": render_to_string("algorithms/_job_timings.html", context, request),
+        "logs_html": render_to_string("algorithms/_job_logs.html", context, request),
+    }
+    if job.is_final:
+        viewers = _viewer_context(job)
+        if not viewers["layout"]:  # a protocol's grid is laid out by its own script once
+            parts["viewers_html"] = render_to_string(
+                "algorithms/_job_viewers.html", {**context, **viewers}, request
+            )
     return JsonResponse(
-        {
-            "status": job.status,
-            "final": job.is_final,
-            "status_html": render_to_string("algorithms/_job_status.html", context, request),
-            "outputs_html": render_to_string("algorithms/_job_outputs.html", context, request),
-        },
+        {"status": job.status, "final": job.is_final, **parts},
         headers={"Cache-Control": "no-store"},
     )
 

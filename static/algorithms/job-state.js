@@ -1,5 +1,7 @@
-// The job page: poll the job's state and swap its status and outputs parts together,
-// both rendered by the server from one read, so they never contradict each other.
+// The job page: poll the job's state and swap its status, outputs, timings and logs
+// together, all rendered by the server from one read, so they never contradict each other;
+// when the job ends, its viewers too (then with the output images), which the viewer
+// script is asked to open.
 (function () {
   const status = document.getElementById("job-status");
   const outputs = document.getElementById("job-outputs");
@@ -21,6 +23,13 @@
       const state = await response.json();
       status.innerHTML = state.status_html;
       outputs.innerHTML = state.outputs_html;
+      for (const part of document.querySelectorAll("[data-live]")) {
+        const html = state[part.dataset.live];
+        if (typeof html === "string") part.innerHTML = html;
+      }
+      if (typeof state.viewers_html === "string") {
+        document.dispatchEvent(new CustomEvent("tessera:viewers"));
+      }
       if (state.status !== last) {
         live.textContent = `Job status: ${state.status}`;
         last = state.status;

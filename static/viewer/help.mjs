@@ -63,7 +63,10 @@ export function installHelp(doc = document) {
     const el = dialog(doc);
     if (!el.open) el.showModal();
   };
-  doc.querySelectorAll("[data-viewer=help]").forEach((button) => button.addEventListener("click", open));
+  // delegated: also the Keys buttons of viewers swapped in later (the job page)
+  doc.addEventListener("click", (e) => {
+    if (e.target instanceof Element && e.target.closest("[data-viewer=help]")) open();
+  });
   doc.addEventListener("keydown", (e) => {
     if (e.key === "?" && !isTyping(e.target) && !e.ctrlKey && !e.metaKey) {
       e.preventDefault();

@@ -381,14 +381,24 @@ function round(v) {
   return Number.isInteger(v) ? String(v) : v.toFixed(Math.abs(v) < 10 ? 2 : 1);
 }
 
-const viewers = [...document.querySelectorAll(".tessera-viewer")].map((root) => {
-  const viewer = new Viewer(root);
-  root.viewer = viewer; // for the page's other scripts (annotations, reader studies)
-  return viewer;
-});
+/** Open the page's viewers not opened yet, then link all that are ready: slicing,
+ * panning and zooming move together. */
+function openViewers() {
+  const roots = [...document.querySelectorAll(".tessera-viewer")];
+  const fresh = roots.filter((root) => !root.viewer).map((root) => {
+    const viewer = new Viewer(root);
+    root.viewer = viewer; // for the page's other scripts (annotations, reader studies)
+    return viewer;
+  });
+  return Promise.all(fresh.map((v) => v.open())).then(() => {
+    const ready = roots
+      .map((root) => root.viewer)
+      .filter((v) => v.root.dataset.state === "ready" && v.root.dataset.linkable !== "false");
+    if (ready.length > 1) ready.forEach((v) => v.link(ready));
+  });
+}
+openViewers();
 installHelp();
-// Open all, then link the ones that opened: slicing, panning and zooming move together.
-Promise.all(viewers.map((v) => v.open())).then(() => {
-  const ready = viewers.filter((v) => v.root.dataset.state === "ready" && v.root.dataset.linkable !== "false");
-  if (ready.length > 1) ready.forEach((v) => v.link(ready));
-});
+// A page that swaps in server-rendered parts with viewers (the job page once the job has
+// ended) asks for them to be opened.
+document.addEventListener("tessera:viewers", () => openViewers());

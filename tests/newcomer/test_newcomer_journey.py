@@ -1,7 +1,8 @@
 """In Chromium, the rest of a newcomer's first visit (creator rights: test_newcomer_browser):
 drop a 40-file DICOM series on the upload widget, follow one summary line, find the image
 named from its series description, then run a public algorithm on it and watch the job
-page go from queued to succeeded with its outputs, without a reload."""
+page go from queued to succeeded with its outputs, output viewer, timings and logs, without
+a reload."""
 
 import base64
 import re
@@ -77,6 +78,12 @@ def test_newcomer_drops_a_series_and_runs_an_algorithm_on_it(  # type: ignore[no
         assert '"threshold": 0.4' in page.inner_text("#job-outputs")
         assert page.get_by_role("button", name="Cancel job").count() == 0
         assert "No outputs" not in page.inner_text("main")
+        # the rest of the page followed: output viewer, timings, logs
+        viewers = page.locator("#job-viewers .tessera-viewer")
+        viewers.nth(1).and_(page.locator("[data-state=ready]")).wait_for(timeout=60_000)
+        assert "appear here when the job succeeds" not in page.inner_text("main")
+        assert "Succeeded" in page.inner_text("#job-timings")
+        assert "done" in page.inner_text("#job-logs")  # the algorithm's stdout
         assert page.evaluate("window.notReloaded") is True  # updated in place
         page.screenshot(path=str(SHOTS / "job-succeeded-1400.png"), full_page=True)
         assert errors == []
