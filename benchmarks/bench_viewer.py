@@ -1,6 +1,6 @@
 """Viewer benchmark: how soon a large CT is on screen in the browser, and at what memory.
 
-The image page of a 512 x 512 x 300 int16 CT (157 MB of voxels, stored compressed as
+The image page of a 512 x 512 x 500 int16 CT (262 MB of voxels, stored compressed as
 the import writes it) is opened in headless Chromium (Debian's, software WebGL) against
 the platform as `make run` serves it (gunicorn over HTTPS). Measured, median of a few
 rounds, each in a fresh browser context (no cache):
@@ -13,7 +13,7 @@ rounds, each in a fresh browser context (no cache):
 - memory: the peak resident memory of all Chromium processes while the page opens,
   against the volume's voxel bytes.
 
-    python -m benchmarks.bench_viewer [--rounds 3] [--slices 300]
+    python -m benchmarks.bench_viewer [--rounds 3] [--slices 500]
 """
 
 import argparse
@@ -196,7 +196,7 @@ def _open_page(browser: Any, page_url: str, cookie: str, base: str) -> dict[str,
     return {"preview_s": preview, "full_s": full}
 
 
-def run(*, rounds: int = 3, slices: int = 300) -> dict[str, Any]:
+def run(*, rounds: int = 3, slices: int = 500) -> dict[str, Any]:
     env = stack.configure("postgres", name="viewer")
     import django
 
@@ -257,7 +257,7 @@ def run(*, rounds: int = 3, slices: int = 300) -> dict[str, Any]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--slices", type=int, default=300)
+    parser.add_argument("--slices", type=int, default=500)
     args = parser.parse_args()
     print("RESULT " + json.dumps(run(rounds=args.rounds, slices=args.slices)), flush=True)
 
