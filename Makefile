@@ -52,7 +52,7 @@ format: venv
 # only when it fails twice, and every rerun is listed in the summary (R lines).
 test: venv node services docker lint
 	node --test tests/viewer/ tests/uploads/ tests/reader_studies/
-	@rc=0; $(VENV)/bin/pytest -n 2 --reruns 1 --reruns-delay 2 -r fER $(PYTEST_ARGS) || rc=$$?; \
+	@rc=0; $(VENV)/bin/pytest -n 3 --durations=25 --reruns 1 --reruns-delay 2 -r fER $(PYTEST_ARGS) || rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests (PYTEST_ARGS='$(PYTEST_ARGS)')" >&2; fi; \
 	exit $$rc
 
