@@ -6,8 +6,8 @@ import re
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
 from app.http import request_user
@@ -15,24 +15,16 @@ from app.urlresolve import UUID_PATTERN
 from archives.selectors import archive_items_visible_to, archives_visible_to
 from components.forms import ImageCasesForm
 from reader_studies import bulk_cases, selectors
-from reader_studies.models import ReaderStudy
 from uploads.selectors import completed_uploads_for
 
 ITEMS_SHOWN = 500
 UUID_RE = re.compile(UUID_PATTERN)
 
 
-def _edited_study(request: HttpRequest, slug: str) -> ReaderStudy:
-    study = selectors.reader_studies_edited_by(request.user).filter(slug=slug).first()
-    if study is None:
-        raise Http404("No reader study you edit matches the given query.")
-    return study
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def add_cases(request: HttpRequest, slug: str) -> HttpResponse:
-    study = _edited_study(request, slug)
+    study = get_object_or_404(selectors.reader_studies_edited_by(request.user), slug=slug)
     user = request_user(request)
     upload_form = ImageCasesForm(
         request.POST if request.POST.get("action") == "upload" else None, case_noun="case"

@@ -18,36 +18,17 @@ from challenges.models import Evaluation, Method
 from tests.algorithms import images
 from tests.algorithms.test_jobs_support import wait_for
 from tests.archives.helpers import login, new_user
+from tests.browser_checks import axe_violations, sign_in
 from tests.challenges.helpers import make_challenge, make_phase, participant, submit, succeed
 from tests.factories import UserFactory
 
-AXE = Path(settings.BASE_DIR) / "node_modules" / "axe-core" / "axe.min.js"
 PASSWORD = "a long and unusual passphrase 42"
 HD = [{"title": "HD", "path": "hd", "order": "asc"}]
 SCRIPT = 'printf \'{"aggregates": {"dice": 0.625}}\' > /output/metrics.json'
 
 
-def _sign_in(page, url: str, login: str) -> None:  # type: ignore[no-untyped-def]
-    page.goto(url + "/accounts/login/")
-    page.get_by_label("Login:").fill(login)
-    page.get_by_label("Password:").fill(PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
-    page.wait_for_load_state()
-
-
-def _axe_violations(page) -> list[str]:  # type: ignore[no-untyped-def]
-    """axe-core's serious and critical findings on the page (never served: injected here)."""
-    page.add_script_tag(path=str(AXE))
-    found = page.evaluate(
-        "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
-        ".filter(v => ['serious', 'critical'].includes(v.impact))"
-        ".map(v => v.id + ': ' + v.nodes.map(n => n.target.join(' ')).join(', '))"
-    )
-    return list(found)
-
-
 def _shoot(page, shots: Path, name: str) -> None:  # type: ignore[no-untyped-def]
-    violations = _axe_violations(page)
+    violations = axe_violations(page, serious_only=True)
     assert not violations, f"{page.url}: {violations}"
     for width in (390, 1400):
         page.set_viewport_size({"width": width, "height": 900})
@@ -83,7 +64,7 @@ def _organiser_and_newcomer(browser, url: str, tmp_path: Path) -> None:  # type:
     Group.objects.get(name="challenge creators").user_set.add(org)  # type: ignore[arg-type]
     page = browser.new_page(viewport={"width": 1400, "height": 900}, bypass_csp=True)
     page.set_default_timeout(20_000)
-    _sign_in(page, url, "org")
+    sign_in(page, url, "org", PASSWORD)
     page.goto(url + "/challenges/")
     page.get_by_role("link", name="Create challenge").click()
     page.get_by_label("Short name (used in the URL)").fill("lung-nodules")
@@ -130,7 +111,7 @@ def _organiser_and_newcomer(browser, url: str, tmp_path: Path) -> None:  # type:
     user.goto(link.group(0))
     user.get_by_role("button", name="Confirm").click()
     user.wait_for_load_state()
-    _sign_in(user, url, "ann")
+    sign_in(user, url, "ann", PASSWORD)
     user.goto(url + "/challenges/")
     user.get_by_role("link", name="Lung nodules 2027").click()
     assert "lung nodules" in user.inner_text(".markdown")

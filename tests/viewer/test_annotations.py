@@ -18,13 +18,13 @@ from archives.models import ArchiveItem
 from archives.services import archive_create, archive_item_create, archive_member_add
 from components.models import ComponentInterface
 from components.services import socket_create, socket_value_create
+from tests.browser_checks import axe_violations
 from tests.factories import UserFactory
 from tests.viewer.volumes import ct_in_archive, oblique_volume, store_volume
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 SHOTS = Path(settings.VAR_DIR) / "screenshots" / "viewer"
-AXE = Path(settings.BASE_DIR) / "node_modules" / "axe-core" / "axe.min.js"
 # two voxel corners of the oblique test volume (continuous indices), in one of its slices
 CORNER_A = (5.5, 7.5, 7.5)
 CORNER_B = (13.5, 17.5, 7.5)
@@ -77,13 +77,6 @@ def on_screen(page, world: Sequence[float], through: Sequence[float]) -> tuple[f
         [*world, *through],
     )
     return xy[0], xy[1]
-
-
-def axe_violations(page, selector: str) -> list[str]:  # type: ignore[no-untyped-def]
-    """axe-core's accessibility violations (rule ids) within `selector`. Evaluated over the
-    DevTools protocol, which the page's CSP does not govern."""
-    page.evaluate(AXE.read_text())
-    return page.evaluate("async (s) => (await axe.run(s)).violations.map((v) => v.id)", selector)
 
 
 def drag(page, start: tuple[float, float], end: tuple[float, float]) -> None:  # type: ignore[no-untyped-def]

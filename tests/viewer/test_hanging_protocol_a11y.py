@@ -1,30 +1,17 @@
 """axe-core finds no WCAG 2 A/AA violation on the hanging-protocol pages, the viewer
 settings page and an item page laid out by a protocol."""
 
-from pathlib import Path
-
 import pytest
-from django.conf import settings
 
 from archives.services import archive_create, archive_item_create
 from components.models import ComponentInterface
 from components.services import socket_value_create
 from hanging_protocols.services import viewer_settings_update
+from tests.browser_checks import axe_violations
 from tests.hanging_protocols.helpers import ONE, layout_maker, protocol
 from tests.viewer.volumes import ct_volume, store_volume
 
 pytestmark = pytest.mark.django_db(transaction=True)
-AXE = (Path(settings.BASE_DIR) / "node_modules" / "axe-core" / "axe.min.js").read_text()
-
-
-def violations(page) -> list[str]:  # type: ignore[no-untyped-def]
-    page.evaluate(AXE)  # through the devtools protocol: the page's CSP does not apply
-    assert page.evaluate("typeof axe.run") == "function"
-    found = page.evaluate(
-        "axe.run(document, {runOnly: ['wcag2a', 'wcag2aa']})"
-        ".then(r => r.violations.map(v => v.id + ': ' + v.nodes.map(n => n.target).join(' ')))"
-    )
-    return found  # type: ignore[no-any-return]
 
 
 def test_pages_have_no_axe_violations(live_server, browser_as) -> None:  # type: ignore[no-untyped-def]
@@ -53,7 +40,7 @@ def test_pages_have_no_axe_violations(live_server, browser_as) -> None:  # type:
         f"/archives/{archive.slug}/viewer/",
     ]:
         page.goto(live_server.url + path)
-        assert violations(page) == [], path
+        assert axe_violations(page, run_only=["wcag2a", "wcag2aa"]) == [], path
     page.goto(live_server.url + item.get_absolute_url())
     page.wait_for_selector(".tessera-viewer[data-state=ready]")
-    assert violations(page) == []
+    assert axe_violations(page, run_only=["wcag2a", "wcag2aa"]) == []

@@ -17,9 +17,9 @@ from archives.services import archive_create, archive_item_create
 from cases.models import Image
 from components.models import ComponentInterface
 from components.services import socket_value_create
+from tests.browser_checks import axe_violations
 from tests.cases.slide_data import MPP, import_slide, pyramid, slide_pixels, write_slide
 from tests.factories import UserFactory
-from tests.viewer.test_annotations import axe_violations
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
