@@ -3,10 +3,8 @@ no staff and for an anonymous visitor: no serious or critical violations."""
 
 import os
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.db import connections
 from django.test import Client
 
@@ -16,12 +14,12 @@ from app.permissions import add_member
 from archives.models import Archive
 from tests.algorithms.factories import make_algorithm
 from tests.archives.helpers import archive_with_image, login, new_user
+from tests.browser_checks import AXE
 from tests.challenges.helpers import make_challenge, make_phase
 from tests.reader_studies.helpers import study_with_case
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.urls("tests.app.error_urls")]
 
-AXE = Path(settings.BASE_DIR) / "node_modules" / "axe-core" / "axe.min.js"
 BLOCKING = ("serious", "critical")
 RUN_AXE = """async () => {
   const result = await axe.run(document, {resultTypes: ["violations"]});

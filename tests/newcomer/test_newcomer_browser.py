@@ -8,18 +8,11 @@ from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.core import mail
 
+from tests.browser_checks import sign_in
 from tests.factories import UserFactory
 
 PASSWORD = "a long and unusual passphrase 42"
 WIDTHS = (390, 1400)
-
-
-def _sign_in(page, url: str, login: str) -> None:  # type: ignore[no-untyped-def]
-    page.goto(url + "/accounts/login/")
-    page.get_by_label("Login:").fill(login)
-    page.get_by_label("Password:").fill(PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
-    page.wait_for_load_state()
 
 
 def _nothing_cut_off(page) -> None:  # type: ignore[no-untyped-def]
@@ -51,7 +44,7 @@ def test_newcomer_asks_for_creator_rights_and_creates_an_archive(browser, live_s
     page.goto(link.group(0))
     page.get_by_role("button", name="Confirm").click()
     page.wait_for_load_state()
-    _sign_in(page, live_server.url, "ada")
+    sign_in(page, live_server.url, "ada", PASSWORD)
 
     # a wall no more: the archives list offers the request
     page.goto(live_server.url + "/archives/")
@@ -68,7 +61,7 @@ def test_newcomer_asks_for_creator_rights_and_creates_an_archive(browser, live_s
     EmailAddress.objects.create(user=root, email=root.email, verified=True, primary=True)
     staff = browser.new_page(viewport={"width": 1400, "height": 900})
     staff.set_default_timeout(15_000)
-    _sign_in(staff, live_server.url, "root")
+    sign_in(staff, live_server.url, "root", PASSWORD)
     staff.goto(live_server.url + "/staff/requests/")
     assert "I run the lung screening study." in staff.inner_text("main")
     staff.screenshot(path=str(shots / "staff-requests-1400.png"), full_page=True)
