@@ -21,7 +21,7 @@ from app.permissions import RightMissing
 from cases.viewing import with_ids
 from components.viewing import viewer_configs
 from hanging_protocols.viewing import viewport_layout
-from reader_studies import answer_form, reading, selectors, services
+from reader_studies import answer_form, mask_painting, reading, selectors, services
 from reader_studies.models import ANNOTATION_TYPES, AnswerType, ReaderStudy
 from reader_studies.validation import viewport_name
 
@@ -202,6 +202,7 @@ def _context(
     following = position.neighbour(display_set.pk, 1) if navigate else None
     unanswered = position.next_unanswered(after=display_set.pk)
     options = {o.id: o.title for s in states for o in s.options}
+    masks = mask_painting.mask_configs(study=study, states=states, values=values)
     rows = []
     for state in states:
         q = state.question
@@ -212,6 +213,7 @@ def _context(
                 "q": q,
                 "name": answer_form.field_name(state),
                 "layer_id": f"{answer_form.field_name(state)}-layer",
+                "mask": masks.get(q.pk),
                 "errors": errors.get(str(q.pk), []),
                 "chosen": state.value if isinstance(state.value, list) else [state.value],
                 "json": json.dumps(state.value) if state.value is not None else "",

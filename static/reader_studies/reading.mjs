@@ -1,6 +1,7 @@
 // The reading page: keyboard shortcuts, autosave, edit time, and annotation questions
 // drawn in the viewer through its annotation API (static/viewer/annotations.mjs): each
 // drawing question is a layer whose value is the answer, kept in the question's JSON field.
+import { bindMasks } from "./masks.mjs";
 import { optionTarget, shortcutFor } from "./shortcuts.mjs";
 
 const form = document.getElementById("reading-form");
@@ -119,6 +120,27 @@ for (const button of form.querySelectorAll("[data-clear]")) {
     form.querySelector(`[data-annotation="${pk}"]`).value = "";
     setStatus(pk, "Nothing drawn yet.");
     scheduleAutosave();
+  });
+}
+
+// --- masks: painted with Niivue's drawing, uploaded as a label map before the post ---
+const uploadMasks = bindMasks({
+  form, viewerFor, viewerReady, csrf,
+  setStatus: (pk, text) => {
+    const out = form.querySelector(`[data-mask-status="${pk}"]`);
+    if (out) out.value = text;
+  },
+});
+if (form.querySelector("[data-mask]")) {
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const save = document.getElementById("save");
+    if (save) save.disabled = true;
+    const ok = await uploadMasks();
+    if (save) save.disabled = false;
+    if (!ok) return;
+    stampDuration();
+    form.submit(); // no submit event: the masks are up
   });
 }
 
