@@ -229,12 +229,15 @@ def _context(
                     "sockets": (study.view_content or {}).get(viewport_name(q.image_port), [])
                     if q.image_port
                     else [],
+                    # educational studies, once answered: drawn beside the reader's answer
+                    "truth": truth.answer if truth is not None else None,
                 },
                 "truth_text": (
                     selectors.answer_text(q, truth.answer, options) if truth is not None else None
                 ),
             }
         )
+    drawings = any(row["annotation"] for row in rows)
     editable = any(
         not s.read_only and s.question.answer_type not in answer_form.SKIPPED for s in states
     )
@@ -248,6 +251,7 @@ def _context(
         "other_values": [v for v in values if not v.image_id],
         "descriptions": reading.case_descriptions(study, values).values(),
         "rows": rows,
+        "show_all_toggle": study.allow_show_all_annotations and drawings,
         "editable": editable,
         "position": position,
         "number": position.index(display_set.pk) + 1,

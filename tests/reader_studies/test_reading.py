@@ -368,3 +368,26 @@ def test_a_painted_mask_is_saved_with_the_cases_answers_all_or_none(client):
     kept = Answer.objects.get(creator=reader, question=mask)
     assert kept.answer_image_id == answer.answer_image_id
     assert Answer.objects.get(creator=reader, question=size).answer == 4
+
+
+def test_show_all_toggle_and_drawn_ground_truth_only_where_the_study_says(client):
+    editor, reader, study, case = reading_study(is_educational=True, allow_case_navigation=True)
+    box = question_for(study, "2DBB", question_text="Box it")
+    truth = dict(BOX, corners=[[1, 1, 0.5], [9, 1, 0.5], [9, 7, 0.5], [1, 7, 0.5]])
+    services.answer_create(
+        creator=editor, question=box, display_set=case, answer=truth, is_ground_truth=True
+    )
+    login(client, reader)
+    block = f'id="q-{box.pk}-layer" type="application/json">'
+
+    def layer() -> dict:
+        page = client.get(url(study, case)).content.decode()
+        assert ("Show all annotations" in page) == study.allow_show_all_annotations
+        return json.loads(page.split(block)[1].split("<")[0])
+
+    assert layer()["truth"] is None  # not before the reader answered
+    services.answer_create(creator=reader, question=box, display_set=case, answer=BOX)
+    assert layer()["truth"] == truth  # drawn beside the reader's box
+    services.reader_study_update(reader_study=study, allow_show_all_annotations=True)
+    study.refresh_from_db()
+    layer()
