@@ -13,6 +13,7 @@ from components.models import ComponentInterface
 from components.services import socket_value_create
 from reader_studies import services
 from reader_studies.models import Answer
+from tests.browser_checks import axe_violations
 from tests.factories import UserFactory
 from tests.viewer.conftest import browser_as  # noqa: F401  (the signed-in Chromium fixture)
 from tests.viewer.volumes import ct_volume, store_volume
@@ -106,6 +107,7 @@ def test_show_all_annotations_and_the_ground_truth_drawn(live_server, browser_as
     layers = page.evaluate(f"{LAYERS}.map(l => [l.label, l.hidden, l.readOnly])")
     assert ["Box the bone", False, True] in layers
     page.screenshot(path=str(SHOTS / "show-all-annotations.png"), full_page=True)
+    assert axe_violations(page, ".reading-form", serious_only=True) == []
     # answering the other question makes its drawing the editable one
     page.locator(f"#question-{bone.pk} summary").click()
     layers = page.evaluate(f"{LAYERS}.map(l => [l.label, l.hidden, l.readOnly])")

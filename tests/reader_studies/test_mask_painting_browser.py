@@ -18,6 +18,7 @@ from components.models import ComponentInterface
 from components.services import socket_value_create
 from reader_studies import services
 from reader_studies.models import Answer, ReaderStudy
+from tests.browser_checks import axe_violations
 from tests.factories import UserFactory
 from tests.viewer.conftest import browser_as  # noqa: F401  (the signed-in Chromium fixture)
 from tests.viewer.volumes import store_volume
@@ -161,3 +162,4 @@ def test_a_reader_paints_a_mask_saves_it_and_sees_it_again(  # type: ignore[no-u
     )
     assert painted == int((voxels == 2).sum())
     page.screenshot(path=str(SHOTS / "mask-reopened.png"), full_page=True)
+    assert axe_violations(page, ".reading-form", serious_only=True) == []  # the painting tools
