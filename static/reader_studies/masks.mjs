@@ -172,10 +172,18 @@ class Mask {
   async upload(api) {
     this.setStatus(this.pk, "Uploading the mask…");
     const file = await this.labelMap();
+    // a fresh key per save: resuming an earlier, unfinished upload would send its old parts
     const multipart = new MultipartUpload({
-      api, file, name: `mask-${this.pk}.mha`, partSize: 5 * MiB, maxAttempts: 3, storeKey: `tessera-mask-${this.pk}`,
+      api, file, name: `mask-${this.pk}.mha`, partSize: 5 * MiB, maxAttempts: 3,
+      storeKey: `tessera-mask-${this.pk}-${Date.now()}`,
     });
-    const upload = await multipart.run({});
+    let upload;
+    try {
+      upload = await multipart.run({});
+    } catch (err) {
+      multipart.abort();
+      throw err;
+    }
     let session = await api.request("POST", "/api/v1/cases/upload-sessions/", { uploads: [upload.api_url] });
     const until = Date.now() + BUILD_TIMEOUT_MS;
     this.setStatus(this.pk, "Checking the mask…");

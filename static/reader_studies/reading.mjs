@@ -222,7 +222,7 @@ document.addEventListener("keydown", (e) => {
     const a = [...document.querySelectorAll(".case-nav a")].find((el) => el.textContent.startsWith("Next unanswered"));
     if (a) location.href = a.href;
   } else if (shortcut.action === "draw") {
-    form.querySelector("[data-draw]:not([hidden])")?.click();
+    form.querySelector("[data-draw]:not([hidden]), [data-mask-tools]:not([hidden]) [data-mask-paint]")?.click();
   } else return;
   e.preventDefault();
 });
