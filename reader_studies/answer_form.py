@@ -12,7 +12,7 @@ from reader_studies.models import AnswerType, Widget
 from reader_studies.reading import QuestionState, accepted_findings
 from reader_studies.validation import is_empty
 
-SKIPPED = frozenset({AnswerType.HEADING, AnswerType.MASK})  # nothing to post / via the API
+SKIPPED = frozenset({AnswerType.HEADING})  # nothing to post
 
 
 def field_name(state: QuestionState) -> str:
@@ -68,6 +68,8 @@ def parse(
             label = AnswerType(q.answer_type).label.lower()
             errors[str(q.pk)] = [f"Question '{q.question_text}': not a valid {label} ({e})."]
             continue
+        if q.answer_type == AnswerType.MASK and value is None:
+            continue  # no label map uploaded with this save (the page uploads it first)
         empty = is_empty(q, value)
         if empty and skip_empty:
             continue

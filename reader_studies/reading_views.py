@@ -21,7 +21,7 @@ from app.permissions import RightMissing
 from cases.viewing import with_ids
 from components.viewing import viewer_configs
 from hanging_protocols.viewing import viewport_layout
-from reader_studies import answer_form, reading, selectors, services
+from reader_studies import answer_form, mask_painting, reading, selectors, services
 from reader_studies.models import ANNOTATION_TYPES, AnswerType, ReaderStudy
 from reader_studies.validation import viewport_name
 
@@ -202,6 +202,7 @@ def _context(
     following = position.neighbour(display_set.pk, 1) if navigate else None
     unanswered = position.next_unanswered(after=display_set.pk)
     options = {o.id: o.title for s in states for o in s.options}
+    masks = mask_painting.mask_configs(study=study, states=states, values=values)
     rows = []
     for state in states:
         q = state.question
@@ -212,6 +213,7 @@ def _context(
                 "q": q,
                 "name": answer_form.field_name(state),
                 "layer_id": f"{answer_form.field_name(state)}-layer",
+                "mask": masks.get(q.pk),
                 "errors": errors.get(str(q.pk), []),
                 "chosen": state.value if isinstance(state.value, list) else [state.value],
                 "json": json.dumps(state.value) if state.value is not None else "",
@@ -227,12 +229,15 @@ def _context(
                     "sockets": (study.view_content or {}).get(viewport_name(q.image_port), [])
                     if q.image_port
                     else [],
+                    # educational studies, once answered: drawn beside the reader's answer
+                    "truth": truth.answer if truth is not None else None,
                 },
                 "truth_text": (
                     selectors.answer_text(q, truth.answer, options) if truth is not None else None
                 ),
             }
         )
+    drawings = any(row["annotation"] for row in rows)
     editable = any(
         not s.read_only and s.question.answer_type not in answer_form.SKIPPED for s in states
     )
@@ -246,6 +251,7 @@ def _context(
         "other_values": [v for v in values if not v.image_id],
         "descriptions": reading.case_descriptions(study, values).values(),
         "rows": rows,
+        "show_all_toggle": study.allow_show_all_annotations and drawings,
         "editable": editable,
         "position": position,
         "number": position.index(display_set.pk) + 1,

@@ -20,6 +20,7 @@ from components.models import ComponentInterface, ComponentInterfaceValue
 from components.services import socket_value_create
 from components.values import ValueSpec, socket_values_create
 from reader_studies import scoring
+from reader_studies.mask_geometry import geometry_problem
 from reader_studies.models import (
     READ_ONLY_ONCE_ANSWERED,
     Answer,
@@ -510,6 +511,10 @@ def _mask_of(
         shape = "x".join(map(str, mask.shape))
         wanted = "x".join(map(str, images[0].shape))
         return None, (f"The mask has {shape} voxels but the image '{images[0].name}' has {wanted}.")
+    same_shape = [image for image in images if mask.shape == image.shape]
+    off_grid = [geometry_problem(mask, image) for image in same_shape]
+    if same_shape and all(off_grid):
+        return None, off_grid[0]
     if mask.segments is None:
         return None, "The mask is not a label map (a single-channel integer image)."
     known = {0} | {s["voxel_value"] for s in question.overlay_segments or []}

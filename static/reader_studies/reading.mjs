@@ -1,12 +1,18 @@
 // The reading page: keyboard shortcuts, autosave, edit time, and annotation questions
 // drawn in the viewer through its annotation API (static/viewer/annotations.mjs): each
 // drawing question is a layer whose value is the answer, kept in the question's JSON field.
+import { layerState, truthColour } from "./annotation-visibility.mjs";
+import { bindMasks } from "./masks.mjs";
 import { optionTarget, shortcutFor } from "./shortcuts.mjs";
 
 const form = document.getElementById("reading-form");
 const settings = JSON.parse(document.getElementById("reading-settings").textContent);
 const opened = performance.now();
 const layers = new Map(); // question pk -> annotation layer
+const layerConfigs = new Map(); // question pk -> its layer's config (and ground truth)
+const truths = new Map(); // question pk -> the ground truth's read-only layer
+const showAll = document.getElementById("show-all-annotations");
+let active = form.querySelector("[data-annotation]")?.dataset.annotation ?? null;
 
 function csrf() {
   return form.querySelector("[name=csrfmiddlewaretoken]").value;
@@ -87,13 +93,20 @@ async function bindAnnotation(field) {
   await viewerReady(root);
   const annotations = root.viewer?.annotations;
   if (root.dataset.state !== "ready" || !annotations) return fallback("Drawing is not available in this viewer.");
-  const layer = annotations.layer({
-    id: config.id, kind: config.kind, multiple: config.multiple, color: config.color,
-    label: config.label, readOnly: config.readOnly,
-  });
+  const layer = annotations.layer(layerOptions(pk, config));
   layers.set(pk, layer);
+  layerConfigs.set(pk, config);
   if (field.value.trim()) {
     try { layer.set(JSON.parse(field.value)); } catch { /* the server names the problem on save */ }
+  }
+  if (config.truth) {
+    const options = {
+      id: `truth-${config.id}`, kind: config.kind, multiple: config.multiple,
+      color: truthColour(config.color), label: `Correct answer: ${config.label}`, readOnly: true, showLabel: true,
+    };
+    const truth = annotations.layer(options);
+    try { truth.set(config.truth); } catch (err) { setStatus(pk, `The correct answer could not be drawn: ${err.message}`); }
+    truths.set(pk, { layer: truth, options });
   }
   layer.addEventListener("change", (e) => {
     const value = e.detail.value;
@@ -107,9 +120,44 @@ async function bindAnnotation(field) {
   const draw = form.querySelector(`[data-draw="${pk}"]`);
   if (!config.readOnly) {
     draw.hidden = false;
-    draw.addEventListener("click", () => { layer.activate(); setStatus(pk, "Draw on the image."); });
+    draw.addEventListener("click", () => {
+      makeActive(pk);
+      layer.activate();
+      setStatus(pk, "Draw on the image.");
+    });
   }
 }
+
+// Which drawings show (annotation-visibility.mjs): the question being answered, or all.
+function layerOptions(pk, config) {
+  const state = layerState({ pk, active, showAll: Boolean(showAll?.checked), readOnly: config.readOnly, hasTruth: Boolean(config.truth) });
+  return {
+    id: config.id, kind: config.kind, multiple: config.multiple, color: config.color,
+    label: state.showLabel && config.truth ? `Your answer: ${config.label}` : config.label, ...state,
+  };
+}
+
+function showLayers() {
+  for (const [pk, layer] of layers) {
+    const options = layerOptions(pk, layerConfigs.get(pk));
+    if (options.readOnly && layer.owner.active === layer) layer.owner.deactivate();
+    layer.owner.layer(options);
+    const truth = truths.get(pk);
+    if (truth) truth.layer.owner.layer({ ...truth.options, hidden: options.hidden });
+  }
+}
+
+function makeActive(pk) {
+  if (pk === active) return;
+  active = pk;
+  showLayers();
+}
+
+showAll?.addEventListener("change", showLayers);
+form.addEventListener("focusin", (e) => {
+  const pk = e.target.closest?.("fieldset.question")?.querySelector("[data-annotation]")?.dataset.annotation;
+  if (pk) makeActive(pk);
+});
 
 for (const field of form.querySelectorAll("[data-annotation]")) bindAnnotation(field);
 for (const button of form.querySelectorAll("[data-clear]")) {
@@ -119,6 +167,27 @@ for (const button of form.querySelectorAll("[data-clear]")) {
     form.querySelector(`[data-annotation="${pk}"]`).value = "";
     setStatus(pk, "Nothing drawn yet.");
     scheduleAutosave();
+  });
+}
+
+// --- masks: painted with Niivue's drawing, uploaded as a label map before the post ---
+const uploadMasks = bindMasks({
+  form, viewerFor, viewerReady, csrf,
+  setStatus: (pk, text) => {
+    const out = form.querySelector(`[data-mask-status="${pk}"]`);
+    if (out) out.value = text;
+  },
+});
+if (form.querySelector("[data-mask]")) {
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const save = document.getElementById("save");
+    if (save) save.disabled = true;
+    const ok = await uploadMasks();
+    if (save) save.disabled = false;
+    if (!ok) return;
+    stampDuration();
+    form.submit(); // no submit event: the masks are up
   });
 }
 
@@ -153,7 +222,7 @@ document.addEventListener("keydown", (e) => {
     const a = [...document.querySelectorAll(".case-nav a")].find((el) => el.textContent.startsWith("Next unanswered"));
     if (a) location.href = a.href;
   } else if (shortcut.action === "draw") {
-    form.querySelector("[data-draw]:not([hidden])")?.click();
+    form.querySelector("[data-draw]:not([hidden]), [data-mask-tools]:not([hidden]) [data-mask-paint]")?.click();
   } else return;
   e.preventDefault();
 });

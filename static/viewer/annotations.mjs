@@ -4,7 +4,8 @@
 // JavaScript API. A viewer made by viewer.mjs (`element.viewer`) has `viewer.annotations`:
 //
 //   const layer = viewer.annotations.layer({id, kind, multiple = false, color = "#ff0000",
-//                                          label = "", readOnly = false});
+//                                          label = "", readOnly = false, hidden = false,
+//                                          showLabel = false});
 //     kind: one of GC's annotation kinds ("Point", "Multiple points", "Line",
 //     "Multiple lines", "2D bounding box", "Multiple 2D bounding boxes",
 //     "Distance measurement", "Multiple distance measurements", "Polygon",
@@ -12,6 +13,8 @@
 //     "Multiple three-point angles", "Ellipse", "Multiple ellipses"); `multiple: true`
 //     with a single kind means the "Multiple …" kind. Calling layer() again with the same
 //     id returns that layer with the new options (its drawing is kept).
+//     hidden: true keeps the layer off the image (and out of reach of the mouse);
+//     showLabel: true writes its label beside each of its objects.
 //   layer.value        GC JSON of the layer's kind (world mm), or null when nothing is drawn
 //   layer.set(json)    show an existing answer/value (null clears); no change event
 //   layer.activate()   make this layer's tool the active one: a drawing replaces the layer's
@@ -60,14 +63,14 @@ export class Layer extends EventTarget {
     this.configure(options);
   }
 
-  configure({ id, kind, multiple = false, color = "#ff0000", label = "", readOnly = false }) {
+  configure({ id, kind, multiple = false, color = "#ff0000", label = "", readOnly = false, hidden = false, showLabel = false }) {
     let info = kindInfo(kind);
     if (multiple && !info.multiple) {
       kind = Object.keys(MULTIPLE_OF).find((k) => MULTIPLE_OF[k] === kind);
       info = kindInfo(kind);
     }
     if (this.kind && this.kind !== kind) this.shapes = []; // another kind: nothing carries over
-    Object.assign(this, { id, kind, info, color, label, readOnly });
+    Object.assign(this, { id, kind, info, color, label, readOnly, hidden, showLabel });
   }
 
   get value() {
@@ -267,7 +270,7 @@ export class Annotations {
   /** The editable shape (and handle) under p in `tile`, topmost first; while a tool is
    * active only its own layer's shapes, so drawing over other annotations works. */
   hit(tile, p) {
-    const editable = [...this.layers.values()].filter((l) => !l.readOnly).reverse();
+    const editable = [...this.layers.values()].filter((l) => !l.readOnly && !l.hidden).reverse();
     const layers = this.active ? [this.active] : editable;
     for (const layer of layers) {
       for (let index = layer.shapes.length - 1; index >= 0; index--) {
@@ -455,6 +458,7 @@ export class Annotations {
     ctx.clearRect(0, 0, overlay.width, overlay.height);
     const dpr = nv.uiData?.dpr || window.devicePixelRatio || 1;
     let drawn = 0;
+    let labelled = 0;
     for (const tile of this.tiles()) {
       const [l, t, w, h] = tile.leftTopWidthHeight;
       ctx.save();
@@ -462,11 +466,16 @@ export class Annotations {
       ctx.rect(Math.min(l, l + w), t, Math.abs(w), h);
       ctx.clip();
       for (const layer of this.layers.values()) {
+        if (layer.hidden) continue;
         layer.shapes.forEach((shape, index) => {
           const xy = projectShape(tile, shape.points, this.tolerance());
           if (!xy) return;
           const selected = this.selected?.layer === layer && this.selected.index === index;
           drawShape(ctx, shape, xy, { color: layer.color, dpr, selected, editable: !layer.readOnly });
+          if (layer.showLabel && layer.label) {
+            drawLabel(ctx, layer.label, xy, { color: layer.color, dpr });
+            labelled++;
+          }
           drawn++;
         });
       }
@@ -476,6 +485,7 @@ export class Annotations {
       ctx.restore();
     }
     overlay.dataset.drawn = String(drawn);
+    overlay.dataset.labelled = String(labelled);
   }
 
   drawPending(ctx, tile, dpr) {
@@ -490,6 +500,18 @@ export class Annotations {
     const shape = { type: info.single, points: pts.map((q) => uvToWorld(tile, q)), extra: {} };
     drawShape(ctx, shape, xy, { color: this.active.color, dpr, selected: false, editable: true, preview: true });
   }
+}
+
+/** A layer's label above the top-left of one of its objects, outlined to read on any image. */
+function drawLabel(ctx, text, xy, { color, dpr }) {
+  const x = Math.min(...xy.map((p) => p[0]));
+  const y = Math.min(...xy.map((p) => p[1]));
+  ctx.font = `${12 * dpr}px sans-serif`;
+  ctx.lineWidth = 3 * dpr;
+  ctx.strokeStyle = "#000";
+  ctx.fillStyle = color;
+  ctx.strokeText(text, x, y - 6 * dpr);
+  ctx.fillText(text, x, y - 6 * dpr);
 }
 
 function drawShape(ctx, shape, xy, { color, dpr, selected, editable, preview = false }) {

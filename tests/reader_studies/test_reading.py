@@ -102,9 +102,9 @@ def test_a_reader_answers_every_widget_and_moves_on(client):
     here, there = multi.options.order_by("id")
     assert f'type="checkbox" name="q-{multi.pk}" value="{here.id}" checked' in page
     assert f'data-annotation="{box.pk}"' in page and "Draw (2D bounding box)" in page
-    assert "Masks are answered through the API" in page
+    assert f'name="q-{mask.pk}" value="" data-mask="{mask.pk}"' in page  # painted in the viewer
     assert "Keyboard shortcuts" in page
-    mask.delete()  # a mask is answered through the API: the case would stay incomplete here
+    mask.delete()  # without the page's script no label map is posted: the case stays open
 
     post = {
         f"q-{choice.pk}": str(no.id),
@@ -320,3 +320,74 @@ def test_reading_page_queries_do_not_grow_with_the_study(client):
     answer_new_cases(6)
     assert count() == before
     assert selectors.may_read(reader, study)
+
+
+def test_a_painted_mask_is_saved_with_the_cases_answers_all_or_none(client):
+    """The page posts the upload session its label map was built by; the mask is checked
+    as the API checks it, and a bad mask keeps every answer of the case from being saved."""
+    from tests.reader_studies.helpers import mask_session
+
+    _editor, reader, study, case = reading_study(allow_answer_modification=True)
+    segments = [{"name": "lesion", "voxel_value": 1, "visible": True}]
+    mask = question_for(study, "MASK", question_text="Paint it", overlay_segments=segments)
+    size = question_for(study, "NUMB", question_text="Size", widget="NUMBER_INPUT", order=200)
+    login(client, reader)
+    page = client.get(url(study, case)).content.decode()
+    block = f'id="q-{mask.pk}-layer" type="application/json">'
+    config = json.loads(page.split(block)[1].split("<")[0])
+    assert config["segments"] == [{"name": "lesion", "voxel_value": 1}]
+    assert config["geometry"] == {
+        "size": [40, 30],
+        "spacing": [1.0, 1.0],
+        "origin": [0.0, 0.0],
+        "direction": [1.0, 0.0, 0.0, 1.0],
+    }
+    assert config["saved"] is None and config["socket"] == "generic-medical-image"
+
+    wrong = mask_session(reader, segments=[0, 1, 7])
+    refused = client.post(
+        url(study, case),
+        {f"q-{mask.pk}": json.dumps({"upload_session_pk": str(wrong.pk)}), f"q-{size.pk}": "3"},
+    )
+    assert refused.status_code == 400
+    problem = "Question &#x27;Paint it&#x27;: The mask holds voxel values [7]"
+    assert problem in refused.content.decode()
+    assert not Answer.objects.filter(creator=reader).exists()  # nothing half-written
+
+    good = mask_session(reader)
+    saved = client.post(
+        url(study, case),
+        {f"q-{mask.pk}": json.dumps({"upload_session_pk": str(good.pk)}), f"q-{size.pk}": "3"},
+    )
+    assert saved.status_code == 302
+    answer = Answer.objects.get(creator=reader, question=mask)
+    assert answer.answer == {"upload_session_pk": str(good.pk)}
+    assert answer.answer_image is not None and answer.answer_image.origin_id == good.pk
+    # a save without a new label map keeps the saved mask
+    client.post(url(study, case), {f"q-{mask.pk}": "", f"q-{size.pk}": "4"})
+    kept = Answer.objects.get(creator=reader, question=mask)
+    assert kept.answer_image_id == answer.answer_image_id
+    assert Answer.objects.get(creator=reader, question=size).answer == 4
+
+
+def test_show_all_toggle_and_drawn_ground_truth_only_where_the_study_says(client):
+    editor, reader, study, case = reading_study(is_educational=True, allow_case_navigation=True)
+    box = question_for(study, "2DBB", question_text="Box it")
+    truth = dict(BOX, corners=[[1, 1, 0.5], [9, 1, 0.5], [9, 7, 0.5], [1, 7, 0.5]])
+    services.answer_create(
+        creator=editor, question=box, display_set=case, answer=truth, is_ground_truth=True
+    )
+    login(client, reader)
+    block = f'id="q-{box.pk}-layer" type="application/json">'
+
+    def layer() -> dict:
+        page = client.get(url(study, case)).content.decode()
+        assert ("Show all annotations" in page) == study.allow_show_all_annotations
+        return json.loads(page.split(block)[1].split("<")[0])
+
+    assert layer()["truth"] is None  # not before the reader answered
+    services.answer_create(creator=reader, question=box, display_set=case, answer=BOX)
+    assert layer()["truth"] == truth  # drawn beside the reader's box
+    services.reader_study_update(reader_study=study, allow_show_all_annotations=True)
+    study.refresh_from_db()
+    layer()

@@ -350,6 +350,19 @@ def test_masks_come_from_the_readers_upload_session_and_fit_the_image():
     )
     theirs = cases["someone else's"][0]
     cases["someone else's"] = (theirs, f"{theirs.pk} is not an upload session of yours.")
+    # the same shape on another grid: every voxel would cover another part of the image
+    stretched = mask_session(editor)
+    Image.objects.filter(origin=stretched).update(voxel_width_mm=1.0, voxel_height_mm=0.5)
+    cases["other spacing"] = (
+        stretched,
+        "The mask's voxel spacing (1, 0.5) mm differs from that of the image 'slice', (1, 1) mm.",
+    )
+    moved = mask_session(editor)
+    Image.objects.filter(origin=moved).update(origin_mm=[0.0, 12.5])
+    cases["other origin"] = (
+        moved,
+        "The mask's origin (0, 12.5) differs from that of the image 'slice', (0, 0).",
+    )
     for name, (session, message) in cases.items():
         with pytest.raises(ValidationError) as e:
             _answer(editor, question, case, {"upload_session_pk": str(session.pk)})
