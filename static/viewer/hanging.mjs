@@ -35,7 +35,7 @@ if (root) {
     }
     return overlay;
   };
-  const redraw = (movedName) => {
+  const redraw = (movedName, { quiet = false } = {}) => {
     for (const [name, s] of settings) {
       const el = elements.get(name);
       const viewer = viewerOf(el);
@@ -51,6 +51,7 @@ if (root) {
       target.hidden = false;
       const drawn = drawIndicator(target, viewer.viewer, leader.viewer);
       viewer.dataset.indicator = drawn ? s.indicator.of : "";
+      if (quiet) continue;
       // shown again on each move of the other viewport, then fading out when asked to
       target.style.transition = "none";
       target.style.opacity = "1";
@@ -64,6 +65,8 @@ if (root) {
   const nameOf = (target) => target.closest?.("[data-viewport]")?.dataset.viewport;
   grid.addEventListener("tessera:located", (e) => redraw(nameOf(e.target)));
   grid.addEventListener("tessera:ready", () => redraw());
+  // after every draw of a viewer (a new size, zoom, pan) its lines follow, as visible as they were
+  grid.addEventListener("tessera:drawn", (e) => redraw(nameOf(e.target), { quiet: true }));
 
   // GC's selectable: a click or focus makes a selectable viewport the active one
   const select = (el) => {

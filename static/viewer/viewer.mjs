@@ -137,6 +137,13 @@ class Viewer {
       this.goToSlice(startSlice(Number(this.root.dataset.startPosition), this.sliceNumber()[1]));
     }
     this.annotations.attach(nv);
+    // the page's other drawings over the canvas follow each draw (hanging.mjs: slice-plane lines)
+    const draw = nv.drawScene.bind(nv);
+    nv.drawScene = (...args) => {
+      const result = draw(...args);
+      this.root.dispatchEvent(new CustomEvent("tessera:drawn", { bubbles: true }));
+      return result;
+    };
   }
 
   /** A 2D image has one plane to show; a volume opens in its viewport's orientation

@@ -124,8 +124,10 @@ def test_viewport_keys_on_screen(live_server, browser_as) -> None:  # type: igno
     rows_moved = indicator_rows(rgb(shot))
     assert rows_moved.size
     height = canvas(secondary).bounding_box()["height"]
-    # 20 of 40 slices up: about half the tile's height (the tile fills most of the canvas)
-    assert 0.25 * height < rows_first.mean() - rows_moved.mean() < 0.6 * height
+    # the coronal image fills the canvas's height, its first slice at the bottom: the line
+    # runs through the middle of the axial viewport's slice n of 40
+    assert abs(rows_first.mean() - (1 - 0.5 / 40) * height) < 0.03 * height
+    assert abs(rows_moved.mean() - (1 - 20.5 / 40) * height) < 0.03 * height
     assert label(secondary) == "Coronal slice 64 of 64"  # not linked: it stays
 
     # fullsizable: only the main viewport offers full screen
@@ -193,6 +195,14 @@ def test_viewport_keys_on_screen(live_server, browser_as) -> None:  # type: igno
     secondary.evaluate("el => el.style.visibility = ''")
     assert changed(both, front_only) < 0.01
     assert changed(both, back_only) > 0.05
+    # the indicator, drawn again at the wider size: across the whole width, mid-height
+    wide = rgb(canvas(secondary).screenshot())
+    rows = indicator_rows(wide)
+    assert rows.size and abs(rows.mean() - (1 - 20.5 / 40) * wide.shape[0]) < 0.03 * wide.shape[0]
+    cyan_columns = np.flatnonzero(
+        ((wide[..., 0] < 80) & (wide[..., 1] > 150) & (wide[..., 2] > 200))[rows].any(axis=0)
+    )
+    assert cyan_columns.max() - cyan_columns.min() > 0.9 * wide.shape[1]
 
     # opacity: at 0.5 the black around the body shows the white page through, grey
     page.get_by_role("radio", name="First slices").check()
