@@ -48,6 +48,7 @@ FIRST = [
 LAST = [{**MAIN, "relative_start_position": 1}, SECONDARY, DRAGGED]
 STACKED = [{**MAIN, "order": 1}, {**SECONDARY, "x": 0, "order": 0}]
 SEE_THROUGH = [{**MAIN, "relative_start_position": 0, "opacity": 0.5}]
+FADING = [MAIN, {**SECONDARY, "slice_plane_indicator_fade_ms": 300}]
 
 
 def rgb(png: bytes) -> np.ndarray:
@@ -80,6 +81,7 @@ def test_viewport_keys_on_screen(live_server, browser_as) -> None:  # type: igno
             protocol(user, "Last slice", LAST),
             protocol(user, "Stacked", STACKED),
             protocol(user, "See through", SEE_THROUGH),
+            protocol(user, "Fading line", FADING),
         ],
         view_content={
             "main": ["generic-medical-image"],
@@ -203,6 +205,15 @@ def test_viewport_keys_on_screen(live_server, browser_as) -> None:  # type: igno
         ((wide[..., 0] < 80) & (wide[..., 1] > 150) & (wide[..., 2] > 200))[rows].any(axis=0)
     )
     assert cyan_columns.max() - cyan_columns.min() > 0.9 * wide.shape[1]
+
+    # slice_plane_indicator_fade_ms: after the axial viewport moves, the line fades out
+    page.get_by_role("radio", name="Fading line").check()
+    page.wait_for_timeout(300)
+    canvas(main).focus()
+    page.keyboard.press("PageDown")
+    assert secondary.locator(".tessera-viewer").get_attribute("data-indicator") == "main"
+    page.wait_for_timeout(1000)
+    assert indicator_rows(rgb(canvas(secondary).screenshot())).size == 0
 
     # opacity: at 0.5 the black around the body shows the white page through, grey
     page.get_by_role("radio", name="First slices").check()
