@@ -103,3 +103,51 @@ def test_draw_a_box_on_a_slide_save_it_and_read_the_micrometres_back(  # type: i
     wait_ready(page)
     assert page.locator("svg[data-slide=annotations] polygon").count() == 2
     assert page.console_errors == []  # type: ignore[attr-defined]
+
+
+def tap(cdp, x: float, y: float) -> None:  # type: ignore[no-untyped-def]
+    cdp.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [{"x": x, "y": y}]})
+    cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+
+
+def test_tap_a_polygon_on_a_slide_with_a_finger(live_server, browser_as, tmp_path):  # type: ignore[no-untyped-def]
+    """Touch: three taps and a double tap on the last point make a polygon; the slide
+    neither pans nor zooms under the finger that draws."""
+    user: User = UserFactory()  # type: ignore[assignment]
+    item, _ = slide_in_archive(user, tmp_path)
+    socket = socket_create(title="Gland outlines", kind="Multiple polygons", relative_path="g.json")
+    page = browser_as(user)
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("Emulation.setTouchEmulationEnabled", {"enabled": True, "maxTouchPoints": 5})
+    page.goto(live_server.url + reverse("archives:item", args=[item.archive.slug, item.pk]))
+    wait_ready(page)
+    panel = page.locator("[data-annotation-panel]")
+    panel.get_by_label("Socket").select_option(socket.slug)
+    panel.get_by_role("button", name="Draw").click()
+    page.locator(STAGE).evaluate("el => el.scrollIntoView({block: 'start'})")
+    corners = [(300.0, 200.0), (700.0, 250.0), (500.0, 550.0)]
+    screens = [screen_of(page, c) for c in corners]
+    zoom = slide_pixels_per_screen_pixel(page)
+    for x, y in screens[:2]:
+        tap(cdp, x, y)
+        page.wait_for_timeout(500)  # taps apart, not a double tap
+    tap(cdp, *screens[2])
+    tap(cdp, *screens[2])  # a double tap on the last point finishes the polygon
+    page.wait_for_timeout(300)
+    assert slide_pixels_per_screen_pixel(page) == pytest.approx(zoom)  # no double-tap zoom
+    assert np.allclose(screen_of(page, corners[0]), screens[0], atol=0.5)  # no pan
+    panel.get_by_role("button", name="Save to this item").click()
+    page.get_by_text("Saved as Gland outlines on this item.").wait_for()
+
+    client = APIClient()
+    client.force_authenticate(user)
+    response = client.get(reverse("api:archive-item-detail", args=[item.pk]))
+    stored = {v["interface"]["slug"]: v["value"] for v in response.json()["values"]}
+    value = stored[socket.slug]
+    assert value["type"] == "Multiple polygons" and len(value["polygons"]) == 1
+    polygon = value["polygons"][0]
+    mm = MPP / 1000
+    expected = [[x * mm, y * mm, 0.0] for x, y in corners]
+    assert np.allclose(polygon["path_points"], expected, atol=zoom * mm), polygon
+    assert polygon["sub_type"] == "poly" and polygon["groups"] == []
+    assert page.console_errors == []  # type: ignore[attr-defined]
