@@ -15,6 +15,7 @@ from archives.services import archive_create, archive_item_create
 from components.models import ComponentInterface
 from components.services import socket_value_create
 from hanging_protocols.services import viewer_settings_update
+from tests.browser_checks import axe_violations
 from tests.hanging_protocols.helpers import layout_maker, protocol
 from tests.viewer.test_volume_viewer import SHOTS, changed
 from tests.viewer.volumes import ct_volume, store_volume
@@ -175,6 +176,8 @@ def test_viewport_keys_on_screen(live_server, browser_as) -> None:  # type: igno
     tertiary.locator(".hp-title").focus()
     page.keyboard.press("ArrowRight")
     assert abs(tertiary.bounding_box()["x"] - (clamped["x"] + 20)) < 2
+    # the layout with a draggable, an active and a see-through viewport passes axe-core
+    assert axe_violations(page, "[data-hp-layout]") == []
 
     # the other end of relative_start_position: the last slice, other pixels
     page.get_by_role("radio", name="Last slice").check()
