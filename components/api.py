@@ -1,6 +1,5 @@
 """`components/interfaces/`: the socket catalogue in gcapi's shape; staff may add sockets."""
 
-import json
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -13,11 +12,10 @@ from rest_framework.views import APIView
 from app.api import Pagination, StrictSerializerMixin
 from cases.api import image_api_url
 from components import selectors, services
-from components.kinds import Kind, SuperKind
+from components.kinds import Kind
 from components.models import ComponentInterface, ComponentInterfaceValue
 
 logger = logging.getLogger(__name__)
-MAX_INLINE_JSON_BYTES = 16 * 2**20  # a JSON value kept as a file is inlined up to this size
 
 
 class ComponentInterfaceSerializer(serializers.ModelSerializer):
@@ -115,22 +113,6 @@ class ComponentInterfaceViewSet(
 FileUrl = Callable[[ComponentInterfaceValue], str]
 
 
-def _json_of_file(civ: ComponentInterfaceValue) -> Any:
-    """A JSON value kept as a file, for gcapi's `value` field (capped)."""
-    try:
-        with civ.file.open("rb") as f:
-            return json.loads(f.read(MAX_INLINE_JSON_BYTES))
-    except Exception:
-        logger.warning("Could not read the JSON file of socket value %s", civ.pk)
-        return None
-
-
-def _value_of(civ: ComponentInterfaceValue) -> Any:
-    if civ.value is None and civ.file and civ.interface.super_kind == SuperKind.VALUE:
-        return _json_of_file(civ)
-    return civ.value
-
-
 def socket_value_data(
     request: Request | None,
     civ: ComponentInterfaceValue,
@@ -154,7 +136,7 @@ def socket_value_data(
         "pk": civ.pk,
         "interface": socket,
         "socket": socket,
-        "value": _value_of(civ),
+        "value": selectors.json_value(civ),
         "file": file_url(civ) if civ.file else None,
         "image": image_api_url(request, civ.image_id) if civ.image_id else None,
     }
@@ -167,7 +149,7 @@ def socket_value_post_data(
     return {
         "pk": civ.pk,
         "interface": civ.interface.slug,
-        "value": _value_of(civ),
+        "value": selectors.json_value(civ),
         "file": file_url(civ) if civ.file else None,
         "image": image_api_url(request, civ.image_id) if civ.image_id else None,
         "image_name": None,

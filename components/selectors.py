@@ -1,7 +1,10 @@
 """Reads for sockets (a public catalogue: anyone may read their definitions), and which
 images fit a socket."""
 
+import json
+import logging
 from collections.abc import Iterable
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Q, QuerySet
@@ -9,6 +12,8 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from cases.models import Image
 from components.kinds import ANNOTATION_KINDS, Kind, SuperKind
 from components.models import ComponentInterface, ComponentInterfaceValue
+
+logger = logging.getLogger(__name__)
 
 DEFAULT_IMAGE_SOCKET = "generic-medical-image"
 
@@ -76,3 +81,19 @@ def images_fitting(*, images: QuerySet[Image], socket: ComponentInterface) -> Qu
 def annotation_sockets() -> QuerySet[ComponentInterface]:
     """Sockets whose values the viewer draws and edits (GC's annotation kinds)."""
     return ComponentInterface.objects.filter(kind__in=ANNOTATION_KINDS).order_by("title", "slug")
+
+
+MAX_INLINE_JSON_BYTES = 16 * 2**20  # a JSON value kept as a file is read up to this size
+
+
+def json_value(civ: ComponentInterfaceValue) -> Any:
+    """A socket value's JSON, whether held inline or as a `.json` file (sockets with
+    store_in_database off); None when it has none or its file cannot be read."""
+    if civ.value is None and civ.file and civ.interface.super_kind == SuperKind.VALUE:
+        try:
+            with civ.file.open("rb") as f:
+                return json.loads(f.read(MAX_INLINE_JSON_BYTES))
+        except Exception:
+            logger.warning("Could not read the JSON file of socket value %s", civ.pk)
+            return None
+    return civ.value

@@ -11,6 +11,7 @@ from cases.models import Image
 from cases.viewing import viewer_config
 from components.kinds import ANNOTATION_KINDS, Kind
 from components.models import ComponentInterfaceValue
+from components.selectors import json_value
 
 OVERLAY_KINDS = frozenset({Kind.SEGMENTATION, Kind.HEAT_MAP})
 
@@ -42,16 +43,22 @@ def same_grid(a: Image, b: Image) -> bool:
 def annotations(values: Iterable[ComponentInterfaceValue]) -> list[dict[str, Any]]:
     """The annotation-kind values among `values`, as the viewer draws them (GC's view
     content rule: annotations are drawn on the case's images, in world coordinates)."""
-    return [
-        {
-            "slug": v.interface.slug,
-            "title": v.interface.title,
-            "kind": v.interface.kind,
-            "value": v.value,
-        }
-        for v in values
-        if v.interface.kind in ANNOTATION_KINDS and v.value is not None
-    ]
+    drawn = []
+    for v in values:
+        if v.interface.kind not in ANNOTATION_KINDS:
+            continue
+        # inline or kept as a .json file (store_in_database off): drawn alike
+        value = json_value(v)
+        if value is not None:
+            drawn.append(
+                {
+                    "slug": v.interface.slug,
+                    "title": v.interface.title,
+                    "kind": v.interface.kind,
+                    "value": value,
+                }
+            )
+    return drawn
 
 
 def viewer_configs(

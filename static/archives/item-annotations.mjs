@@ -7,8 +7,9 @@ const sockets = new Map(data.sockets.map((s) => [s.slug, s]));
 for (const form of document.querySelectorAll("[data-annotation-panel]")) {
   const root = document.getElementById(form.dataset.viewerId);
   const select = form.querySelector("[data-annotation=socket]");
-  if (!root?.viewer || !select) continue;
-  const viewer = root.viewer;
+  // the volume viewer, or a slide viewer's drawing tools (static/slides/slide-drawing.mjs)
+  const viewer = root?.viewer ?? root?.slideViewer?.drawing;
+  if (!viewer || !select) continue;
   const status = form.querySelector("[data-annotation=status]");
   const say = (text, kind = "info") => {
     status.textContent = text;
@@ -29,6 +30,7 @@ for (const form of document.querySelectorAll("[data-annotation-panel]")) {
 
   form.querySelector("[data-annotation=draw]").addEventListener("click", () => {
     if (root.dataset.state !== "ready") return say("Wait for the image to open.", "error");
+    if (!viewer.annotations.nv) return say("This slide has no stored pixel size: it cannot be drawn on in micrometres.", "error");
     layerFor(select.value).activate();
     viewer.el("canvas").focus({ preventScroll: true });
     say("");

@@ -5,6 +5,7 @@
 
 import { slideShapes } from "./annotations.mjs";
 import { scaleBar } from "./scalebar.mjs";
+import { SlideDrawing } from "./slide-drawing.mjs";
 
 const SVG = "http://www.w3.org/2000/svg";
 
@@ -54,6 +55,7 @@ class SlideViewer {
     this.config = JSON.parse(document.getElementById(root.dataset.configId).textContent);
     this.part = (name) => root.querySelector(`[data-slide="${name}"]`);
     this.status = this.part("status");
+    this.drawing = new SlideDrawing(this); // annotation tools (slide-drawing.mjs)
   }
 
   say(message, kind = "info") {
@@ -139,6 +141,8 @@ class SlideViewer {
         this.say(`${this.slide.name}: ${this.slide.width} × ${this.slide.height} pixels, opened in ${Math.round(performance.now() - shownAt)} ms.`);
       });
     });
+    // drawing needs micrometres: only on slides with a stored pixel size
+    this.viewer.addHandler("open", () => this.slide.mpp && this.drawing.attach());
     for (const event of ["update-viewport", "animation", "resize", "open"]) {
       this.viewer.addHandler(event, () => this.redraw());
     }
@@ -219,6 +223,7 @@ class SlideViewer {
       scale.dataset.microns = String(bar.microns);
     }
     this.drawShapes();
+    this.drawing.redraw();
   }
 
   drawShapes() {
@@ -232,7 +237,15 @@ class SlideViewer {
       const p = viewport.imageToViewerElementCoordinates(new this.OSD.Point(x, y));
       return `${p.x.toFixed(1)},${p.y.toFixed(1)}`;
     };
-    for (const shape of this.shapes) {
+    // values being edited are drawn by the annotation tools instead
+    const editing = this.drawing.editing();
+    const shapes = editing.size
+      ? slideShapes((this.config.annotations || []).filter((a) => !editing.has(a.slug)), {
+          mpp: this.slide.mpp,
+          origin: this.config.image.origin || [0, 0],
+        })
+      : this.shapes;
+    for (const shape of shapes) {
       let node;
       if (shape.kind === "point") {
         node = document.createElementNS(SVG, "circle");

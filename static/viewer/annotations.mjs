@@ -194,12 +194,28 @@ export class Annotations {
       this.redraw();
       return result;
     };
-    const listen = (type, handler) => this.frame.addEventListener(type, handler, { capture: true });
-    listen("mousedown", (e) => this.down(e));
-    listen("mousemove", (e) => this.move(e));
-    listen("mouseup", (e) => this.up(e));
+    // Pointer events: mouse, touch and pen alike. A consumed pointerdown keeps the
+    // viewer's own mouse handling out (no compatibility mouse events follow it); its
+    // touch handling is kept out while a pointer draws or drags.
+    const listen = (type, handler) => this.frame.addEventListener(type, handler, { capture: true, passive: false });
+    listen("pointerdown", (e) => this.down(e));
+    listen("pointermove", (e) => this.move(e));
+    listen("pointerup", (e) => this.up(e));
+    listen("pointercancel", (e) => this.cancel(e));
     listen("dblclick", (e) => this.doubleClick(e));
     listen("keydown", (e) => this.key(e));
+    for (const type of ["touchstart", "touchmove", "touchend"]) {
+      listen(type, (e) => {
+        // the touchend of our touch comes after its pointerup: kept from the viewer too,
+        // and prevented, so a tap makes no mouse events (Niivue would move the crosshair)
+        const ending = type === "touchend" && this.touchEnding;
+        if (type === "touchend") this.touchEnding = false;
+        if (this.owner === null && !ending) return;
+        e.preventDefault();
+        e.stopPropagation();
+      });
+    }
+    this.owner = null; // the pointer drawing or dragging, if any
     const root = this.viewer.root;
     root.querySelector("[data-annotations=delete]")?.addEventListener("click", () => this.deleteSelected());
     root.querySelector("[data-annotations=undo]")?.addEventListener("click", () => this.undo());
@@ -264,7 +280,22 @@ export class Annotations {
   consume(e) {
     e.preventDefault();
     e.stopPropagation();
-    if (e.type === "mousedown") this.nv.canvas.focus({ preventScroll: true }); // for Delete, Ctrl+Z, Esc, Enter
+    if (e.type === "pointerdown") {
+      this.owner = e.pointerId;
+      this.nv.canvas.focus({ preventScroll: true }); // for Delete, Ctrl+Z, Esc, Enter
+    }
+  }
+
+  /** A touch taken over by the browser (a scroll, a second finger): drop what it began. */
+  cancel(e) {
+    if (e.pointerId !== this.owner) return;
+    this.owner = null;
+    if (this.drag) {
+      this.drag.layer.shapes = this.drag.before;
+      this.drag = null;
+    }
+    if (this.pending) this.pending.press = null;
+    this.redraw();
   }
 
   /** The editable shape (and handle) under p in `tile`, topmost first; while a tool is
@@ -286,6 +317,7 @@ export class Annotations {
 
   down(e) {
     if (!this.nv || e.button !== 0 || e.shiftKey || e.ctrlKey || e.altKey || e.metaKey) return;
+    if (!e.isPrimary) return; // a second finger: the viewer's own pinch
     const p = this.point(e);
     const tile = tileAt(this.tiles(), p);
     if (!tile) return;
@@ -293,6 +325,14 @@ export class Annotations {
     if (this.pending) {
       this.consume(e);
       if (this.pending.key !== tileKey(tile)) return; // finish in the viewport begun in
+      // a double tap (or double click) on the last point finishes a path
+      const last = this.pending.lastPress;
+      const now = e.timeStamp;
+      if (this.active?.info.tool === "path" && last && now - last.time < 400 && Math.hypot(p[0] - last.p[0], p[1] - last.p[1]) < 4 * this.radius()) {
+        this.finishPath();
+        return;
+      }
+      this.pending.lastPress = { time: now, p };
       this.pending.press = p;
       return;
     }
@@ -316,7 +356,7 @@ export class Annotations {
     if (this.active) {
       this.consume(e);
       this.selected = null;
-      this.pending = { tile, key: tileKey(tile), uv: [uv], cursor: uv, press: p, startScreen: p };
+      this.pending = { tile, key: tileKey(tile), uv: [uv], cursor: uv, press: p, startScreen: p, lastPress: { time: e.timeStamp, p } };
       this.redraw();
       return;
     }
@@ -327,7 +367,7 @@ export class Annotations {
   }
 
   move(e) {
-    if (!this.nv) return;
+    if (!this.nv || (this.owner !== null && e.pointerId !== this.owner)) return;
     const p = this.point(e);
     if (this.drag) {
       this.consume(e);
@@ -350,7 +390,9 @@ export class Annotations {
   }
 
   up(e) {
-    if (!this.nv) return;
+    if (!this.nv || (this.owner !== null && e.pointerId !== this.owner)) return;
+    if (this.owner !== null && e.pointerType === "touch") this.touchEnding = true;
+    this.owner = null;
     const p = this.point(e);
     if (this.drag) {
       this.consume(e);
@@ -384,12 +426,15 @@ export class Annotations {
   }
 
   doubleClick(e) {
+    // the double click that finished a path (on its second press) is ours too
+    if (e.timeStamp - (this.finishedAt ?? -Infinity) < 600) this.consume(e);
     if (!this.pending || this.active?.info.tool !== "path") return;
     this.consume(e);
     this.finishPath();
   }
 
   finishPath() {
+    this.finishedAt = performance.now();
     const pts = this.pending.uv;
     // a double click adds its point twice
     const unique = pts.filter((q, i) => i === 0 || Math.hypot(q[0] - pts[i - 1][0], q[1] - pts[i - 1][1]) > 1e-6);
@@ -467,6 +512,8 @@ export class Annotations {
       ctx.clip();
       for (const layer of this.layers.values()) {
         if (layer.hidden) continue;
+        // a viewer that shows stored values its own way (slides) has us draw the editable ones
+        if (layer.readOnly && this.viewer.drawsReadOnly === false) continue;
         layer.shapes.forEach((shape, index) => {
           const xy = projectShape(tile, shape.points, this.tolerance());
           if (!xy) return;

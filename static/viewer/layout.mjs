@@ -20,6 +20,7 @@ export function gridPlacement(protocol) {
   const columns = Math.max(...boxes.map((b) => b.x + b.w));
   const rows = Math.max(...boxes.map((b) => b.y + b.h));
   const cells = {};
+  const z = stacking(views);
   views.forEach((v, i) => {
     const b = boxes[i];
     cells[v.viewport_name] = {
@@ -27,9 +28,28 @@ export function gridPlacement(protocol) {
       row: `${b.y + 1} / span ${b.h}`,
       // GC: the lowest order is most in front; in reading order for the keyboard otherwise
       order: Number.isInteger(v.order) ? v.order : i,
+      zIndex: z[v.viewport_name],
     };
   });
   return { columns, rows, cells };
+}
+
+/**
+ * CSS z-index of each viewport from GC's `order` (lowest most in front) where viewports
+ * overlap: 1 for the highest order, counting up towards the front; 0 without an order.
+ */
+export function stacking(protocol) {
+  const orders = protocol.map((v) => v.order).filter(Number.isInteger);
+  const highest = orders.length ? Math.max(...orders) : 0;
+  return Object.fromEntries(
+    protocol.map((v) => [v.viewport_name, Number.isInteger(v.order) ? highest - v.order + 1 : 0]),
+  );
+}
+
+/** The 1-based slice a viewport opens at: GC's relative_start_position (0 first … 1 last). */
+export function startSlice(position, count) {
+  const p = Number.isFinite(position) ? Math.min(1, Math.max(0, position)) : 0.5;
+  return 1 + Math.round(p * (count - 1));
 }
 
 const PLANES = new Set(["axial", "coronal", "sagittal"]);
@@ -49,6 +69,17 @@ export function viewportSettings(protocol, name) {
     showSlice: v.show_current_slice !== false,
     // the readout shows both; it hides only when the protocol turns both off
     showReadout: v.show_mouse_coordinate !== false || v.show_mouse_voxel_value !== false,
+    startPosition: Number.isFinite(v.relative_start_position) ? v.relative_start_position : 0.5,
+    // the line where the named viewport's plane cuts this one; fadeMs null: it stays
+    indicator: v.slice_plane_indicator
+      ? { of: v.slice_plane_indicator, fadeMs: Number.isFinite(v.slice_plane_indicator_fade_ms) ? v.slice_plane_indicator_fade_ms : null }
+      : null,
+    fullsizable: v.fullsizable === true,
+    opacity: Number.isFinite(v.opacity) ? Math.min(1, Math.max(0, v.opacity)) : 1,
+    selectable: v.selectable !== false,
+    // the user drags it inside its parent (or the layout, without one)
+    draggable: v.draggable === true,
+    parent: v.parent_id || null,
   };
 }
 
@@ -58,7 +89,12 @@ export function viewportSettings(protocol, name) {
  */
 export function layoutFor(protocol, available) {
   const { columns, rows, cells } = gridPlacement(protocol);
-  const shown = Object.keys(cells).filter((name) => available.includes(name));
+  const top = Object.keys(cells).filter((name) => available.includes(name));
+  // nested viewports (draggable, minimap, 3D side view) show inside a shown parent
+  const nested = protocol
+    .filter((v) => v.parent_id && top.includes(v.parent_id) && available.includes(v.viewport_name))
+    .map((v) => v.viewport_name);
+  const shown = [...top, ...nested];
   return {
     columns,
     rows,

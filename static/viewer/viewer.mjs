@@ -8,6 +8,7 @@ import { fetchWithProgress, LoadError } from "./load.mjs";
 import { forNiivue } from "./mha.mjs";
 import { thresholdLabel, thresholdValue } from "./heatmap.mjs";
 import { installHelp } from "./help.mjs";
+import { startSlice } from "./layout.mjs";
 import { labelColormap, segmentColour } from "./segments.mjs";
 import { presetsFor, windowRange } from "./windows.mjs";
 
@@ -75,6 +76,7 @@ class Viewer {
     }
     this.root.dataset.state = "ready";
     this.status("");
+    this.root.dispatchEvent(new CustomEvent("tessera:ready", { bubbles: true }));
   }
 
   async show(buffers) {
@@ -130,7 +132,18 @@ class Viewer {
     this.bindControls();
     this.bindTime();
     this.setPlane(this.defaultPlane());
+    // a hanging protocol's relative_start_position (0 first … 1 last slice; default middle)
+    if (this.root.dataset.startPosition) {
+      this.goToSlice(startSlice(Number(this.root.dataset.startPosition), this.sliceNumber()[1]));
+    }
     this.annotations.attach(nv);
+    // the page's other drawings over the canvas follow each draw (hanging.mjs: slice-plane lines)
+    const draw = nv.drawScene.bind(nv);
+    nv.drawScene = (...args) => {
+      const result = draw(...args);
+      this.root.dispatchEvent(new CustomEvent("tessera:drawn", { bubbles: true }));
+      return result;
+    };
   }
 
   /** A 2D image has one plane to show; a volume opens in its viewport's orientation
@@ -315,6 +328,8 @@ class Viewer {
 
   located(loc) {
     this.updateSlice();
+    // the page's other parts follow the slice (hanging.mjs: slice-plane indicators)
+    this.root.dispatchEvent(new CustomEvent("tessera:located", { bubbles: true }));
     this.readout(loc.mm, loc.values?.[0]?.value);
     // Niivue's own broadcast reports the move back to us: pass each move on once.
     if (following) return;
