@@ -39,7 +39,7 @@ from challenges.site_views import posted, site_context, visible_challenge
 from uploads.selectors import completed_uploads_for
 
 
-def _administered(request: HttpRequest, slug: str) -> Challenge:
+def administered_challenge(request: HttpRequest, slug: str) -> Challenge:
     challenge = visible_challenge(request, slug)
     if not selectors.is_admin(request.user, challenge):
         raise Http404("No challenge matches the given query.")
@@ -60,7 +60,7 @@ def _render(
 
 @login_required
 def settings(request: HttpRequest, slug: str) -> HttpResponse:
-    challenge = _administered(request, slug)
+    challenge = administered_challenge(request, slug)
     form = ChallengeForm(*posted(request), instance=challenge)
     if request.method == "POST" and form.is_valid():
         fields = dict(form.cleaned_data)
@@ -129,18 +129,18 @@ def _phase_form(request: HttpRequest, challenge: Challenge, phase: Phase | None)
 
 @login_required
 def phase_create(request: HttpRequest, slug: str) -> HttpResponse:
-    return _phase_form(request, _administered(request, slug), None)
+    return _phase_form(request, administered_challenge(request, slug), None)
 
 
 @login_required
 def phase_settings(request: HttpRequest, slug: str, phase_slug: str) -> HttpResponse:
-    challenge = _administered(request, slug)
+    challenge = administered_challenge(request, slug)
     return _phase_form(request, challenge, _phase(challenge, phase_slug))
 
 
 def _versions(request: HttpRequest, slug: str, phase_slug: str, *, kind: str) -> HttpResponse:
     """Evaluation methods (kind "methods") or ground truths: the versions and an upload."""
-    challenge = _administered(request, slug)
+    challenge = administered_challenge(request, slug)
     phase = _phase(challenge, phase_slug)
     versions = phase.methods.all() if kind == "methods" else phase.ground_truths.all()
     if request.POST.get("activate"):
@@ -199,7 +199,7 @@ def ground_truths(request: HttpRequest, slug: str, phase_slug: str) -> HttpRespo
 
 @login_required
 def evaluations(request: HttpRequest, slug: str) -> HttpResponse:
-    challenge = _administered(request, slug)
+    challenge = administered_challenge(request, slug)
     rows = (
         Evaluation.objects.filter(submission__phase__challenge=challenge)
         .select_related("submission__phase", "submission__creator", "method")
@@ -211,7 +211,7 @@ def evaluations(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_POST
 def evaluation_rerun(request: HttpRequest, slug: str, pk: str) -> HttpResponse:
-    challenge = _administered(request, slug)
+    challenge = administered_challenge(request, slug)
     submission = get_object_or_404(Submission, phase__challenge=challenge, pk=pk)
     try:
         services.evaluation_rerun(
@@ -227,7 +227,7 @@ def evaluation_rerun(request: HttpRequest, slug: str, pk: str) -> HttpResponse:
 @login_required
 @require_POST
 def evaluation_publish(request: HttpRequest, slug: str, pk: str) -> HttpResponse:
-    challenge = _administered(request, slug)
+    challenge = administered_challenge(request, slug)
     evaluation = get_object_or_404(Evaluation, submission__phase__challenge=challenge, pk=pk)
     published = request.POST.get("published") == "true"
     services.evaluation_publish(
@@ -239,7 +239,7 @@ def evaluation_publish(request: HttpRequest, slug: str, pk: str) -> HttpResponse
 
 @login_required
 def registration_requests(request: HttpRequest, slug: str) -> HttpResponse:
-    challenge = _administered(request, slug)
+    challenge = administered_challenge(request, slug)
     if request.method == "POST":
         registration = get_object_or_404(
             RegistrationRequest, challenge=challenge, pk=request.POST.get("pk") or 0
@@ -259,7 +259,7 @@ def registration_requests(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 def participants(request: HttpRequest, slug: str) -> HttpResponse:
-    challenge = _administered(request, slug)
+    challenge = administered_challenge(request, slug)
     if request.method == "POST":
         user = get_object_or_404(User, pk=request.POST.get("user") or 0)
         services.participant_remove(
@@ -277,7 +277,7 @@ def participants(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 def pages(request: HttpRequest, slug: str) -> HttpResponse:
-    challenge = _administered(request, slug)
+    challenge = administered_challenge(request, slug)
     if request.method == "POST":
         page = get_object_or_404(ChallengePage, challenge=challenge, pk=request.POST.get("pk") or 0)
         actor = request_user(request)
@@ -292,7 +292,7 @@ def pages(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 def page_edit(request: HttpRequest, slug: str, page_slug: str = "") -> HttpResponse:
-    challenge = _administered(request, slug)
+    challenge = administered_challenge(request, slug)
     page = (
         get_object_or_404(ChallengePage, challenge=challenge, slug=page_slug) if page_slug else None
     )
@@ -316,7 +316,7 @@ def page_edit(request: HttpRequest, slug: str, page_slug: str = "") -> HttpRespo
 
 @login_required
 def questions(request: HttpRequest, slug: str) -> HttpResponse:
-    challenge = _administered(request, slug)
+    challenge = administered_challenge(request, slug)
     form = QuestionForm(request.POST if request.POST.get("action") == "add" else None)
     if request.method == "POST" and request.POST.get("action") == "delete":
         question = get_object_or_404(

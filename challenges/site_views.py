@@ -144,6 +144,9 @@ def phase_list(request: HttpRequest, slug: str) -> HttpResponse:
         )
         rows.append({"phase": phase, "limit": limit})
     context["rows"] = rows
+    context["combined_boards"] = selectors.combined_leaderboards_visible_to(
+        challenge=challenge, user=request.user
+    )
     return render(request, "challenges/phase_list.html", context)
 
 
