@@ -731,6 +731,7 @@ def submission_create(
             submission = Submission(
                 phase=phase,
                 creator=creator,
+                team=selectors.team_of(challenge=challenge, user=creator),
                 algorithm_image=algorithm_image,
                 user_upload=user_upload,
                 comment=comment[:128],
@@ -884,13 +885,15 @@ def evaluations_rank(*, phase: Phase) -> None:
             .filter(submission__phase=phase, status=Evaluation.Status.SUCCESS)
             .select_related("submission")
         )
-        # with teams, a team is one participant (most recent / best per team)
-        teams = selectors.teams_by_user(phase.challenge)
+        # with teams, a team is one participant (most recent / best per team), the team
+        # each submission was made for
         positions = ranking.calculate_ranks(
             results=[
                 ranking.Result(
                     pk=e.pk,
-                    creator=selectors.participant_key(teams, e.submission.creator_id),
+                    creator=selectors.participant_key(
+                        e.submission, use_teams=phase.challenge.use_teams
+                    ),
                     created=e.created,
                     metrics=e.metrics,
                     published=e.published,
