@@ -13,11 +13,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from app.http import request_user
-from app.permissions import visible_to
+from app.permissions import role_group, visible_to
 from archives.models import Archive
 from challenges import selectors, services
 from challenges.forms import (
     ChallengeForm,
+    ChallengeMemberForm,
     PageForm,
     PhaseForm,
     QuestionForm,
@@ -259,19 +260,49 @@ def registration_requests(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 def participants(request: HttpRequest, slug: str) -> HttpResponse:
+    """Participants (removed here; they join by registering), admins and external
+    evaluators (added by user name, removed here)."""
     challenge = administered_challenge(request, slug)
-    if request.method == "POST":
+    form = ChallengeMemberForm(request.POST if request.POST.get("action") == "add" else None)
+    actor = request_user(request)
+    if request.method == "POST" and request.POST.get("action") == "add":
+        if form.is_valid():
+            try:
+                added = services.challenge_member_add(
+                    challenge=challenge, actor=actor, request=request, **form.cleaned_data
+                )
+            except ValidationError as e:
+                add_service_errors(form, e)
+            else:
+                role = services.GRANTED_ROLES[form.cleaned_data["role"]]
+                messages.success(request, f"{added.username} is now an {role}.")
+                return redirect("challenges:participants", slug=slug)
+    elif request.method == "POST":
         user = get_object_or_404(User, pk=request.POST.get("user") or 0)
-        services.participant_remove(
-            challenge=challenge, user=user, actor=request_user(request), request=request
-        )
-        messages.success(request, f"{user.username} no longer takes part.")
+        role = request.POST.get("role") or "participants"
+        try:
+            if role == "participants":
+                services.participant_remove(
+                    challenge=challenge, user=user, actor=actor, request=request
+                )
+            else:
+                services.challenge_member_remove(
+                    challenge=challenge, role=role, user=user, actor=actor, request=request
+                )
+        except ValidationError as e:
+            messages.error(request, " ".join(e.messages))
+        else:
+            messages.success(request, f"{user.username} removed.")
         return redirect("challenges:participants", slug=slug)
-    group = challenge.participants_group
-    users = group.user_set.order_by("username") if group else User.objects.none()
-    admins = challenge.admins_group.user_set.order_by("username") if challenge.admins_group else []
     return _render(
-        request, "participants.html", challenge, "admin", participants=users, admins=admins
+        request,
+        "participants.html",
+        challenge,
+        "admin",
+        form=form,
+        participants=role_group(challenge, "participants").user_set.order_by("username"),
+        admins=role_group(challenge, "admins").user_set.order_by("username"),
+        evaluators=role_group(challenge, "external_evaluators").user_set.order_by("username"),
     )
 
 

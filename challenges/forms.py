@@ -291,3 +291,14 @@ class CombinedLeaderboardForm(forms.ModelForm):
 
     def validate_unique(self) -> None:
         pass  # the service says which slug is taken
+
+
+class ChallengeMemberForm(forms.Form):
+    """An admin or external evaluator to add, by user name."""
+
+    username = forms.CharField(max_length=150, label="User name")
+    role = forms.ChoiceField(
+        choices=(("admins", "Admin"), ("external_evaluators", "External evaluator")),
+        help_text="External evaluators claim and report evaluations of phases evaluated "
+        "outside Tessera, through the API.",
+    )

@@ -16,7 +16,7 @@ from django.utils.text import slugify
 
 from algorithms.jobs.services import JobRefused, job_cancel
 from algorithms.models import AlgorithmImage, Job
-from app.permissions import add_member, can, create_role_groups, remove_member
+from app.permissions import add_member, can, create_role_groups, remove_member, role_group
 from app.services import audit_record
 from app.storage import bucket_name, s3_client
 from app.tasks import enqueue
@@ -245,6 +245,50 @@ def participant_remove(
     if not selectors.is_admin(actor, challenge):
         raise PermissionDenied("Only the challenge's admins may remove participants.")
     remove_member(obj=challenge, role="participants", user=user, actor=actor, request=request)
+
+
+# roles an admin hands out by user name (participants join through registration)
+GRANTED_ROLES = {"admins": "admin", "external_evaluators": "external evaluator"}
+
+
+def challenge_member_add(
+    *,
+    challenge: Challenge,
+    role: str,
+    username: str,
+    actor: User,
+    request: HttpRequest | None = None,
+) -> User:
+    """Make a user an admin or an external evaluator (who claims evaluations of the
+    challenge's externally evaluated phases through the API)."""
+    if not selectors.is_admin(actor, challenge):
+        raise PermissionDenied("Only the challenge's admins may add admins or evaluators.")
+    if role not in GRANTED_ROLES:
+        raise ValidationError({"role": f"Unknown role {role!r}."})
+    user = User.objects.filter(username=username.strip(), is_active=True).first()
+    if user is None:
+        raise ValidationError({"username": f"No active user is called {username.strip()!r}."})
+    add_member(obj=challenge, role=role, user=user, actor=actor, request=request)
+    return user
+
+
+def challenge_member_remove(
+    *,
+    challenge: Challenge,
+    role: str,
+    user: User,
+    actor: User,
+    request: HttpRequest | None = None,
+) -> None:
+    if not selectors.is_admin(actor, challenge):
+        raise PermissionDenied("Only the challenge's admins may remove admins or evaluators.")
+    if role not in GRANTED_ROLES:
+        raise ValidationError({"role": f"Unknown role {role!r}."})
+    if role == "admins":
+        admins = role_group(challenge, "admins").user_set
+        if admins.filter(pk=user.pk).exists() and admins.count() <= 1:
+            raise ValidationError({"username": "A challenge keeps at least one admin."})
+    remove_member(obj=challenge, role=role, user=user, actor=actor, request=request)
 
 
 # --- site: pages and registration questions ------------------------------------------
