@@ -288,6 +288,7 @@ class CombinedLeaderboardForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["slug"].required = False
         self.fields["phases"].queryset = challenge.phases.all()  # type: ignore[attr-defined]
+        self.fields["phases"].label_from_instance = lambda phase: phase.title  # type: ignore[attr-defined]
 
     def validate_unique(self) -> None:
         pass  # the service says which slug is taken

@@ -13,7 +13,7 @@ from django.core import mail
 from django.db import connections
 from django.test import Client
 
-from challenges import services
+from challenges import combined_services, services
 from challenges.models import Evaluation, Method
 from tests.algorithms import images
 from tests.algorithms.test_jobs_support import wait_for
@@ -181,6 +181,12 @@ def test_every_site_and_admin_page_fits_a_phone_and_passes_axe(browser, live_ser
     )
     ann = participant(challenge, "ann")
     succeed(submit(phase, ann), {"dice": 0.5, "hd": 3})
+    combined_services.combined_leaderboard_save(
+        challenge=challenge, actor=user, fields={"title": "Overall"}, phases=[phase]
+    )
+    services.challenge_member_add(
+        challenge=challenge, role="external_evaluators", username="bob", actor=user
+    )
     try:
         page = browser.new_page(viewport={"width": 1400, "height": 900}, bypass_csp=True)
         client = Client()
@@ -206,11 +212,31 @@ def test_every_site_and_admin_page_fits_a_phone_and_passes_axe(browser, live_ser
             ("page-edit", "/admin/pages/data/"),
             ("page", "/pages/data/"),
             ("questions", "/admin/questions/"),
+            ("phases-admin", "/phases/"),
+            ("leaderboard-admin", f"/phases/{phase.slug}/leaderboard/"),
+            ("combined", "/combined-leaderboards/overall/"),
+            ("combined-admin", "/admin/combined-leaderboards/"),
+            ("combined-create", "/admin/combined-leaderboards/create/"),
+            ("combined-edit", "/admin/combined-leaderboards/overall/"),
         ):
             page.goto(live_server.url + path if path.startswith("/challenges") else base + path)
             assert page.locator("h1").count() == 1, path
             _shoot(page, shots, name)
         assert "UMC" in page.goto(base + "/admin/requests/").text()  # type: ignore[union-attr]
+        # a combined leaderboard made from its page, a field error first
+        page.goto(base + "/admin/combined-leaderboards/create/")
+        page.fill("#id_title", "Both")
+        page.get_by_role("button", name="Save combined leaderboard").click()
+        page.wait_for_load_state()
+        assert "phases: This field is required." in page.inner_text("main")
+        _shoot(page, shots, "combined-create-error")
+        page.get_by_label(phase.title).check()
+        page.get_by_label("Median of the phase ranks").check()
+        page.get_by_role("button", name="Save combined leaderboard").click()
+        page.wait_for_url("**/combined-leaderboards/both/")
+        assert (
+            page.locator("nav.tabs [aria-current=page]").inner_text() == "Phases and leaderboards"
+        )
         bob = browser.new_page(viewport={"width": 1400, "height": 900}, bypass_csp=True)
         c = Client()
         login(c, new_user(username="cy"))
