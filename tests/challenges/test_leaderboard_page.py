@@ -140,6 +140,10 @@ def test_the_leaderboard_pages_sit_in_the_challenge_site_with_their_tab_current(
     assert tab in html.decode()
     assert "<h2>Leaderboard: Debug</h2>" in html.decode()
     assert f'href="/challenges/{challenge.slug}/submissions/">My submissions' in html.decode()
+    # the JSON export is the API's leaderboard, linked from the page
+    api = f"/api/v1/challenges/{challenge.slug}/phases/{phase.slug}/leaderboard/?format=json"
+    assert f'href="{api}"' in html.decode()
+    assert [r["user"] for r in page.get(api).json()["results"]] == ["ann"]
     # a visitor signed out sees the same tabs, without "My submissions"
     anonymous = Client().get(f"/challenges/{challenge.slug}/phases/{phase.slug}/leaderboard/")
     assert tab in anonymous.content.decode()
