@@ -203,7 +203,7 @@ def evaluations(request: HttpRequest, slug: str) -> HttpResponse:
     challenge = administered_challenge(request, slug)
     rows = (
         Evaluation.objects.filter(submission__phase__challenge=challenge)
-        .select_related("submission__phase", "submission__creator", "method")
+        .select_related("submission__phase", "submission__creator", "submission__team", "method")
         .order_by("-created")[:500]
     )
     return _render(request, "evaluations.html", challenge, "admin", evaluations=rows)

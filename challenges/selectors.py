@@ -102,7 +102,7 @@ def submissions_visible_to(user: AnyUser) -> QuerySet[Submission]:
         return Submission.objects.none()
     return Submission.objects.filter(
         Q(creator=user) | Q(phase__challenge__in=challenges_administered_by(user))
-    ).select_related("phase__challenge", "creator", "algorithm_image")
+    ).select_related("phase__challenge", "creator", "team", "algorithm_image")
 
 
 def evaluations_visible_to(user: AnyUser) -> QuerySet[Evaluation]:

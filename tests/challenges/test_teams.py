@@ -167,8 +167,10 @@ def test_a_submission_stays_with_the_team_it_was_made_for(user):  # type: ignore
     }
     with pytest.raises(ValidationError, match="You have used all 2 submissions"):
         submit(phase, cat)
-    # bob's new submission is his own, ranked apart from the team's
+    # bob's new submission is his own, ranked apart from the team's; his list says which
     succeed(submit(phase, bob), {"dice": 0.9})
+    listed = _api(bob).get(f"{API}phases/{phase.slug}/submissions/").json()["results"]
+    assert [s["team"] for s in listed] == [None, "Lungs"]  # newest first
     _, rows = selectors.leaderboard_table(phase=phase, user=ann)
     assert [(r["rank"], r["user"], r["team"]) for r in rows] == [
         (1, "bob", None),
