@@ -132,7 +132,8 @@ def test_admins_create_change_and_delete_one_from_the_pages(board_world):  # typ
     debug, final = (board_world["challenge"].phases.get(slug=s) for s in ("debug", "final"))
     org = _page(admin)
     # linked from the admin tabs and from the phases and leaderboards tab
-    assert f'href="{ADMIN_PAGES}">Combined leaderboards' in org.get(ADMIN_PAGES).content.decode()
+    listing = org.get(ADMIN_PAGES).content.decode()
+    assert f'href="{ADMIN_PAGES}" aria-current="page">Combined leaderboards' in listing
     assert f'href="{ADMIN_PAGES}"' in org.get("/challenges/lung-2026/phases/").content.decode()
     # no phase chosen: the phases field says so and nothing is made
     r = org.post(f"{ADMIN_PAGES}create/", {"title": "Overall", "combination_method": "MEAN"})
