@@ -361,6 +361,9 @@ def test_admins_publish_unpublish_and_rerun(user):
     detail = f"/challenges/{challenge.slug}/submissions/{submission.pk}/"
     assert "scored 3 cases" in _text(admin.get(detail).content)
     assert "scored 3 cases" not in _text(_client(ann).get(detail).content)
+    # the admin's tab is current on someone else's submission, "My submissions" on one's own
+    assert 'aria-current="page">Admin</a>' in admin.get(detail).content.decode()
+    assert 'aria-current="page">My submissions</a>' in _client(ann).get(detail).content.decode()
 
 
 def test_admins_add_and_remove_admins_and_external_evaluators(user):
