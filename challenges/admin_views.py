@@ -13,11 +13,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from app.http import request_user
-from app.permissions import visible_to
+from app.permissions import role_group, visible_to
 from archives.models import Archive
 from challenges import selectors, services
 from challenges.forms import (
     ChallengeForm,
+    ChallengeMemberForm,
     PageForm,
     PhaseForm,
     QuestionForm,
@@ -39,7 +40,7 @@ from challenges.site_views import posted, site_context, visible_challenge
 from uploads.selectors import completed_uploads_for
 
 
-def _administered(request: HttpRequest, slug: str) -> Challenge:
+def administered_challenge(request: HttpRequest, slug: str) -> Challenge:
     challenge = visible_challenge(request, slug)
     if not selectors.is_admin(request.user, challenge):
         raise Http404("No challenge matches the given query.")
@@ -60,7 +61,7 @@ def _render(
 
 @login_required
 def settings(request: HttpRequest, slug: str) -> HttpResponse:
-    challenge = _administered(request, slug)
+    challenge = administered_challenge(request, slug)
     form = ChallengeForm(*posted(request), instance=challenge)
     if request.method == "POST" and form.is_valid():
         fields = dict(form.cleaned_data)
@@ -129,18 +130,18 @@ def _phase_form(request: HttpRequest, challenge: Challenge, phase: Phase | None)
 
 @login_required
 def phase_create(request: HttpRequest, slug: str) -> HttpResponse:
-    return _phase_form(request, _administered(request, slug), None)
+    return _phase_form(request, administered_challenge(request, slug), None)
 
 
 @login_required
 def phase_settings(request: HttpRequest, slug: str, phase_slug: str) -> HttpResponse:
-    challenge = _administered(request, slug)
+    challenge = administered_challenge(request, slug)
     return _phase_form(request, challenge, _phase(challenge, phase_slug))
 
 
 def _versions(request: HttpRequest, slug: str, phase_slug: str, *, kind: str) -> HttpResponse:
     """Evaluation methods (kind "methods") or ground truths: the versions and an upload."""
-    challenge = _administered(request, slug)
+    challenge = administered_challenge(request, slug)
     phase = _phase(challenge, phase_slug)
     versions = phase.methods.all() if kind == "methods" else phase.ground_truths.all()
     if request.POST.get("activate"):
@@ -199,10 +200,10 @@ def ground_truths(request: HttpRequest, slug: str, phase_slug: str) -> HttpRespo
 
 @login_required
 def evaluations(request: HttpRequest, slug: str) -> HttpResponse:
-    challenge = _administered(request, slug)
+    challenge = administered_challenge(request, slug)
     rows = (
         Evaluation.objects.filter(submission__phase__challenge=challenge)
-        .select_related("submission__phase", "submission__creator", "method")
+        .select_related("submission__phase", "submission__creator", "submission__team", "method")
         .order_by("-created")[:500]
     )
     return _render(request, "evaluations.html", challenge, "admin", evaluations=rows)
@@ -211,7 +212,7 @@ def evaluations(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_POST
 def evaluation_rerun(request: HttpRequest, slug: str, pk: str) -> HttpResponse:
-    challenge = _administered(request, slug)
+    challenge = administered_challenge(request, slug)
     submission = get_object_or_404(Submission, phase__challenge=challenge, pk=pk)
     try:
         services.evaluation_rerun(
@@ -227,7 +228,7 @@ def evaluation_rerun(request: HttpRequest, slug: str, pk: str) -> HttpResponse:
 @login_required
 @require_POST
 def evaluation_publish(request: HttpRequest, slug: str, pk: str) -> HttpResponse:
-    challenge = _administered(request, slug)
+    challenge = administered_challenge(request, slug)
     evaluation = get_object_or_404(Evaluation, submission__phase__challenge=challenge, pk=pk)
     published = request.POST.get("published") == "true"
     services.evaluation_publish(
@@ -239,7 +240,7 @@ def evaluation_publish(request: HttpRequest, slug: str, pk: str) -> HttpResponse
 
 @login_required
 def registration_requests(request: HttpRequest, slug: str) -> HttpResponse:
-    challenge = _administered(request, slug)
+    challenge = administered_challenge(request, slug)
     if request.method == "POST":
         registration = get_object_or_404(
             RegistrationRequest, challenge=challenge, pk=request.POST.get("pk") or 0
@@ -259,25 +260,55 @@ def registration_requests(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 def participants(request: HttpRequest, slug: str) -> HttpResponse:
-    challenge = _administered(request, slug)
-    if request.method == "POST":
+    """Participants (removed here; they join by registering), admins and external
+    evaluators (added by user name, removed here)."""
+    challenge = administered_challenge(request, slug)
+    form = ChallengeMemberForm(request.POST if request.POST.get("action") == "add" else None)
+    actor = request_user(request)
+    if request.method == "POST" and request.POST.get("action") == "add":
+        if form.is_valid():
+            try:
+                added = services.challenge_member_add(
+                    challenge=challenge, actor=actor, request=request, **form.cleaned_data
+                )
+            except ValidationError as e:
+                add_service_errors(form, e)
+            else:
+                role = services.GRANTED_ROLES[form.cleaned_data["role"]]
+                messages.success(request, f"{added.username} is now an {role}.")
+                return redirect("challenges:participants", slug=slug)
+    elif request.method == "POST":
         user = get_object_or_404(User, pk=request.POST.get("user") or 0)
-        services.participant_remove(
-            challenge=challenge, user=user, actor=request_user(request), request=request
-        )
-        messages.success(request, f"{user.username} no longer takes part.")
+        role = request.POST.get("role") or "participants"
+        try:
+            if role == "participants":
+                services.participant_remove(
+                    challenge=challenge, user=user, actor=actor, request=request
+                )
+            else:
+                services.challenge_member_remove(
+                    challenge=challenge, role=role, user=user, actor=actor, request=request
+                )
+        except ValidationError as e:
+            messages.error(request, " ".join(e.messages))
+        else:
+            messages.success(request, f"{user.username} removed.")
         return redirect("challenges:participants", slug=slug)
-    group = challenge.participants_group
-    users = group.user_set.order_by("username") if group else User.objects.none()
-    admins = challenge.admins_group.user_set.order_by("username") if challenge.admins_group else []
     return _render(
-        request, "participants.html", challenge, "admin", participants=users, admins=admins
+        request,
+        "participants.html",
+        challenge,
+        "admin",
+        form=form,
+        participants=role_group(challenge, "participants").user_set.order_by("username"),
+        admins=role_group(challenge, "admins").user_set.order_by("username"),
+        evaluators=role_group(challenge, "external_evaluators").user_set.order_by("username"),
     )
 
 
 @login_required
 def pages(request: HttpRequest, slug: str) -> HttpResponse:
-    challenge = _administered(request, slug)
+    challenge = administered_challenge(request, slug)
     if request.method == "POST":
         page = get_object_or_404(ChallengePage, challenge=challenge, pk=request.POST.get("pk") or 0)
         actor = request_user(request)
@@ -292,7 +323,7 @@ def pages(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 def page_edit(request: HttpRequest, slug: str, page_slug: str = "") -> HttpResponse:
-    challenge = _administered(request, slug)
+    challenge = administered_challenge(request, slug)
     page = (
         get_object_or_404(ChallengePage, challenge=challenge, slug=page_slug) if page_slug else None
     )
@@ -316,7 +347,7 @@ def page_edit(request: HttpRequest, slug: str, page_slug: str = "") -> HttpRespo
 
 @login_required
 def questions(request: HttpRequest, slug: str) -> HttpResponse:
-    challenge = _administered(request, slug)
+    challenge = administered_challenge(request, slug)
     form = QuestionForm(request.POST if request.POST.get("action") == "add" else None)
     if request.method == "POST" and request.POST.get("action") == "delete":
         question = get_object_or_404(

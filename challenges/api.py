@@ -572,6 +572,10 @@ def _submission_data(request: Request | None, submission: Submission) -> dict[st
         },
         "created": submission.created.isoformat().replace("+00:00", "Z"),
         "creator": {"username": submission.creator.username if submission.creator else None},
+        # Tessera's: the team it was made for (recorded then), with teams on
+        "team": team.name
+        if (team := selectors.submission_team(submission, use_teams=phase.challenge.use_teams))
+        else None,
         "comment": submission.comment,
         "predictions_file": submission.predictions_filename or None,
         "supplementary_file": None,

@@ -95,7 +95,7 @@ urlpatterns = [
     path(
         "challenges/<slug:challenge_slug>/combined-leaderboards/<slug:slug>/",
         combined_api.CombinedLeaderboardViewSet.as_view(
-            {"get": "retrieve", "patch": "partial_update"}
+            {"get": "retrieve", "patch": "partial_update", "delete": "destroy"}
         ),
         name="combined-leaderboard-detail",
     ),

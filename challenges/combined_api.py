@@ -1,7 +1,8 @@
 """Combined leaderboards through the API (GC's CombinedLeaderboard):
 
     GET/POST  challenges/<slug>/combined-leaderboards/          (POST: admins)
-    GET/PATCH challenges/<slug>/combined-leaderboards/<slug>/   (detail has the results)
+    GET/PATCH/DELETE challenges/<slug>/combined-leaderboards/<slug>/
+                                                  (detail has the results; writes: admins)
 
 Body: {"title", "slug"?, "description"?, "combination_method": "MEAN"|"MEDIAN"|"SUM",
 "phases": [phase slugs]}.
@@ -116,3 +117,9 @@ class CombinedLeaderboardViewSet(
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         board = self._save(request, self.get_object())
         return Response(self.get_serializer(board).data)
+
+    def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        combined_services.combined_leaderboard_delete(
+            board=self.get_object(), actor=request_user(request), request=request._request
+        )
+        return Response(status=status.HTTP_204_NO_CONTENT)

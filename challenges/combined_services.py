@@ -71,3 +71,13 @@ def combined_leaderboard_save(
             {"slug": f"The challenge has a combined leaderboard {board.slug!r} already."}
         ) from None
     return board
+
+
+def combined_leaderboard_delete(
+    *, board: CombinedLeaderboard, actor: User, request: HttpRequest | None = None
+) -> None:
+    """Removes the combined ranking only; the phases and their results stay."""
+    _check(board.challenge, actor, None)
+    with transaction.atomic():
+        audit_record(action="combined-leaderboard-deleted", actor=actor, obj=board, request=request)
+        board.delete()

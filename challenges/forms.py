@@ -8,7 +8,13 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from algorithms.models import AlgorithmImage, AlgorithmInterface
-from challenges.models import Challenge, ChallengePage, Phase, RegistrationQuestion
+from challenges.models import (
+    Challenge,
+    ChallengePage,
+    CombinedLeaderboard,
+    Phase,
+    RegistrationQuestion,
+)
 from uploads.forms import UserUploadsField
 
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
@@ -254,3 +260,46 @@ class VersionUploadForm(forms.Form):
 
     user_upload = UserUploadsField(multiple=False, label="File", accept=".tar,.gz,.tgz,.xz")
     comment = forms.CharField(required=False, max_length=200)
+
+
+class CombinedLeaderboardForm(forms.ModelForm):
+    """A combined leaderboard: its title, slug, the phases it combines and how."""
+
+    phases = forms.ModelMultipleChoiceField(
+        queryset=Phase.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        label="Phases to combine",
+        help_text="Only those ranked in every chosen phase appear on it.",
+    )
+
+    class Meta:
+        model = CombinedLeaderboard
+        fields = ("title", "slug", "description", "phases", "combination_method")
+        labels = {
+            "slug": "Slug (left empty: made from the title)",
+            "combination_method": "Combined by",
+        }
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 3}),
+            "combination_method": forms.RadioSelect,
+        }
+
+    def __init__(self, *args: Any, challenge: Challenge, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["slug"].required = False
+        self.fields["phases"].queryset = challenge.phases.all()  # type: ignore[attr-defined]
+        self.fields["phases"].label_from_instance = lambda phase: phase.title  # type: ignore[attr-defined]
+
+    def validate_unique(self) -> None:
+        pass  # the service says which slug is taken
+
+
+class ChallengeMemberForm(forms.Form):
+    """An admin or external evaluator to add, by user name."""
+
+    username = forms.CharField(max_length=150, label="User name")
+    role = forms.ChoiceField(
+        choices=(("admins", "Admin"), ("external_evaluators", "External evaluator")),
+        help_text="External evaluators claim and report evaluations of phases evaluated "
+        "outside Tessera, through the API.",
+    )

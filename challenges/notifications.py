@@ -26,7 +26,8 @@ def registration_requested(*, registration: RegistrationRequest) -> None:
         return (
             f"{r.user.get_username()} asks to join {name}",
             f"{r.user.get_username()} asks to take part in the challenge {name}.\n"
-            f"Accept or reject the request: {site_url(f'/challenges/{r.challenge.slug}/')}\n",
+            "Accept or reject the request: "
+            f"{site_url(reverse('challenges:registration-requests', args=[r.challenge.slug]))}\n",
             [a.email for a in admins],
         )
 

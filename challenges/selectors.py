@@ -22,7 +22,6 @@ from challenges.models import (
     Submission,
     Team,
     TeamInvitation,
-    TeamMember,
 )
 
 
@@ -103,7 +102,7 @@ def submissions_visible_to(user: AnyUser) -> QuerySet[Submission]:
         return Submission.objects.none()
     return Submission.objects.filter(
         Q(creator=user) | Q(phase__challenge__in=challenges_administered_by(user))
-    ).select_related("phase__challenge", "creator", "algorithm_image")
+    ).select_related("phase__challenge", "creator", "team", "algorithm_image")
 
 
 def evaluations_visible_to(user: AnyUser) -> QuerySet[Evaluation]:
@@ -135,9 +134,11 @@ def submission_limit(*, phase: Phase, user: AnyUser, at: datetime | None = None)
     at = at or timezone.now()
     limit = phase.submissions_limit_per_user_per_period
     period = phase.submission_limit_period
-    # a team shares one limit: every member's submissions count
-    creators = teammate_ids(challenge=phase.challenge, user=user)
-    counted = Submission.objects.filter(phase=phase, creator_id__in=creators)
+    # a team shares one limit: its submissions as recorded when made count, and one's own
+    # always do (leaving a team does not give a fresh allowance)
+    team = team_of(challenge=phase.challenge, user=user)
+    mine = Q(creator_id=user.pk) | Q(team=team) if team else Q(creator_id=user.pk)
+    counted = Submission.objects.filter(mine, phase=phase)
     if period is not None:
         counted = counted.filter(created__gte=at - timedelta(days=period))
     counted = counted.exclude(evaluations__status__in=Evaluation.NOT_COUNTED)
@@ -172,7 +173,9 @@ def leaderboard(*, phase: Phase, user: AnyUser) -> list[Evaluation]:
         .filter(
             submission__phase=phase, status=Evaluation.Status.SUCCESS, published=True, rank__gt=0
         )
-        .select_related("submission__creator", "submission__algorithm_image__algorithm")
+        .select_related(
+            "submission__creator", "submission__team", "submission__algorithm_image__algorithm"
+        )
         .order_by("rank", "-created")
     )
 
@@ -188,10 +191,9 @@ def leaderboard_table(*, phase: Phase, user: AnyUser) -> tuple[list[str], list[d
         extra_results_columns=phase.extra_results_columns,
     )
     rows: list[dict[str, Any]] = []
-    teams = teams_by_user(phase.challenge)
     for e in leaderboard(phase=phase, user=user):
         image = e.submission.algorithm_image
-        team = teams.get(e.submission.creator_id)
+        team = submission_team(e.submission, use_teams=phase.challenge.use_teams)
         rows.append(
             {
                 "rank": e.rank,
@@ -267,26 +269,18 @@ def team_of(*, challenge: Challenge, user: AnyUser) -> Team | None:
     return Team.objects.filter(challenge=challenge, members__user_id=user.pk or 0).first()
 
 
-def teammate_ids(*, challenge: Challenge, user: AnyUser) -> list[Any]:
-    """Whose submissions count towards the user's limit: the team's members, or the user."""
-    team = team_of(challenge=challenge, user=user)
-    if team is None:
-        return [user.pk]
-    return list(team.members.values_list("user_id", flat=True))
+def submission_team(submission: Submission, *, use_teams: bool) -> Team | None:
+    """The team a submission was made for (recorded at submission time), while its
+    challenge uses teams."""
+    return submission.team if use_teams and submission.team_id is not None else None
 
 
-def teams_by_user(challenge: Challenge) -> dict[Any, Team]:
-    """Each team member's team (empty when the challenge does not use teams)."""
-    if not challenge.use_teams:
-        return {}
-    members = TeamMember.objects.filter(challenge=challenge).select_related("team")
-    return {m.user_id: m.team for m in members}
-
-
-def participant_key(teams: dict[Any, Team], user_id: Any) -> Hashable:
-    """Who a result belongs to on a leaderboard: the user's team, else the user."""
-    team = teams.get(user_id)
-    return ("team", team.pk) if team is not None else ("user", user_id)
+def participant_key(submission: Submission, *, use_teams: bool) -> Hashable:
+    """Who a result belongs to on a leaderboard: the team it was submitted for, else its
+    submitter; later joins and leaves move nothing."""
+    if use_teams and submission.team_id is not None:
+        return ("team", submission.team_id)
+    return ("user", submission.creator_id)
 
 
 def teams_visible_to(*, challenge: Challenge, user: AnyUser) -> QuerySet[Team]:
@@ -344,7 +338,6 @@ def combined_leaderboard_rows(*, board: CombinedLeaderboard, user: AnyUser) -> l
     phases = combined_phases(board)
     if not phases:
         return []
-    teams = teams_by_user(board.challenge)
     evaluations = (
         evaluations_visible_to(user)
         .filter(
@@ -353,13 +346,13 @@ def combined_leaderboard_rows(*, board: CombinedLeaderboard, user: AnyUser) -> l
             published=True,
             rank__gt=0,
         )
-        .select_related("submission__creator")
+        .select_related("submission__creator", "submission__team")
     )
     names: dict[Hashable, tuple[str | None, str | None]] = {}
     phase_ranks = []
     for e in evaluations:
-        key = participant_key(teams, e.submission.creator_id)
-        team = teams.get(e.submission.creator_id)
+        key = participant_key(e.submission, use_teams=board.challenge.use_teams)
+        team = submission_team(e.submission, use_teams=board.challenge.use_teams)
         creator = e.submission.creator
         names.setdefault(
             key,

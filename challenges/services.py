@@ -16,7 +16,7 @@ from django.utils.text import slugify
 
 from algorithms.jobs.services import JobRefused, job_cancel
 from algorithms.models import AlgorithmImage, Job
-from app.permissions import add_member, can, create_role_groups, remove_member
+from app.permissions import add_member, can, create_role_groups, remove_member, role_group
 from app.services import audit_record
 from app.storage import bucket_name, s3_client
 from app.tasks import enqueue
@@ -245,6 +245,50 @@ def participant_remove(
     if not selectors.is_admin(actor, challenge):
         raise PermissionDenied("Only the challenge's admins may remove participants.")
     remove_member(obj=challenge, role="participants", user=user, actor=actor, request=request)
+
+
+# roles an admin hands out by user name (participants join through registration)
+GRANTED_ROLES = {"admins": "admin", "external_evaluators": "external evaluator"}
+
+
+def challenge_member_add(
+    *,
+    challenge: Challenge,
+    role: str,
+    username: str,
+    actor: User,
+    request: HttpRequest | None = None,
+) -> User:
+    """Make a user an admin or an external evaluator (who claims evaluations of the
+    challenge's externally evaluated phases through the API)."""
+    if not selectors.is_admin(actor, challenge):
+        raise PermissionDenied("Only the challenge's admins may add admins or evaluators.")
+    if role not in GRANTED_ROLES:
+        raise ValidationError({"role": f"Unknown role {role!r}."})
+    user = User.objects.filter(username=username.strip(), is_active=True).first()
+    if user is None:
+        raise ValidationError({"username": f"No active user is called {username.strip()!r}."})
+    add_member(obj=challenge, role=role, user=user, actor=actor, request=request)
+    return user
+
+
+def challenge_member_remove(
+    *,
+    challenge: Challenge,
+    role: str,
+    user: User,
+    actor: User,
+    request: HttpRequest | None = None,
+) -> None:
+    if not selectors.is_admin(actor, challenge):
+        raise PermissionDenied("Only the challenge's admins may remove admins or evaluators.")
+    if role not in GRANTED_ROLES:
+        raise ValidationError({"role": f"Unknown role {role!r}."})
+    if role == "admins":
+        admins = role_group(challenge, "admins").user_set
+        if admins.filter(pk=user.pk).exists() and admins.count() <= 1:
+            raise ValidationError({"username": "A challenge keeps at least one admin."})
+    remove_member(obj=challenge, role=role, user=user, actor=actor, request=request)
 
 
 # --- site: pages and registration questions ------------------------------------------
@@ -731,6 +775,7 @@ def submission_create(
             submission = Submission(
                 phase=phase,
                 creator=creator,
+                team=selectors.team_of(challenge=challenge, user=creator),
                 algorithm_image=algorithm_image,
                 user_upload=user_upload,
                 comment=comment[:128],
@@ -884,13 +929,15 @@ def evaluations_rank(*, phase: Phase) -> None:
             .filter(submission__phase=phase, status=Evaluation.Status.SUCCESS)
             .select_related("submission")
         )
-        # with teams, a team is one participant (most recent / best per team)
-        teams = selectors.teams_by_user(phase.challenge)
+        # with teams, a team is one participant (most recent / best per team), the team
+        # each submission was made for
         positions = ranking.calculate_ranks(
             results=[
                 ranking.Result(
                     pk=e.pk,
-                    creator=selectors.participant_key(teams, e.submission.creator_id),
+                    creator=selectors.participant_key(
+                        e.submission, use_teams=phase.challenge.use_teams
+                    ),
                     created=e.created,
                     metrics=e.metrics,
                     published=e.published,

@@ -144,6 +144,9 @@ def phase_list(request: HttpRequest, slug: str) -> HttpResponse:
         )
         rows.append({"phase": phase, "limit": limit})
     context["rows"] = rows
+    context["combined_boards"] = selectors.combined_leaderboards_visible_to(
+        challenge=challenge, user=request.user
+    )
     return render(request, "challenges/phase_list.html", context)
 
 
@@ -254,7 +257,9 @@ def submission_detail(request: HttpRequest, slug: str, pk: str) -> HttpResponse:
     submission: Submission = get_object_or_404(
         selectors.submissions_visible_to(request.user), phase__challenge=challenge, pk=pk
     )
-    context = site_context(request, challenge, "submissions")
+    # an admin looking at someone else's submission came from the admin pages
+    mine = submission.creator_id == request.user.pk
+    context = site_context(request, challenge, "submissions" if mine else "admin")
     visible = set(
         selectors.evaluations_visible_to(request.user)
         .filter(submission=submission)

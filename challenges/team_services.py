@@ -143,7 +143,8 @@ def _may_answer_other_side(invitation: TeamInvitation, actor: User) -> bool:
 
 def team_leave(*, team: Team, user: User, request: HttpRequest | None = None) -> None:
     """Leave the team; an owner hands the team to the longest-standing member, and the
-    last member leaving removes the team. Past submissions stay the user's own."""
+    last member leaving removes the team. Past submissions stay the team's (recorded when
+    made); a removed team's become their submitters' own."""
     with transaction.atomic():
         locked = Team.objects.select_for_update().get(pk=team.pk)
         membership = locked.members.filter(user=user).first()

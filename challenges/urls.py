@@ -46,6 +46,21 @@ urlpatterns = [
     path("<slug:slug>/admin/pages/create/", admin_views.page_edit, name="page-create"),
     path("<slug:slug>/admin/pages/<slug:page_slug>/", admin_views.page_edit, name="page-edit"),
     path("<slug:slug>/admin/questions/", admin_views.questions, name="questions"),
+    path(
+        "<slug:slug>/admin/combined-leaderboards/",
+        combined_views.admin_list,
+        name="combined-leaderboards",
+    ),
+    path(
+        "<slug:slug>/admin/combined-leaderboards/create/",
+        combined_views.admin_edit,
+        name="combined-leaderboard-create",
+    ),
+    path(
+        "<slug:slug>/admin/combined-leaderboards/<slug:board_slug>/",
+        combined_views.admin_edit,
+        name="combined-leaderboard-edit",
+    ),
     # teams (challenges with use_teams)
     path("<slug:slug>/teams/", team_views.teams, name="teams"),
     path("<slug:slug>/teams/create/", team_views.team_create, name="team-create"),

@@ -1,10 +1,11 @@
-"""Pages of challenges (so far: a phase's leaderboard). Reads through `selectors`, as the
-API does, so a page shows no more than the API would."""
+"""A phase's leaderboard page, one of the challenge site's pages (its tabs on top). Reads
+through `selectors`, as the API does, so a page shows no more than the API would."""
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
 from challenges import leaderboard_display, selectors
+from challenges.site_views import site_context
 
 
 def leaderboard(request: HttpRequest, slug: str, phase_slug: str) -> HttpResponse:
@@ -41,12 +42,10 @@ def leaderboard(request: HttpRequest, slug: str, phase_slug: str) -> HttpRespons
                 "aria_sort": ("descending" if descending else "ascending") if current else "",
             }
         )
-    return render(
-        request,
-        "challenges/leaderboard.html",
+    context = site_context(request, phase.challenge, "phases")
+    context.update(
         {
             "phase": phase,
-            "challenge": phase.challenge,
             "headers": headers,
             "rows": [leaderboard_display.cells(row, cols) for row in shown],
             "sort": sort,
@@ -56,5 +55,6 @@ def leaderboard(request: HttpRequest, slug: str, phase_slug: str) -> HttpRespons
                 score_title=phase.score_title,
                 higher_is_better=phase.score_default_sort == phase.Sort.DESCENDING,
             ),
-        },
+        }
     )
+    return render(request, "challenges/leaderboard.html", context)

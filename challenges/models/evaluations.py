@@ -40,6 +40,16 @@ class Submission(models.Model):
     predictions_filename = models.CharField(max_length=255, blank=True)
     comment = models.CharField(max_length=128, blank=True)
     jobs = models.ManyToManyField("algorithms.Job", blank=True, related_name="+")
+    # the team the submitter was in when submitting (teams on): the result stays the team's,
+    # and uses up its limit, whoever joins or leaves later; a dissolved team's become the
+    # submitters' own
+    team = models.ForeignKey(
+        "challenges.Team",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="submissions",
+    )
 
     class Meta:
         ordering = ("-created",)

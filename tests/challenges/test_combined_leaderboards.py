@@ -1,12 +1,15 @@
 """Combined leaderboards (GC's CombinedLeaderboard): per participant the best rank in each
 public phase, those missing a phase left out, mean / median / sum of the phase ranks,
-then competition ranks; set up by admins through the API, read by the API and a page."""
+then competition ranks; set up by admins through the API or their admin pages, read by
+the API and a page inside the challenge site."""
+
+import re
 
 import pytest
 from django.test import Client
 from rest_framework.test import APIClient
 
-from challenges.models import Challenge
+from challenges.models import Challenge, CombinedLeaderboard
 from tests.archives.helpers import login, new_user
 from tests.challenges.helpers import make_challenge, make_phase, participant, submit, succeed
 
@@ -112,3 +115,78 @@ def test_the_page_and_who_sees_it(board_world):  # type: ignore[no-untyped-def]
     Challenge.objects.filter(pk=board_world["challenge"].pk).update(hidden=False)
     assert Client().get(url).status_code == 200
     assert [row[1] for row in _results(None)] == ["bob", "ann", "cat"]
+
+
+ADMIN_PAGES = "/challenges/lung-2026/admin/combined-leaderboards/"
+
+
+def _page(user=None) -> Client:  # type: ignore[no-untyped-def]
+    c = Client()
+    if user is not None:
+        login(c, user)
+    return c
+
+
+def test_admins_create_change_and_delete_one_from_the_pages(board_world):  # type: ignore[no-untyped-def]
+    admin, ann = board_world["admin"], board_world["ann"]
+    debug, final = (board_world["challenge"].phases.get(slug=s) for s in ("debug", "final"))
+    org = _page(admin)
+    # linked from the admin tabs and from the phases and leaderboards tab
+    listing = org.get(ADMIN_PAGES).content.decode()
+    assert f'href="{ADMIN_PAGES}" aria-current="page">Combined leaderboards' in listing
+    assert f'href="{ADMIN_PAGES}"' in org.get("/challenges/lung-2026/phases/").content.decode()
+    # no phase chosen: the phases field says so and nothing is made
+    r = org.post(f"{ADMIN_PAGES}create/", {"title": "Overall", "combination_method": "MEAN"})
+    assert r.status_code == 200
+    assert "phases: This field is required." in r.content.decode()
+    assert not CombinedLeaderboard.objects.exists()
+    body = {"title": "Overall", "phases": [debug.pk, final.pk], "combination_method": "SUM"}
+    r = org.post(f"{ADMIN_PAGES}create/", body)
+    assert (
+        r.status_code == 302
+        and r["Location"] == "/challenges/lung-2026/combined-leaderboards/overall/"
+    )
+    html = org.get(r["Location"]).content.decode()
+    assert "<td>1</td><td>bob</td><td>3</td><td>2</td><td>1</td>" in html
+    assert 'aria-current="page">Phases and leaderboards</a>' in html  # the site's tabs
+    # the same slug again: the slug field names the clash
+    r = org.post(f"{ADMIN_PAGES}create/", body)
+    assert "slug: The challenge has a combined leaderboard &#x27;overall&#x27; already." in (
+        r.content.decode()
+    )
+    assert CombinedLeaderboard.objects.count() == 1
+    # the list shows it; the edit form starts from its values and changes them
+    listed = org.get(ADMIN_PAGES).content.decode()
+    assert "Overall" in listed and "Debug, Final" in listed and "Sum of the phase ranks" in listed
+    edit = org.get(f"{ADMIN_PAGES}overall/").content.decode()
+    assert re.search(r'value="SUM"[^>]*checked', edit)
+    r = org.post(
+        f"{ADMIN_PAGES}overall/",
+        {
+            "title": "Overall",
+            "slug": "overall",
+            "phases": [debug.pk],
+            "combination_method": "MEDIAN",
+        },
+    )
+    assert r.status_code == 302
+    board = CombinedLeaderboard.objects.get()
+    assert (board.combination_method, [p.slug for p in board.phases.all()]) == ("MEDIAN", ["debug"])
+    # a participant sees it listed on the phases tab, with no way to set one up
+    phases_tab = _page(ann).get("/challenges/lung-2026/phases/").content.decode()
+    assert 'href="/challenges/lung-2026/combined-leaderboards/overall/">Overall' in phases_tab
+    assert ADMIN_PAGES not in phases_tab
+    r = org.post(f"{ADMIN_PAGES}overall/", {"action": "delete"})
+    assert r.status_code == 302 and r["Location"] == ADMIN_PAGES
+    assert not CombinedLeaderboard.objects.exists()
+    assert board_world["challenge"].phases.count() == 2  # the phases stay
+
+
+def test_the_api_deletes_one_for_admins_only(board_world):  # type: ignore[no-untyped-def]
+    admin, ann = board_world["admin"], board_world["ann"]
+    _api(admin).post(API, {"title": "Overall", "phases": ["debug"]}, format="json")
+    assert _api(ann).delete(f"{API}overall/").status_code == 403
+    assert _api(new_user()).delete(f"{API}overall/").status_code == 404
+    assert CombinedLeaderboard.objects.count() == 1
+    assert _api(admin).delete(f"{API}overall/").status_code == 204
+    assert not CombinedLeaderboard.objects.exists()

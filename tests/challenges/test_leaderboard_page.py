@@ -123,3 +123,28 @@ def test_the_csv_has_the_columns_and_decimals_shown(user):  # type: ignore[no-un
     ]
     html_rows = _cells(page.get(url).content.decode())
     assert [row[2] for row in html_rows] == [row[2] for row in rows[1:]]  # same Created text
+
+
+def test_the_leaderboard_pages_sit_in_the_challenge_site_with_their_tab_current(user):
+    challenge = make_challenge(user, hidden=False)
+    phase = make_phase(challenge, title="Debug")
+    ann = participant(challenge, "ann")
+    succeed(submit(phase, ann), {"dice": 0.5})
+    page = Client()
+    login(page, ann)
+    tab = (
+        f'<a href="/challenges/{challenge.slug}/phases/" aria-current="page">'
+        "Phases and leaderboards</a>"
+    )
+    html = page.get(f"/challenges/{challenge.slug}/phases/{phase.slug}/leaderboard/").content
+    assert tab in html.decode()
+    assert "<h2>Leaderboard: Debug</h2>" in html.decode()
+    assert f'href="/challenges/{challenge.slug}/submissions/">My submissions' in html.decode()
+    # the JSON export is the API's leaderboard, linked from the page
+    api = f"/api/v1/challenges/{challenge.slug}/phases/{phase.slug}/leaderboard/?format=json"
+    assert f'href="{api}"' in html.decode()
+    assert [r["user"] for r in page.get(api).json()["results"]] == ["ann"]
+    # a visitor signed out sees the same tabs, without "My submissions"
+    anonymous = Client().get(f"/challenges/{challenge.slug}/phases/{phase.slug}/leaderboard/")
+    assert tab in anonymous.content.decode()
+    assert "My submissions" not in anonymous.content.decode()

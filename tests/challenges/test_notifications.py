@@ -42,7 +42,8 @@ def test_admins_hear_of_a_request_and_the_user_of_the_decision(
         ([user.email], "[Lung Lab] ann asks to join Lung-2026"),
         ([user.email], "[Lung Lab] bob asks to join Lung-2026"),
     ]
-    assert "https://lunglab.example.org/challenges/lung-2026/" in mail.outbox[0].body
+    # the link opens the requests to decide on
+    assert "https://lunglab.example.org/challenges/lung-2026/admin/requests/" in mail.outbox[0].body
     mail.outbox.clear()
 
     with django_capture_on_commit_callbacks(execute=True):

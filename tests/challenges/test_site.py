@@ -356,6 +356,42 @@ def test_admins_publish_unpublish_and_rerun(user):
     assert newest.status == Evaluation.Status.PENDING
     # participants cannot
     assert _client(ann).post(f"{base}submissions/{submission.pk}/rerun/").status_code == 404
+    # the evaluation's logs are the admins' (even with nothing on stderr)
+    Evaluation.objects.filter(pk=evaluation.pk).update(stdout="scored 3 cases", stderr="")
+    detail = f"/challenges/{challenge.slug}/submissions/{submission.pk}/"
+    assert "scored 3 cases" in _text(admin.get(detail).content)
+    assert "scored 3 cases" not in _text(_client(ann).get(detail).content)
+    # the admin's tab is current on someone else's submission, "My submissions" on one's own
+    assert 'aria-current="page">Admin</a>' in admin.get(detail).content.decode()
+    assert 'aria-current="page">My submissions</a>' in _client(ann).get(detail).content.decode()
+
+
+def test_admins_add_and_remove_admins_and_external_evaluators(user):
+    challenge = make_challenge(user, hidden=False)
+    ann, eve = participant(challenge, "ann"), new_user(username="eve")
+    admin = _client(user)
+    path = f"/challenges/{challenge.slug}/admin/participants/"
+    r = admin.post(path, {"action": "add", "username": "eve", "role": "external_evaluators"})
+    assert r.status_code == 302
+    assert challenge.external_evaluators_group.user_set.get() == eve  # type: ignore[union-attr]
+    assert "eve is now an external evaluator." in _text(admin.get(path).content)
+    # a name no one has: the field says so and nothing changes
+    r = admin.post(path, {"action": "add", "username": "nobody", "role": "admins"})
+    assert "username: No active user is called &#x27;nobody&#x27;." in r.content.decode()
+    assert challenge.admins_group.user_set.count() == 1  # type: ignore[union-attr]
+    # the last admin stays
+    r = admin.post(path, {"user": user.pk, "role": "admins"}, follow=True)
+    assert "A challenge keeps at least one admin." in _text(r.content)
+    assert challenge.admins_group.user_set.filter(pk=user.pk).exists()  # type: ignore[union-attr]
+    admin.post(path, {"action": "add", "username": "ann", "role": "admins"})
+    assert "ann" in _text(_client(ann).get(f"/challenges/{challenge.slug}/admin/").content)
+    admin.post(path, {"user": eve.pk, "role": "external_evaluators"})
+    assert not challenge.external_evaluators_group.user_set.exists()  # type: ignore[union-attr]
+    # someone who is not an admin reaches none of it
+    eve_client = _client(eve)
+    r = eve_client.post(path, {"action": "add", "username": "eve", "role": "admins"})
+    assert r.status_code == 404
+    assert not challenge.admins_group.user_set.filter(pk=eve.pk).exists()  # type: ignore[union-attr]
 
 
 def _algorithm_phase(user):  # type: ignore[no-untyped-def]

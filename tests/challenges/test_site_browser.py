@@ -13,13 +13,22 @@ from django.core import mail
 from django.db import connections
 from django.test import Client
 
-from challenges import services
+from algorithms.models import Job
+from challenges import combined_services, services
 from challenges.models import Evaluation, Method
 from tests.algorithms import images
 from tests.algorithms.test_jobs_support import wait_for
 from tests.archives.helpers import login, new_user
 from tests.browser_checks import axe_violations, sign_in
-from tests.challenges.helpers import make_challenge, make_phase, participant, submit, succeed
+from tests.challenges.helpers import (
+    make_challenge,
+    make_phase,
+    participant,
+    submit,
+    succeed,
+    valid_algorithm_image,
+)
+from tests.challenges.test_site import _algorithm_phase
 from tests.factories import UserFactory
 
 PASSWORD = "a long and unusual passphrase 42"
@@ -181,6 +190,12 @@ def test_every_site_and_admin_page_fits_a_phone_and_passes_axe(browser, live_ser
     )
     ann = participant(challenge, "ann")
     succeed(submit(phase, ann), {"dice": 0.5, "hd": 3})
+    combined_services.combined_leaderboard_save(
+        challenge=challenge, actor=user, fields={"title": "Overall"}, phases=[phase]
+    )
+    services.challenge_member_add(
+        challenge=challenge, role="external_evaluators", username="bob", actor=user
+    )
     try:
         page = browser.new_page(viewport={"width": 1400, "height": 900}, bypass_csp=True)
         client = Client()
@@ -206,11 +221,31 @@ def test_every_site_and_admin_page_fits_a_phone_and_passes_axe(browser, live_ser
             ("page-edit", "/admin/pages/data/"),
             ("page", "/pages/data/"),
             ("questions", "/admin/questions/"),
+            ("phases-admin", "/phases/"),
+            ("leaderboard-admin", f"/phases/{phase.slug}/leaderboard/"),
+            ("combined", "/combined-leaderboards/overall/"),
+            ("combined-admin", "/admin/combined-leaderboards/"),
+            ("combined-create", "/admin/combined-leaderboards/create/"),
+            ("combined-edit", "/admin/combined-leaderboards/overall/"),
         ):
             page.goto(live_server.url + path if path.startswith("/challenges") else base + path)
             assert page.locator("h1").count() == 1, path
             _shoot(page, shots, name)
         assert "UMC" in page.goto(base + "/admin/requests/").text()  # type: ignore[union-attr]
+        # a combined leaderboard made from its page, a field error first
+        page.goto(base + "/admin/combined-leaderboards/create/")
+        page.fill("#id_title", "Both")
+        page.get_by_role("button", name="Save combined leaderboard").click()
+        page.wait_for_load_state()
+        assert "phases: This field is required." in page.inner_text("main")
+        _shoot(page, shots, "combined-create-error")
+        page.get_by_label(phase.title).check()
+        page.get_by_label("Median of the phase ranks").check()
+        page.get_by_role("button", name="Save combined leaderboard").click()
+        page.wait_for_url("**/combined-leaderboards/both/")
+        assert (
+            page.locator("nav.tabs [aria-current=page]").inner_text() == "Phases and leaderboards"
+        )
         bob = browser.new_page(viewport={"width": 1400, "height": 900}, bypass_csp=True)
         c = Client()
         login(c, new_user(username="cy"))
@@ -219,5 +254,50 @@ def test_every_site_and_admin_page_fits_a_phone_and_passes_axe(browser, live_ser
         )
         bob.goto(base + "/register/")
         _shoot(bob, shots, "register")
+    finally:
+        connections.close_all()
+
+
+def _as(browser, live_server, user):  # type: ignore[no-untyped-def]
+    page = browser.new_page(viewport={"width": 1400, "height": 900}, bypass_csp=True)
+    client = Client()
+    login(client, user)
+    page.context.add_cookies(
+        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
+    )
+    return page
+
+
+def test_an_algorithm_phase_as_its_participant_and_its_admin(browser, live_server, user):  # type: ignore[no-untyped-def]
+    """The submit page lists the interfaces and the participant's valid images; the
+    submission page gives the participant job counts only, the admin every job."""
+    shots = Path(settings.VAR_DIR) / "screenshots" / "challenges"
+    shots.mkdir(parents=True, exist_ok=True)
+    challenge, phase, ann, algorithm = _algorithm_phase(user)
+    image = valid_algorithm_image(algorithm, "sha256:" + "e" * 64)
+    submission = submit(phase, ann, algorithm_image=image)
+    base = f"{live_server.url}/challenges/{challenge.slug}"
+    try:
+        participant_page = _as(browser, live_server, ann)
+        participant_page.goto(f"{base}/phases/{phase.slug}/submit/")
+        main = participant_page.inner_text("main")
+        assert "Interfaces" in main and "ct-image" in main, main
+        assert "Ann's nodules" in participant_page.inner_text("select")
+        _shoot(participant_page, shots, "submit-algorithm")
+        participant_page.goto(f"{base}/submissions/{submission.pk}/")
+        assert "0 of 2 cases done" in participant_page.inner_text("#job-progress")
+        assert "Jobs (admins only)" not in participant_page.inner_text("main")
+        _shoot(participant_page, shots, "submission-algorithm")
+        # the page follows the jobs in place, with no reload (axe: no meta refresh)
+        Job.objects.filter(pk__in=submission.jobs.values("pk")).update(status=Job.Status.SUCCEEDED)
+        participant_page.wait_for_function(
+            "document.querySelector('#job-progress').textContent.includes('2 of 2 cases done')",
+            timeout=30_000,
+        )
+        admin_page = _as(browser, live_server, user)
+        admin_page.goto(f"{base}/submissions/{submission.pk}/")
+        assert admin_page.locator("h3", has_text="Jobs (admins only)").count() == 1
+        assert admin_page.locator("table tbody tr").count() == 2  # one row per case
+        _shoot(admin_page, shots, "submission-algorithm-admin")
     finally:
         connections.close_all()

@@ -1,14 +1,18 @@
 """Teams: a participant is in at most one team per challenge; the owner invites or accepts
 requests; members share the submission limit and the leaderboard ranks the team as one
-participant; the API and the page do the same, for participants only."""
+participant, each submission counted for the team it was made for (later joins and leaves
+move nothing); the API and the page do the same, for participants only."""
+
+import importlib
 
 import pytest
+from django.apps import apps as django_apps
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import Client
 from rest_framework.test import APIClient
 
 from challenges import selectors, team_services
-from challenges.models import Team, TeamInvitation, TeamMember
+from challenges.models import Submission, Team, TeamInvitation, TeamMember
 from tests.archives.helpers import login, new_user
 from tests.challenges.helpers import fail, make_challenge, make_phase, participant, submit, succeed
 
@@ -120,11 +124,81 @@ def test_the_leaderboard_ranks_a_team_as_one_participant(user):  # type: ignore[
     html = page.get("/challenges/lung-2026/phases/final/leaderboard/").content.decode()
     assert ">Team</a></th>" in html and "<td>Lungs</td>" in html
 
-    # bob leaves: his result is his own again and both are ranked
+    # bob leaves: his result stays the team's, as it was made for it
     team_services.team_leave(team=team, user=bob)
     a.refresh_from_db()
     b.refresh_from_db()
-    assert (b.rank, a.rank) == (1, 3)
+    assert (b.rank, a.rank) == (1, 0)
+    _, rows = selectors.leaderboard_table(phase=phase, user=cat)
+    assert [(r["rank"], r["user"], r["team"]) for r in rows] == [
+        (1, "bob", "Lungs"),
+        (2, "cat", None),
+    ]
+
+
+def test_a_submission_stays_with_the_team_it_was_made_for(user):  # type: ignore[no-untyped-def]
+    challenge, ann, bob, cat = _team_world(user)
+    phase = make_phase(
+        challenge, submissions_limit_per_user_per_period=2, result_display_choice="bst"
+    )
+    team = _team_of(challenge, ann, bob)
+    succeed(submit(phase, ann), {"dice": 0.8})
+    succeed(submit(phase, bob), {"dice": 0.6})
+    succeed(submit(phase, cat), {"dice": 0.7})  # cat on her own, before joining
+    # bob leaves and cat joins: the results stay where they were made
+    team_services.team_leave(team=team, user=bob)
+    team_services.team_invitation_accept(
+        invitation=team_services.team_invite(team=team, actor=ann, user=cat), actor=cat
+    )
+    _, rows = selectors.leaderboard_table(phase=phase, user=ann)
+    assert [(r["rank"], r["user"], r["team"]) for r in rows] == [
+        (1, "ann", "Lungs"),
+        (2, "cat", None),
+    ]
+    # the team's two submissions as recorded use up its limit, cat's included; bob's own
+    # submission for the team still counts for him, so leaving gives no fresh allowance
+    assert {
+        u.username: selectors.submission_limit(phase=phase, user=u).remaining
+        for u in (ann, bob, cat)
+    } == {
+        "ann": 0,
+        "bob": 1,
+        "cat": 0,
+    }
+    with pytest.raises(ValidationError, match="You have used all 2 submissions"):
+        submit(phase, cat)
+    # bob's new submission is his own, ranked apart from the team's; his list says which
+    succeed(submit(phase, bob), {"dice": 0.9})
+    listed = _api(bob).get(f"{API}phases/{phase.slug}/submissions/").json()["results"]
+    assert [s["team"] for s in listed] == [None, "Lungs"]  # newest first
+    _, rows = selectors.leaderboard_table(phase=phase, user=ann)
+    assert [(r["rank"], r["user"], r["team"]) for r in rows] == [
+        (1, "bob", None),
+        (2, "ann", "Lungs"),
+        (3, "cat", None),
+    ]
+    # the last member out dissolves the team: its results become their submitters' own
+    team_services.team_leave(team=team, user=ann)
+    team_services.team_leave(team=team, user=cat)
+    _, rows = selectors.leaderboard_table(phase=phase, user=ann)
+    assert [(r["rank"], r["user"], r["team"]) for r in rows] == [
+        (1, "bob", None),
+        (2, "ann", None),
+        (3, "cat", None),
+    ]
+
+
+def test_the_migration_records_todays_team_on_earlier_submissions(user):  # type: ignore[no-untyped-def]
+    challenge, ann, _bob, cat = _team_world(user)
+    phase = make_phase(challenge)
+    team = _team_of(challenge, ann)
+    submissions = [submit(phase, u) for u in (ann, cat)]
+    Submission.objects.update(team=None)  # as before the field existed
+    migration = importlib.import_module(
+        "challenges.migrations.0004_submission_team_recorded_when_made"
+    )
+    migration.backfill_from_current_membership(django_apps, None)
+    assert [Submission.objects.get(pk=s.pk).team for s in submissions] == [team, None]
 
 
 def test_the_team_api(user):  # type: ignore[no-untyped-def]
