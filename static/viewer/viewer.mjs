@@ -1,9 +1,6 @@
 // The volume viewer: every `.tessera-viewer` element on the page opens its image (and
 // overlays) in Niivue, in linked axial/coronal/sagittal views plus a 3D rendering.
 // Configuration comes from a JSON data block (no inline script, so the CSP holds).
-import {
-  Niivue, NVImage, NVImageFromUrlOptions, SLICE_TYPE, MULTIPLANAR_TYPE, SHOW_RENDER, DRAG_MODE,
-} from "../vendor/niivue/index.js";
 import { Annotations } from "./annotations.mjs";
 import { formatPoint, geometry, nearestVoxel, rasToLps, worldToVoxel } from "./geometry.mjs";
 import { fetchImage, LoadError } from "./load.mjs";
@@ -14,15 +11,14 @@ import { installHelp } from "./help.mjs";
 import { labelColormap, segmentColour } from "./segments.mjs";
 import { presetsFor, windowRange } from "./windows.mjs";
 
+// Niivue (a 3 MB module) loads while the image downloads, not before the download starts.
+const niivue = import("../vendor/niivue/index.js");
+niivue.catch(() => {}); // a failed load is reported where it is awaited (Viewer.show)
+
 // RAS axis that each plane scrolls along (Niivue's crosshairPos is a RAS fraction).
 const PLANE_AXIS = { axial: 2, coronal: 1, sagittal: 0 };
-const PLANES = {
-  multiplanar: SLICE_TYPE.MULTIPLANAR,
-  axial: SLICE_TYPE.AXIAL,
-  coronal: SLICE_TYPE.CORONAL,
-  sagittal: SLICE_TYPE.SAGITTAL,
-  render: SLICE_TYPE.RENDER,
-};
+// Niivue's SLICE_TYPE of each layout
+const PLANES = { multiplanar: "MULTIPLANAR", axial: "AXIAL", coronal: "CORONAL", sagittal: "SAGITTAL", render: "RENDER" };
 
 let following = false; // a linked viewer is being moved to another's point
 
@@ -91,6 +87,8 @@ class Viewer {
 
   async show(files) {
     const canvas = this.el("canvas");
+    const { Niivue, NVImage, NVImageFromUrlOptions, SLICE_TYPE, MULTIPLANAR_TYPE, SHOW_RENDER, DRAG_MODE } = await niivue;
+    this.sliceTypes = SLICE_TYPE;
     const nv = new Niivue({
       backColor: [0, 0, 0, 1],
       crosshairColor: [1, 0.8, 0, 0.8],
@@ -105,7 +103,7 @@ class Viewer {
     });
     this.nv = nv;
     await nv.attachToCanvas(canvas);
-    this.showRenderInGrid(nv);
+    this.showRenderInGrid(nv, SHOW_RENDER);
     // Left drag moves the crosshair, right drag windows, middle drag pans, ctrl+left zooms.
     nv.setMouseEventConfig({
       leftButton: { primary: DRAG_MODE.crosshair, withShift: DRAG_MODE.pan, withCtrl: DRAG_MODE.contrast },
@@ -159,7 +157,7 @@ class Viewer {
   /** The multiplanar layout's fourth tile shows the 3D rendering when a graphics card draws
    * it; software rendering would redo the ray casting with every scroll, so there the 3D
    * view is one click away (the 3D button, key 5) instead. */
-  showRenderInGrid(nv) {
+  showRenderInGrid(nv, SHOW_RENDER) {
     const gl = nv.gl;
     const info = gl.getExtension("WEBGL_debug_renderer_info");
     const renderer = String(gl.getParameter(info ? info.UNMASKED_RENDERER_WEBGL : gl.RENDERER));
@@ -310,7 +308,7 @@ class Viewer {
 
   setPlane(plane) {
     this.plane = plane;
-    this.nv.setSliceType(PLANES[plane]);
+    this.nv.setSliceType(this.sliceTypes[PLANES[plane]]);
     this.root.querySelectorAll("[data-plane]").forEach((b) => b.setAttribute("aria-pressed", String(b.dataset.plane === plane)));
     this.root.dataset.plane = plane;
     this.updateSlice();
