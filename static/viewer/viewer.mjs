@@ -8,6 +8,7 @@ import { DamagedDataError } from "./mha.mjs";
 import { QuickLook } from "./quick-look.mjs";
 import { thresholdLabel, thresholdValue } from "./heatmap.mjs";
 import { installHelp } from "./help.mjs";
+import { deferGradients } from "./lazy-gradients.mjs";
 import { labelColormap, segmentColour } from "./segments.mjs";
 import { presetsFor, windowRange } from "./windows.mjs";
 
@@ -104,6 +105,7 @@ class Viewer {
     this.nv = nv;
     await nv.attachToCanvas(canvas);
     this.showRenderInGrid(nv, SHOW_RENDER);
+    this.ensureGradients = deferGradients(nv, () => this.showsRender());
     // Left drag moves the crosshair, right drag windows, middle drag pans, ctrl+left zooms.
     nv.setMouseEventConfig({
       leftButton: { primary: DRAG_MODE.crosshair, withShift: DRAG_MODE.pan, withCtrl: DRAG_MODE.contrast },
@@ -163,9 +165,15 @@ class Viewer {
     const renderer = String(gl.getParameter(info ? info.UNMASKED_RENDERER_WEBGL : gl.RENDERER));
     const software = /swiftshader|llvmpipe|softpipe|software|basic render/i.test(renderer);
     nv.opts.multiplanarShowRender = software ? SHOW_RENDER.NEVER : SHOW_RENDER.ALWAYS;
+    this.renderInGrid = !software;
     const button = this.root.querySelector("[data-plane=multiplanar]");
     if (software && button) button.title = "All three planes (1); the 3D view is under 3D (5)";
     this.root.dataset.renderInGrid = String(!software);
+  }
+
+  /** Whether the current layout shows a 3D view. */
+  showsRender() {
+    return this.plane === "render" || (this.plane === "multiplanar" && this.renderInGrid);
   }
 
   /** A 2D image has one plane to show; a volume opens in its viewport's orientation
@@ -308,6 +316,7 @@ class Viewer {
 
   setPlane(plane) {
     this.plane = plane;
+    if (this.showsRender()) this.ensureGradients();
     this.nv.setSliceType(this.sliceTypes[PLANES[plane]]);
     this.root.querySelectorAll("[data-plane]").forEach((b) => b.setAttribute("aria-pressed", String(b.dataset.plane === plane)));
     this.root.dataset.plane = plane;

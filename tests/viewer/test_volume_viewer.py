@@ -317,3 +317,25 @@ def test_the_middle_slice_is_drawn_from_the_download_before_niivue_loads(live_se
     assert page.locator("canvas.viewer-quick-look").count() == 0
     assert slice_label(page).endswith("slice 21 of 40")
     assert page.console_errors == []  # type: ignore[attr-defined]
+
+
+def test_the_3d_view_is_one_click_away(live_server, browser_as):  # type: ignore[no-untyped-def]
+    user: User = UserFactory()  # type: ignore[assignment]
+    image = ct_in_archive(user, window=(100, 1000))
+    page = browser_as(user)
+    page.goto(live_server.url + reverse("cases:image", args=[image.pk]))
+    wait_ready(page)
+    # software WebGL (as here): three planes, no 3D tile redrawn with every scroll
+    assert page.locator(".tessera-viewer").get_attribute("data-render-in-grid") == "false"
+    planes = canvas_pixels(page, "mpr-software-gl")
+    h, w, _ = planes.shape
+    fourth = planes[int(h * 0.72) :, int(w * 0.55) :]
+    assert (fourth.max(axis=2) > 40).mean() < 0.01  # the fourth tile is empty
+    page.get_by_role("button", name="3D", exact=True).click()
+    page.wait_for_timeout(300)
+    assert page.locator(".tessera-viewer").get_attribute("data-plane") == "render"
+    rendered = canvas_pixels(page, "render")
+    lit = (rendered.max(axis=2) > 40).mean()
+    assert lit > 0.05, lit  # the body, rendered
+    assert changed(planes, rendered) > 0.05
+    assert page.console_errors == []  # type: ignore[attr-defined]
