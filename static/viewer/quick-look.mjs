@@ -100,10 +100,20 @@ export class QuickLook {
     this.root.dataset.quickSlice = String(slice + 1);
   }
 
-  /** Niivue has the volume (or loading failed): drop the canvas and the view of the voxels. */
-  close() {
-    if (this.frame) cancelAnimationFrame(this.frame);
-    this.canvas?.remove();
+  /** The download is done: the drawn slice stays, the downloaded voxels may be let go
+   * as soon as Niivue has its copy (a large CT's bytes are not held twice for longer). */
+  release() {
+    if (this.frame) {
+      cancelAnimationFrame(this.frame);
+      this.frame = 0;
+      if (this.voxels) this.draw(this.complete()); // the slice that frame would have drawn
+    }
     this.voxels = null;
+  }
+
+  /** Niivue has the volume (or loading failed): drop the canvas. */
+  close() {
+    this.release();
+    this.canvas?.remove();
   }
 }

@@ -72,6 +72,7 @@ class Viewer {
       this.status(err instanceof LoadError ? err.message : `The image could not be displayed: ${err.message}.`, "error");
       return;
     }
+    quick.release();
     this.status("Preparing the volume…");
     try {
       await this.show(volumes);
