@@ -5,13 +5,17 @@ the import writes it) is opened in headless Chromium (Debian's, software WebGL) 
 the platform as `make run` serves it (gunicorn over HTTPS). Measured, median of a few
 rounds, each in a fresh browser context (no cache):
 
-- preview: navigation start until the stored middle-slice thumbnail is painted;
-- full: navigation start until the viewer reports ready (volume downloaded, decoded, the
-  first slices drawn in every view);
-- download: one GET of the same .mha through the same permission-checked redirect, read to
-  the end, in the same run: the floor for any viewer that needs the whole file;
+- first slice: navigation start until a slice is on screen: the stored middle-slice
+  thumbnail painted or the first axial slice drawn from the download, whichever is first
+  (preview and the viewer's first decoded slice are also reported on their own);
+- full: navigation start until the whole volume is interactive in MPR: the viewer reports
+  ready (three planes drawn) and has answered one scroll (a slice change drawn);
+- window: how long one window change (a preset) takes to be drawn once ready;
+- download: the same browser (a fresh context) fetching the same .mha through the same
+  permission-checked redirect and reading it to the end, in the same run: the floor for
+  any viewer that needs the whole file (a Python client's download is reported too);
 - memory: the peak resident memory of all Chromium processes while the page opens,
-  against the volume's voxel bytes.
+  against the volume's voxel bytes, with the renderer's and the GPU process's peaks.
 
     python -m benchmarks.bench_viewer [--rounds 3] [--slices 500]
 """
@@ -131,17 +135,38 @@ def _browser_pids() -> list[int]:
     return sorted(found)
 
 
+def _kind(pid: int) -> str:
+    """Chromium's process type (renderer, gpu-process, ...; "browser" for the main one)."""
+    try:
+        # Chromium rewrites its children's command lines as one string with spaces
+        args = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").split()
+    except OSError:
+        return "gone"
+    for arg in args:
+        if arg.startswith(b"--type="):
+            return arg[7:].decode()
+    return "browser"
+
+
 class _PeakMemory:
-    """Samples the browser's total resident memory every 50 ms in a thread."""
+    """Samples the browser's total resident memory every 50 ms in a thread, and the peak
+    of each kind of process (summed over the processes of that kind)."""
 
     def __init__(self) -> None:
         self.peak_kb = 0
+        self.kind_peak_kb: dict[str, int] = {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            self.peak_kb = max(self.peak_kb, sum(_rss_kb(p) for p in _browser_pids()))
+            by_kind: dict[str, int] = {}
+            for pid in _browser_pids():
+                kind = _kind(pid)
+                by_kind[kind] = by_kind.get(kind, 0) + _rss_kb(pid)
+            self.peak_kb = max(self.peak_kb, sum(by_kind.values()))
+            for kind, kb in by_kind.items():
+                self.kind_peak_kb[kind] = max(self.kind_peak_kb.get(kind, 0), kb)
             self._stop.wait(0.05)
 
     def __enter__(self) -> "_PeakMemory":
@@ -171,6 +196,26 @@ def _download_s(url: str, cookie: str, ca: Path) -> float:
     return time.perf_counter() - started
 
 
+def _browser_download_s(browser: Any, base: str, file_url: str, cookie: str) -> float:
+    """The same browser, in a fresh context, fetching the file and reading it to the end."""
+    context = browser.new_context(ignore_https_errors=True)
+    context.add_cookies([{"name": "sessionid", "value": cookie, "url": base}])
+    page = context.new_page()
+    page.goto(base + "/health/")
+    seconds = page.evaluate(
+        """async (url) => {
+            const started = performance.now();
+            const response = await fetch(url, { credentials: "same-origin" });
+            const reader = response.body.getReader();
+            for (;;) { const { done } = await reader.read(); if (done) break; }
+            return (performance.now() - started) / 1000;
+        }""",
+        file_url,
+    )
+    context.close()
+    return float(seconds)
+
+
 def _open_page(browser: Any, page_url: str, cookie: str, base: str) -> dict[str, float]:
     context = browser.new_context(
         ignore_https_errors=True, viewport={"width": 1280, "height": 1000}
@@ -178,22 +223,60 @@ def _open_page(browser: Any, page_url: str, cookie: str, base: str) -> dict[str,
     context.add_cookies([{"name": "sessionid", "value": cookie, "url": base}])
     page = context.new_page()
     page.set_default_timeout(600_000)
-    started = time.perf_counter()
-    page.goto(page_url, wait_until="commit")
-    page.wait_for_function(
-        "() => { const i = document.querySelector('[data-viewer=preview]');"
-        " return i && i.complete && i.naturalWidth > 0; }",
-        polling=20,
+    # Each moment is stamped in the page (performance.now(), from navigation start) by a
+    # watcher installed before the page's own scripts run.
+    page.add_init_script(
+        """(() => {
+            const t = (window.__bench = {});
+            // stamped when they happen (a busy main thread would delay a polling loop)
+            document.addEventListener("load", (e) => {
+                const preview = e.target.matches?.("[data-viewer=preview]");
+                if (preview && !t.preview) t.preview = performance.now();
+            }, true);
+            new MutationObserver(() => {
+                const root = document.querySelector(".tessera-viewer");
+                if (!root) return;
+                if (!t.decoded && root.dataset.quickSlice) t.decoded = performance.now();
+                if (!t.ready && root.dataset.state === "ready") t.ready = performance.now();
+            }).observe(document, { subtree: true, attributes: true, childList: true });
+        })()"""
     )
-    preview = time.perf_counter() - started
+    page.goto(page_url, wait_until="commit")
     page.wait_for_selector(".tessera-viewer[data-state=ready]", state="attached")
-    page.evaluate("() => new Promise((r) => requestAnimationFrame(() => r()))")
-    full = time.perf_counter() - started
+    # one scroll answered: the slice label changes and the next frame is drawn
+    stamps = page.evaluate(
+        """async () => {
+            const frame = () => new Promise((r) => requestAnimationFrame(() => r()));
+            const root = document.querySelector(".tessera-viewer");
+            await frame();
+            const t = window.__bench;
+            const before = root.dataset.slice;
+            const canvas = root.querySelector("canvas[data-viewer=canvas]");
+            canvas.dispatchEvent(new KeyboardEvent("keydown", { key: "ArrowUp", bubbles: true }));
+            while (root.dataset.slice === before) await frame();
+            await frame();
+            t.scrolled = performance.now();
+            const preset = root.querySelector("[data-viewer=preset]");
+            const started = performance.now();
+            preset.value = preset.options[preset.options.length - 1].value;
+            preset.dispatchEvent(new Event("change"));
+            await frame();
+            t.window = performance.now() - started;
+            return t;
+        }"""
+    )
     state = page.locator(".tessera-viewer").get_attribute("data-state")
     context.close()
     if state != "ready":
         raise RuntimeError(f"the viewer ended in state {state}")
-    return {"preview_s": preview, "full_s": full}
+    seen = [stamps[k] for k in ("preview", "decoded") if stamps.get(k)]
+    return {
+        "first_s": min(seen) / 1000 if seen else float("nan"),
+        "preview_s": stamps.get("preview", float("nan")) / 1000,
+        "decoded_s": stamps.get("decoded", float("nan")) / 1000,
+        "full_s": stamps["scrolled"] / 1000,
+        "window_s": stamps["window"] / 1000,
+    }
 
 
 def run(*, rounds: int = 3, slices: int = 500) -> dict[str, Any]:
@@ -224,33 +307,47 @@ def run(*, rounds: int = 3, slices: int = 500) -> dict[str, Any]:
         page_url = base + reverse("cases:image", args=[image.pk])
         file_url = base + config["image"]["file"]["url"]
         _download_s(file_url, cookie, api.ca_file)  # warm the store's caches once
-        downloads, previews, fulls, peaks = [], [], [], []
+        rows: list[dict[str, float]] = []
         with sync_playwright() as p:
             for _ in range(rounds):
-                downloads.append(_download_s(file_url, cookie, api.ca_file))
                 browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+                download = _browser_download_s(browser, base, file_url, cookie)
                 with _PeakMemory() as memory:
                     timing = _open_page(browser, page_url, cookie, base)
                 browser.close()
-                previews.append(timing["preview_s"])
-                fulls.append(timing["full_s"])
-                peaks.append(memory.peak_kb * 1024)
-    download = statistics.median(downloads)
-    full = statistics.median(fulls)
-    preview = statistics.median(previews)
-    peak = statistics.median(peaks)
+                rows.append(
+                    {
+                        **timing,
+                        "download_s": download,
+                        "client_download_s": _download_s(file_url, cookie, api.ca_file),
+                        "peak": memory.peak_kb * 1024,
+                        "renderer_peak": memory.kind_peak_kb.get("renderer", 0) * 1024,
+                        "gpu_peak": memory.kind_peak_kb.get("gpu-process", 0) * 1024,
+                    }
+                )
+    m = {key: statistics.median(row[key] for row in rows) for key in rows[0]}
+    download = m["download_s"]
     return {
         "volume": f"512x512x{slices} int16",
         "voxel MB": round(voxel_bytes / 1e6, 1),
         "stored MB": round(stored_bytes / 1e6, 1),
         "rounds": rounds,
         "download s": round(download, 2),
-        "preview s": round(preview, 2),
-        "full view s": round(full, 2),
-        "preview x download": round(preview / download, 2),
-        "full view x download": round(full / download, 2),
-        "browser peak MB": round(peak / 1e6, 1),
-        "browser peak x voxel bytes": round(peak / voxel_bytes, 2),
+        "client download s": round(m["client_download_s"], 2),
+        "first slice s": round(m["first_s"], 2),
+        "preview s": round(m["preview_s"], 2),
+        "first decoded slice s": round(m["decoded_s"], 2),
+        "full view s": round(m["full_s"], 2),
+        "window change s": round(m["window_s"], 2),
+        "first slice x download": round(m["first_s"] / download, 2),
+        "full view x download": round(m["full_s"] / download, 2),
+        "browser peak MB": round(m["peak"] / 1e6, 1),
+        "renderer peak MB": round(m["renderer_peak"] / 1e6, 1),
+        "GPU process peak MB": round(m["gpu_peak"] / 1e6, 1),
+        "browser peak x voxel bytes": round(m["peak"] / voxel_bytes, 2),
+        "per round": [
+            {k: round(v / 1e6 if "peak" in k else v, 2) for k, v in row.items()} for row in rows
+        ],
     }
 
 

@@ -1,6 +1,7 @@
-// Niivue reads single-channel MetaImage (.mha) itself, but ignores ElementNumberOfChannels:
-// an RGB(A) .mha would be read as three (four) times the voxels. Those we rewrap as a
-// NIfTI-1 RGB24/RGBA32 volume with the same voxel-to-world mapping, in the browser.
+// A .mha for Niivue, read as it downloads. Niivue reads single-channel MetaImage itself,
+// but ignores ElementNumberOfChannels: an RGB(A) .mha would be read as three (four) times
+// the voxels. Those we rewrap as a NIfTI-1 RGB24/RGBA32 volume with the same
+// voxel-to-world mapping, in the browser.
 
 const DT_RGB24 = 128;
 const DT_RGBA32 = 2304;
@@ -38,69 +39,182 @@ export function niftiRows(header) {
   ]);
 }
 
-async function inflate(bytes) {
-  const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("deflate"));
-  return new Uint8Array(await new Response(stream).arrayBuffer());
+// NIfTI-1 codes and bytes per value of the MetaImage element types.
+const ELEMENT_TYPES = {
+  MET_UCHAR: [2, 1], MET_CHAR: [256, 1], MET_SHORT: [4, 2], MET_USHORT: [512, 2],
+  MET_INT: [8, 4], MET_UINT: [768, 4], MET_FLOAT: [16, 4], MET_DOUBLE: [64, 8],
+};
+const NIFTI_HEADER = 352;
+
+/** The sform rows of a .mha, also for 4D files (their 4×4 TransformMatrix cut to the spatial 3×3). */
+function spatialRows(header) {
+  const m = numbers(header.TransformMatrix, null);
+  if (Number(header.NDims) !== 4 || !m || m.length !== 16) return niftiRows(header);
+  const block = [0, 1, 2].flatMap((i) => [0, 1, 2].map((j) => m[i * 4 + j]));
+  return niftiRows({ ...header, NDims: "3", TransformMatrix: block.join(" ") });
 }
 
-/** A NIfTI-1 (.nii) file for an RGB or RGBA uchar .mha. */
-export async function rgbMhaToNifti(buffer) {
-  const bytes = new Uint8Array(buffer);
-  const { header, offset } = parseMhaHeader(bytes);
-  const channels = Number(header.ElementNumberOfChannels || 1);
-  if (header.ElementType !== "MET_UCHAR" || (channels !== 3 && channels !== 4)) {
-    throw new Error(`colour images must be 8-bit RGB or RGBA (this one: ${header.ElementType}, ${channels} channels)`);
-  }
-  const dims = numbers(header.DimSize, []);
-  let data = bytes.subarray(offset);
-  if (header.CompressedData === "True") data = await inflate(data);
-  const expected = dims.reduce((a, b) => a * b, 1) * channels;
-  if (data.length < expected) throw new Error(`the image data is short: ${data.length} of ${expected} bytes`);
-
-  const out = new ArrayBuffer(352 + expected);
+/** Writes a NIfTI-1 header for a .mha's geometry and voxel type at the start of `out`. */
+function writeNiftiHeader(out, header, { datatype, bitpix }) {
   const view = new DataView(out);
+  const dims = numbers(header.DimSize, []);
   view.setInt32(0, 348, true);
   view.setInt16(40, Math.max(3, dims.length), true);
-  [dims[0], dims[1] ?? 1, dims[2] ?? 1, 1, 1, 1, 1].forEach((v, i) => view.setInt16(42 + 2 * i, v, true));
-  view.setInt16(70, channels === 3 ? DT_RGB24 : DT_RGBA32, true);
-  view.setInt16(72, channels * 8, true);
+  [dims[0], dims[1] ?? 1, dims[2] ?? 1, dims[3] ?? 1, 1, 1, 1].forEach((v, i) => view.setInt16(42 + 2 * i, v, true));
+  view.setInt16(70, datatype, true);
+  view.setInt16(72, bitpix, true);
   const spacing = numbers(header.ElementSpacing, [1, 1, 1]);
-  [1, spacing[0] ?? 1, spacing[1] ?? 1, spacing[2] ?? 1].forEach((v, i) => view.setFloat32(76 + 4 * i, v, true));
-  view.setFloat32(108, 352, true); // vox_offset
+  [1, spacing[0] ?? 1, spacing[1] ?? 1, spacing[2] ?? 1, spacing[3] ?? 1].forEach((v, i) => view.setFloat32(76 + 4 * i, v, true));
+  view.setFloat32(108, NIFTI_HEADER, true); // vox_offset
   view.setFloat32(112, 1, true); // scl_slope
   view.setInt16(254, 1, true); // sform_code: scanner coordinates
-  niftiRows(header).forEach((row, r) => row.forEach((v, c) => view.setFloat32(280 + 16 * r + 4 * c, v, true)));
+  spatialRows(header).forEach((row, r) => row.forEach((v, c) => view.setFloat32(280 + 16 * r + 4 * c, v, true)));
   new Uint8Array(out, 344, 4).set([0x6e, 0x2b, 0x31, 0]); // "n+1\0"
-  new Uint8Array(out, 352).set(data.subarray(0, expected));
-  return out;
 }
+
+/** NIfTI datatype, bits per voxel and voxel bytes of a .mha, or why it cannot be wrapped. */
+function niftiType(header) {
+  const channels = Number(header.ElementNumberOfChannels || 1);
+  const dims = numbers(header.DimSize, []);
+  const count = dims.reduce((a, b) => a * b, 1);
+  if (channels === 3 || channels === 4) {
+    if (header.ElementType !== "MET_UCHAR") {
+      throw new Error(`colour images must be 8-bit RGB or RGBA (this one: ${header.ElementType}, ${channels} channels)`);
+    }
+    return { datatype: channels === 3 ? DT_RGB24 : DT_RGBA32, bitpix: channels * 8, bytes: count * channels };
+  }
+  const type = ELEMENT_TYPES[header.ElementType];
+  if (channels !== 1 || !type) throw new Error(`unsupported voxel type ${header.ElementType} with ${channels} channels`);
+  return { datatype: type[0], bitpix: type[1] * 8, bytes: count * type[1] };
+}
+
+export class DamagedDataError extends Error {}
 
 /**
- * A 4D (x, y, z, t) .mha with its header's 4×4 TransformMatrix cut to the spatial 3×3:
- * Niivue reads the first nine numbers as the 3D direction, which for a 4×4 are wrong.
- * The voxel data stays where it is; only the header bytes before it change.
+ * A .mha read from a stream of its bytes (an async iterable of Uint8Array), its voxels
+ * inflated as they arrive, straight into one preallocated NIfTI-1 file: no copy of the
+ * compressed file is kept and no second pass is needed once the download ends.
+ * `onStart({ header, bytes, dataOffset })` is called once the header is read (`bytes`
+ * fills from `dataOffset` on), `onData(voxelBytes)` as the voxels arrive.
+ * Returns `{ buffer, name }` for Niivue; a file it cannot wrap (big-endian data)
+ * comes back as the .mha it was.
  */
-export function spatialHeader4D(buffer) {
-  const bytes = new Uint8Array(buffer);
-  const { header, offset } = parseMhaHeader(bytes);
-  const m = numbers(header.TransformMatrix, null);
-  if (Number(header.NDims) !== 4 || !m || m.length !== 16) return buffer;
-  const block = [0, 1, 2].flatMap((i) => [0, 1, 2].map((j) => m[i * 4 + j]));
-  const text = new TextDecoder("latin1").decode(bytes.subarray(0, offset));
-  const rewritten = text.replace(/^TransformMatrix\s*=.*$/m, `TransformMatrix = ${block.join(" ")}`);
-  const head = Uint8Array.from(rewritten, (c) => c.charCodeAt(0));
-  const out = new Uint8Array(head.length + bytes.length - offset);
-  out.set(head);
-  out.set(bytes.subarray(offset), head.length);
-  return out.buffer;
+export async function readMhaStream(chunks, name, { onStart = () => {}, onData = () => {} } = {}) {
+  const iterator = chunks[Symbol.asyncIterator]();
+  let head = new Uint8Array(0);
+  while (!/ElementDataFile\s*=\s*LOCAL\s*\r?\n/.test(new TextDecoder("latin1").decode(head.subarray(0, 65536)))) {
+    const { done, value } = await iterator.next();
+    if (done || head.length > 65536) break;
+    const grown = new Uint8Array(head.length + value.length);
+    grown.set(head);
+    grown.set(value, head.length);
+    head = grown;
+  }
+  const { header, offset } = parseMhaHeader(head);
+  const rest = { [Symbol.asyncIterator]: () => iterator };
+  if (header.BinaryDataByteOrderMSB === "True") return { buffer: await concat(head, rest), name };
+  const type = niftiType(header);
+  // Grey images stay a .mha (Niivue reads its geometry in double precision), colour ones
+  // become NIfTI RGB (Niivue reads a colour .mha as three images' worth of voxels).
+  const colour = type.datatype === DT_RGB24 || type.datatype === DT_RGBA32;
+  const head0 = colour ? null : plainMhaHeader(new TextDecoder("latin1").decode(head.subarray(0, offset)), header);
+  const dataOffset = colour ? NIFTI_HEADER : head0.length;
+  const out = new Uint8Array(dataOffset + type.bytes);
+  if (colour) writeNiftiHeader(out.buffer, header, type);
+  else out.set(head0);
+  onStart({ header, bytes: out, dataOffset });
+  let pos = dataOffset;
+  const write = (value) => {
+    if (pos + value.length > out.length) throw new DamagedDataError("its voxel data is longer than its header says");
+    out.set(value, pos);
+    pos += value.length;
+    onData(pos - dataOffset);
+  };
+  const first = head.subarray(offset);
+  if (header.CompressedData !== "True") {
+    if (first.length) write(first);
+    for await (const value of rest) write(value);
+  } else {
+    const inflater = new DecompressionStream("deflate");
+    const writer = inflater.writable.getWriter();
+    // Feed the compressed bytes while reading the inflated ones; a failed download
+    // aborts the inflater, so the read below ends and reports the download's own error.
+    let downloadError = null;
+    const feeding = (async () => {
+      try {
+        if (first.length) await writer.write(first);
+        for (;;) {
+          let step;
+          try {
+            step = await iterator.next();
+          } catch (err) {
+            downloadError = err;
+            writer.abort(err).catch(() => {});
+            return;
+          }
+          if (step.done) break;
+          await writer.write(step.value);
+        }
+        await writer.close();
+      } catch {
+        // the inflater failed: the read below says so
+      }
+    })();
+    const reader = inflater.readable.getReader();
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        write(value);
+      }
+    } catch (err) {
+      reader.cancel(err).catch(() => {}); // unblocks the feeding side
+      await feeding;
+      if (downloadError) throw downloadError;
+      throw err instanceof DamagedDataError ? err : new DamagedDataError("its compressed voxel data is damaged");
+    }
+    await feeding;
+  }
+  if (pos !== out.length) {
+    throw new DamagedDataError(`its voxel data is short: ${pos - dataOffset} of ${type.bytes} bytes`);
+  }
+  if (!colour && out[dataOffset] === 10) {
+    // Niivue's .mha reader skips newlines after the header, voxel bytes of 10 included:
+    // such a rare file goes as NIfTI instead.
+    const nii = new Uint8Array(NIFTI_HEADER + type.bytes);
+    writeNiftiHeader(nii.buffer, header, type);
+    nii.set(out.subarray(dataOffset), NIFTI_HEADER);
+    return { buffer: nii.buffer, name: name.replace(/\.mha$/, ".nii") };
+  }
+  return { buffer: out.buffer, name: colour ? name.replace(/\.mha$/, ".nii") : name };
 }
 
-/** What to hand Niivue for a downloaded file: colour .mha rewrapped, 4D headers cut to
- * their spatial direction, everything else as is. */
-export async function forNiivue(buffer, name) {
-  if (!name.endsWith(".mha")) return { buffer, name };
-  const { header } = parseMhaHeader(new Uint8Array(buffer, 0, Math.min(buffer.byteLength, 65536)));
-  if (Number(header.NDims) === 4) return { buffer: spatialHeader4D(buffer), name };
-  if (Number(header.ElementNumberOfChannels || 1) === 1) return { buffer, name };
-  return { buffer: await rgbMhaToNifti(buffer), name: name.replace(/\.mha$/, ".nii") };
+/** The header of an uncompressed copy of a .mha: 4D matrices cut to their spatial 3×3
+ * (Niivue reads the first nine numbers as the direction), padded so that the voxels
+ * start on an 8-byte boundary (typed arrays can view them in place). */
+function plainMhaHeader(text, header) {
+  const m = numbers(header.TransformMatrix, null);
+  const lines = text
+    .split(/\r?\n/)
+    .filter((line) => line.trim() && !/^(CompressedData|CompressedDataSize|ElementDataFile)\s*=/.test(line.trim()))
+    .map((line) => {
+      if (Number(header.NDims) !== 4 || !m || m.length !== 16 || !/^TransformMatrix\s*=/.test(line)) return line;
+      return `TransformMatrix = ${[0, 1, 2].flatMap((i) => [0, 1, 2].map((j) => m[i * 4 + j])).join(" ")}`;
+    });
+  let body = `${lines.join("\n")}\nComment = Tessera`;
+  const tail = "\nElementDataFile = LOCAL\n";
+  while ((body.length + tail.length) % 8) body += " ";
+  return Uint8Array.from(body + tail, (c) => c.charCodeAt(0));
+}
+
+async function concat(head, rest) {
+  const parts = [head];
+  let length = head.length;
+  for await (const value of rest) {
+    parts.push(value);
+    length += value.length;
+  }
+  const out = new Uint8Array(length);
+  parts.reduce((at, part) => (out.set(part, at), at + part.length), 0);
+  return out.buffer;
 }

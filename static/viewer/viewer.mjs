@@ -1,26 +1,26 @@
 // The volume viewer: every `.tessera-viewer` element on the page opens its image (and
 // overlays) in Niivue, in linked axial/coronal/sagittal views plus a 3D rendering.
 // Configuration comes from a JSON data block (no inline script, so the CSP holds).
-import { Niivue, SLICE_TYPE, MULTIPLANAR_TYPE, SHOW_RENDER, DRAG_MODE } from "../vendor/niivue/index.js";
 import { Annotations } from "./annotations.mjs";
 import { formatPoint, geometry, nearestVoxel, rasToLps, worldToVoxel } from "./geometry.mjs";
-import { fetchWithProgress, LoadError } from "./load.mjs";
-import { forNiivue } from "./mha.mjs";
+import { fetchImage, LoadError } from "./load.mjs";
+import { DamagedDataError } from "./mha.mjs";
+import { QuickLook } from "./quick-look.mjs";
 import { thresholdLabel, thresholdValue } from "./heatmap.mjs";
 import { installHelp } from "./help.mjs";
 import { startSlice } from "./layout.mjs";
+import { deferGradients } from "./lazy-gradients.mjs";
 import { labelColormap, segmentColour } from "./segments.mjs";
 import { presetsFor, windowRange } from "./windows.mjs";
 
+// Niivue (a 3 MB module) loads while the image downloads, not before the download starts.
+const niivue = import("../vendor/niivue/index.js");
+niivue.catch(() => {}); // a failed load is reported where it is awaited (Viewer.show)
+
 // RAS axis that each plane scrolls along (Niivue's crosshairPos is a RAS fraction).
 const PLANE_AXIS = { axial: 2, coronal: 1, sagittal: 0 };
-const PLANES = {
-  multiplanar: SLICE_TYPE.MULTIPLANAR,
-  axial: SLICE_TYPE.AXIAL,
-  coronal: SLICE_TYPE.CORONAL,
-  sagittal: SLICE_TYPE.SAGITTAL,
-  render: SLICE_TYPE.RENDER,
-};
+// Niivue's SLICE_TYPE of each layout
+const PLANES = { multiplanar: "MULTIPLANAR", axial: "AXIAL", coronal: "CORONAL", sagittal: "SAGITTAL", render: "RENDER" };
 
 let following = false; // a linked viewer is being moved to another's point
 
@@ -45,42 +45,54 @@ class Viewer {
 
   async open() {
     const progress = this.el("progress");
-    const files = [this.config.image.file, ...this.config.overlays.map((o) => o.file)];
+    const image = this.config.image;
+    const files = [image, ...this.config.overlays].map((item) => ({ ...item.file, title: item.name }));
     const sizes = files.map(() => [0, 0]);
     const update = () => {
       const [got, total] = sizes.reduce((a, s) => [a[0] + s[0], a[1] + s[1]], [0, 0]);
       if (total) progress.value = got / total;
       this.status(`Downloading… ${(got / 1e6).toFixed(1)} MB${total ? ` of ${(total / 1e6).toFixed(1)} MB` : ""}`);
     };
-    let buffers;
+    // The image's slices are drawn as they arrive, over the stored preview, until Niivue is ready.
+    const quick = new QuickLook(this.root, this.el("canvas"), { center: image.window_center, width: image.window_width });
+    let volumes;
     try {
-      buffers = await Promise.all(
-        files.map((f, i) => fetchWithProgress(f.url, (got, total) => { sizes[i] = [got, total]; update(); })),
+      volumes = await Promise.all(
+        files.map((f, i) =>
+          fetchImage(f.url, f.name, {
+            onProgress: (got, total) => { sizes[i] = [got, total]; update(); },
+            ...(i === 0 ? quick.callbacks() : {}),
+          }).catch((err) => {
+            throw err instanceof LoadError ? err : new DamagedDataError(`${f.title} could not be read (${err.message})`);
+          }),
+        ),
       );
     } catch (err) {
       progress.hidden = true;
-      this.status(err instanceof LoadError ? err.message : `The image could not be loaded: ${err.message}`, "error");
+      quick.close();
+      this.status(err instanceof LoadError ? err.message : `The image could not be displayed: ${err.message}.`, "error");
       return;
     }
+    quick.release();
     this.status("Preparing the volume…");
     try {
-      await this.show(buffers);
+      await this.show(volumes);
     } catch (err) {
-      // Everything is downloaded by now: a "fetch" failure here is Niivue inflating the
-      // file's compressed voxel data in the browser.
-      const reason = /fetch/i.test(err.message || "") ? "its compressed voxel data is damaged" : err.message || String(err);
-      this.status(`The image could not be displayed: ${this.config.image.name} could not be read (${reason}).`, "error");
+      this.status(`The image could not be displayed: ${image.name} could not be read (${err.message || String(err)}).`, "error");
       return;
     } finally {
       progress.hidden = true;
+      quick.close();
     }
     this.root.dataset.state = "ready";
     this.status("");
     this.root.dispatchEvent(new CustomEvent("tessera:ready", { bubbles: true }));
   }
 
-  async show(buffers) {
+  async show(files) {
     const canvas = this.el("canvas");
+    const { Niivue, NVImage, NVImageFromUrlOptions, SLICE_TYPE, MULTIPLANAR_TYPE, SHOW_RENDER, DRAG_MODE } = await niivue;
+    this.sliceTypes = SLICE_TYPE;
     const nv = new Niivue({
       backColor: [0, 0, 0, 1],
       crosshairColor: [1, 0.8, 0, 0.8],
@@ -95,6 +107,8 @@ class Viewer {
     });
     this.nv = nv;
     await nv.attachToCanvas(canvas);
+    this.showRenderInGrid(nv, SHOW_RENDER);
+    this.ensureGradients = deferGradients(nv, () => this.showsRender());
     // Left drag moves the crosshair, right drag windows, middle drag pans, ctrl+left zooms.
     nv.setMouseEventConfig({
       leftButton: { primary: DRAG_MODE.crosshair, withShift: DRAG_MODE.pan, withCtrl: DRAG_MODE.contrast },
@@ -104,12 +118,20 @@ class Viewer {
     nv.onLocationChange = (loc) => this.located(loc);
     nv.onIntensityChange = () => this.windowChanged();
     const image = this.config.image;
-    const main = await forNiivue(buffers[0], image.file.name);
-    await nv.loadFromArrayBuffer(main.buffer, main.name);
+    const volumes = [];
+    for (const [i, { buffer, name }] of files.entries()) {
+      files[i] = null; // each downloaded file is let go once Niivue has its copy of the voxels
+      volumes.push(await NVImage.loadFromUrl({ ...NVImageFromUrlOptions(name), buffer, name }));
+    }
+    const [back, ...overlayVolumes] = volumes;
+    this.presets = presetsFor({
+      center: image.window_center, width: image.window_width, modality: image.modality,
+      signed: image.signed,
+    });
+    // The image's own window when it has one; otherwise Niivue's robust range ("Automatic").
+    if (this.presets[0]?.own) [back.cal_min, back.cal_max] = windowRange(this.presets[0]);
     for (const [i, overlay] of this.config.overlays.entries()) {
-      const file = await forNiivue(buffers[i + 1], overlay.file.name);
-      await nv.loadFromArrayBuffer(file.buffer, file.name);
-      const vol = nv.volumes[nv.volumes.length - 1];
+      const vol = overlayVolumes[i];
       overlay.hidden = new Set(overlay.segments.filter((s) => !s.visible).map((s) => s.voxel_value));
       if (overlay.segments.length) vol.setColormapLabel(labelColormap(overlay.segments, overlay.hidden));
       else {
@@ -120,15 +142,17 @@ class Viewer {
       vol.opacity = overlay.opacity ?? 0.5;
       overlay.volume = vol;
     }
+    // All layers go to the GPU in one pass: each addVolume would redo every layer's
+    // texture (and the 3D gradients), which for a large CT costs seconds each time.
+    nv.updateGLVolume = () => {};
+    try {
+      volumes.forEach((vol) => nv.addVolume(vol));
+    } finally {
+      delete nv.updateGLVolume;
+    }
     nv.updateGLVolume();
-    this.presets = presetsFor({
-      center: image.window_center, width: image.window_width, modality: image.modality,
-      signed: image.signed,
-    });
     this.fillPresets();
-    // The image's own window when it has one; otherwise Niivue's robust range ("Automatic").
-    if (this.presets[0]?.own) this.applyWindow(this.presets[0]);
-    else this.windowChanged();
+    this.windowChanged();
     this.bindControls();
     this.bindTime();
     this.setPlane(this.defaultPlane());
@@ -144,6 +168,26 @@ class Viewer {
       this.root.dispatchEvent(new CustomEvent("tessera:drawn", { bubbles: true }));
       return result;
     };
+  }
+
+  /** The multiplanar layout's fourth tile shows the 3D rendering when a graphics card draws
+   * it; software rendering would redo the ray casting with every scroll, so there the 3D
+   * view is one click away (the 3D button, key 5) instead. */
+  showRenderInGrid(nv, SHOW_RENDER) {
+    const gl = nv.gl;
+    const info = gl.getExtension("WEBGL_debug_renderer_info");
+    const renderer = String(gl.getParameter(info ? info.UNMASKED_RENDERER_WEBGL : gl.RENDERER));
+    const software = /swiftshader|llvmpipe|softpipe|software|basic render/i.test(renderer);
+    nv.opts.multiplanarShowRender = software ? SHOW_RENDER.NEVER : SHOW_RENDER.ALWAYS;
+    this.renderInGrid = !software;
+    const button = this.root.querySelector("[data-plane=multiplanar]");
+    if (software && button) button.title = "All three planes (1); the 3D view is under 3D (5)";
+    this.root.dataset.renderInGrid = String(!software);
+  }
+
+  /** Whether the current layout shows a 3D view. */
+  showsRender() {
+    return this.plane === "render" || (this.plane === "multiplanar" && this.renderInGrid);
   }
 
   /** A 2D image has one plane to show; a volume opens in its viewport's orientation
@@ -286,7 +330,8 @@ class Viewer {
 
   setPlane(plane) {
     this.plane = plane;
-    this.nv.setSliceType(PLANES[plane]);
+    if (this.showsRender()) this.ensureGradients();
+    this.nv.setSliceType(this.sliceTypes[PLANES[plane]]);
     this.root.querySelectorAll("[data-plane]").forEach((b) => b.setAttribute("aria-pressed", String(b.dataset.plane === plane)));
     this.root.dataset.plane = plane;
     this.updateSlice();

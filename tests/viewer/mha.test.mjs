@@ -1,11 +1,12 @@
-// Colour .mha files rewrapped as NIfTI-1 RGB for Niivue: header, voxel data, and the
+// .mha files read as they stream in: grey ones inflated into one plain .mha, colour ones
+// rewrapped as NIfTI-1 RGB for Niivue: header, voxel data, and the
 // voxel-to-world rows (RAS) agreeing with geometry.mjs's LPS mapping.
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { deflateSync } from "node:zlib";
 
 import { geometry, voxelToWorld } from "../../static/viewer/geometry.mjs";
-import { forNiivue, niftiRows, parseMhaHeader, rgbMhaToNifti, spatialHeader4D } from "../../static/viewer/mha.mjs";
+import { DamagedDataError, niftiRows, parseMhaHeader, readMhaStream } from "../../static/viewer/mha.mjs";
 
 function mha(lines, data, compress = false) {
   const body = compress ? deflateSync(data) : data;
@@ -18,6 +19,11 @@ function mha(lines, data, compress = false) {
   return out.buffer;
 }
 
+async function* pieces(buffer, size) {
+  const bytes = new Uint8Array(buffer);
+  for (let i = 0; i < bytes.length; i += size) yield bytes.slice(i, i + size);
+}
+
 const RGB_2D = [
   "ObjectType = Image", "NDims = 2", "DimSize = 2 2", "ElementSpacing = 0.5 2",
   "Offset = 10 20", "ElementNumberOfChannels = 3", "ElementType = MET_UCHAR",
@@ -26,7 +32,7 @@ const PIXELS = new Uint8Array([255, 0, 0, 0, 255, 0, 0, 0, 255, 10, 20, 30]);
 
 for (const compress of [false, true]) {
   test(`an RGB .mha becomes a NIfTI RGB24 volume (${compress ? "compressed" : "raw"})`, async () => {
-    const nii = await rgbMhaToNifti(mha(RGB_2D, PIXELS, compress));
+    const { buffer: nii } = await readMhaStream(pieces(mha(RGB_2D, PIXELS, compress), 6), "rgb.mha");
     const view = new DataView(nii);
     assert.equal(view.getInt32(0, true), 348);
     assert.deepEqual([1, 2, 3].map((i) => view.getInt16(40 + 2 * i, true)), [2, 2, 1]);
@@ -59,30 +65,86 @@ test("the sform rows map voxels where geometry.mjs does, for an oblique volume",
   }
 });
 
-test("grey .mha files go to Niivue untouched; other colour types are refused by name", async () => {
-  const grey = mha(["NDims = 2", "DimSize = 1 1", "ElementType = MET_SHORT"], new Uint8Array(2));
-  assert.deepEqual(await forNiivue(grey, "a.mha"), { buffer: grey, name: "a.mha" });
-  const rgb = await forNiivue(mha(RGB_2D, PIXELS), "b.mha");
-  assert.equal(rgb.name, "b.nii");
+const CT = [
+  "ObjectType = Image", "NDims = 3", "DimSize = 3 2 2", "ElementSpacing = 0.5 0.5 2",
+  "Offset = 10 20 30", "ElementType = MET_SHORT",
+];
+const VOXELS = new Int16Array([-1000, 0, 40, 700, -5, 3, 1, 2, 3, 4, 5, 6]);
+
+for (const compress of [false, true]) {
+  test(`a streamed .mha is inflated as it arrives into one uncompressed .mha (${compress ? "compressed" : "raw"})`, async () => {
+    const file = mha(CT, new Uint8Array(VOXELS.buffer), compress);
+    const seen = [];
+    let started = null;
+    const { buffer, name } = await readMhaStream(pieces(file, 7), "ct.mha", {
+      onStart: (s) => { started = s; },
+      onData: (n) => seen.push(n),
+    });
+    assert.equal(name, "ct.mha");
+    assert.equal(started.header.ElementType, "MET_SHORT");
+    assert.equal(started.bytes.buffer, buffer); // one buffer, filled in place
+    assert.equal(started.dataOffset % 8, 0);
+    const { header, offset } = parseMhaHeader(new Uint8Array(buffer));
+    assert.equal(offset, started.dataOffset);
+    assert.equal(header.CompressedData, undefined);
+    assert.equal(header.DimSize, "3 2 2");
+    assert.equal(header.Offset, "10 20 30");
+    assert.deepEqual([...new Int16Array(buffer, offset)], [...VOXELS]);
+    assert.equal(seen.at(-1), VOXELS.byteLength);
+    assert.ok(seen.every((n, i) => i === 0 || n > seen[i - 1]));
+  });
+}
+
+test("a streamed colour .mha becomes NIfTI RGB; other colour types are refused by name", async () => {
+  const { buffer, name } = await readMhaStream(pieces(mha(RGB_2D, PIXELS, true), 5), "b.mha");
+  assert.equal(name, "b.nii");
+  assert.equal(new DataView(buffer).getInt16(70, true), 128);
+  assert.deepEqual([...new Uint8Array(buffer, 352)], [...PIXELS]);
   const float = mha(["NDims = 2", "DimSize = 1 1", "ElementNumberOfChannels = 3", "ElementType = MET_FLOAT"], new Uint8Array(12));
-  await assert.rejects(forNiivue(float, "c.mha"), {
+  await assert.rejects(readMhaStream(pieces(float, 5), "c.mha"), {
     message: "colour images must be 8-bit RGB or RGBA (this one: MET_FLOAT, 3 channels)",
   });
 });
 
-test("a 4D header's TransformMatrix is cut to its spatial 3x3, the data kept", async () => {
-  const head =
-    "ObjectType = Image\nNDims = 4\nTransformMatrix = 0 1 0 0 -1 0 0 0 0 0 1 0 0 0 0 1\n" +
-    "Offset = 1 2 3 0\nElementSpacing = 1 1 2 1\nDimSize = 2 1 1 2\nElementType = MET_UCHAR\nElementDataFile = LOCAL\n";
-  const bytes = new Uint8Array([...Buffer.from(head, "latin1"), 7, 8, 9, 10]);
-  const out = new Uint8Array(spatialHeader4D(bytes.buffer));
-  const text = Buffer.from(out).toString("latin1");
-  assert.match(text, /TransformMatrix = 0 1 0 -1 0 0 0 0 1\n/);
-  assert.deepEqual([...out.subarray(out.length - 4)], [7, 8, 9, 10]);
-  const { buffer, name } = await forNiivue(bytes.buffer, "x.mha");
-  assert.equal(name, "x.mha");
-  assert.equal(new Uint8Array(buffer).length, out.length);
-  // 3D files pass through untouched
-  const three = Buffer.from(head.replace("NDims = 4", "NDims = 3"), "latin1");
-  assert.equal(spatialHeader4D(three.buffer.slice(three.byteOffset, three.byteOffset + three.length)).byteLength, three.length);
+test("voxels starting with a newline byte go as NIfTI (Niivue's .mha reader would skip it)", async () => {
+  const voxels = new Uint8Array([10, 10, 3, 4]);
+  const { buffer, name } = await readMhaStream(pieces(mha(["NDims = 2", "DimSize = 2 2", "ElementType = MET_UCHAR"], voxels), 3), "n.mha");
+  assert.equal(name, "n.nii");
+  assert.deepEqual([...new Uint8Array(buffer, 352)], [...voxels]);
+});
+
+test("a streamed .mha with damaged or short voxel data says so", async () => {
+  const damaged = new Uint8Array(mha(CT, new Uint8Array(VOXELS.buffer), true));
+  damaged.fill(0xff, damaged.length - 12, damaged.length - 6);
+  await assert.rejects(readMhaStream(pieces(damaged.buffer, 5), "ct.mha"), (err) =>
+    err instanceof DamagedDataError && /damaged|short/.test(err.message));
+  const text = new TextEncoder().encode([...CT, "CompressedData = True", "ElementDataFile = LOCAL", "not zlib"].join("\n"));
+  await assert.rejects(readMhaStream(pieces(text.buffer, 4), "ct.mha"), {
+    message: "its compressed voxel data is damaged",
+  });
+  const short = mha(CT, new Uint8Array(VOXELS.buffer).subarray(0, 20));
+  await assert.rejects(readMhaStream(pieces(short, 4), "ct.mha"), {
+    message: "its voxel data is short: 20 of 24 bytes",
+  });
+});
+
+test("a download that fails mid-stream keeps its own error", async () => {
+  const file = mha(CT, new Uint8Array(VOXELS.buffer), true);
+  async function* broken() {
+    yield new Uint8Array(file).slice(0, 130);
+    throw new RangeError("connection reset");
+  }
+  await assert.rejects(readMhaStream(broken(), "ct.mha"), { name: "RangeError", message: "connection reset" });
+});
+
+test("a streamed 4D .mha keeps its time points, its matrix cut to the spatial 3x3", async () => {
+  const head = [
+    "ObjectType = Image", "NDims = 4", "TransformMatrix = 0 1 0 0 -1 0 0 0 0 0 1 0 0 0 0 1",
+    "Offset = 1 2 3 0", "ElementSpacing = 1 1 2 3", "DimSize = 2 1 1 2", "ElementType = MET_UCHAR",
+  ];
+  const { buffer } = await readMhaStream(pieces(mha(head, new Uint8Array([7, 8, 9, 10]), true), 3), "t.mha");
+  const { header, offset } = parseMhaHeader(new Uint8Array(buffer));
+  assert.equal(header.TransformMatrix, "0 1 0 -1 0 0 0 0 1");
+  assert.equal(header.DimSize, "2 1 1 2");
+  assert.deepEqual([...new Uint8Array(buffer, offset)], [7, 8, 9, 10]);
 });

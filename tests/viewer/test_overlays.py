@@ -118,9 +118,9 @@ def test_job_page_shows_input_and_output_side_by_side(live_server, browser_as): 
     left = pixels(page.locator("#input-viewer-1 canvas"), "job-input")
     right = pixels(page.locator("#output-viewer-1 canvas"), "job-output")
     # the input alone (only the crosshair's anti-aliased edges look orange), then the
-    # output's segments over it
+    # output's segments over it (in the three planes: software GL draws no 3D tile)
     assert blue(left) == 0 and orange(left) < 0.003
-    assert blue(right) > 0.002 and orange(right) > orange(left) + 0.002
+    assert blue(right) > 0.002 and orange(right) > orange(left) + 0.001
     # linked viewers: scrolling the input scrolls the output beside it
     labels = page.locator("[data-viewer=slice-label]")
     assert labels.all_inner_texts() == ["Axial slice 21 of 40"] * 2

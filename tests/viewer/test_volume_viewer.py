@@ -285,3 +285,57 @@ def test_the_stored_preview_shows_at_once_while_the_volume_downloads(live_server
     wait_ready(page)
     assert not page.locator("[data-viewer=preview]").is_visible()
     assert page.console_errors == []
+
+
+def test_the_middle_slice_is_drawn_from_the_download_before_niivue_loads(live_server, browser_as):  # type: ignore[no-untyped-def]
+    user: User = UserFactory()  # type: ignore[assignment]
+    image = ct_in_archive(user, window=(100, 1000))
+    page = browser_as(user)
+    held: list = []  # Niivue's bundle waits until the decoded slice has been seen
+    page.route(re.compile(r".*/vendor/niivue/index\.js$"), lambda route: held.append(route))
+    page.goto(live_server.url + reverse("cases:image", args=[image.pk]))
+
+    page.wait_for_selector(".tessera-viewer[data-quick-slice='21'] canvas.viewer-quick-look")
+    assert page.locator(".tessera-viewer").get_attribute("data-state") == "loading"
+    quick = page.locator("canvas.viewer-quick-look")
+    assert quick.is_visible()
+    assert quick.get_attribute("aria-label") == "Axial slice 21 of 40, shown while the volume loads"
+    grey = page.evaluate(
+        """() => {
+            const c = document.querySelector("canvas.viewer-quick-look");
+            const px = (x, y) => c.getContext("2d").getImageData(x, y, 1, 1).data[0];
+            return { air: px(1, 1), body: px(32, 40), bone: px(48, 32), size: [c.width, c.height] };
+        }"""
+    )
+    # the image's window C 100, W 1000: air black, the 100 HU body mid-grey, bone white
+    assert (grey["air"], grey["bone"], grey["size"]) == (0, 255, [64, 64]), grey
+    assert abs(grey["body"] - 128) <= 1, grey
+    page.screenshot(path=str(SHOTS / "quick-look.png"))
+    for route in held:
+        route.continue_()
+    wait_ready(page)
+    assert page.locator("canvas.viewer-quick-look").count() == 0
+    assert slice_label(page).endswith("slice 21 of 40")
+    assert page.console_errors == []  # type: ignore[attr-defined]
+
+
+def test_the_3d_view_is_one_click_away(live_server, browser_as):  # type: ignore[no-untyped-def]
+    user: User = UserFactory()  # type: ignore[assignment]
+    image = ct_in_archive(user, window=(100, 1000))
+    page = browser_as(user)
+    page.goto(live_server.url + reverse("cases:image", args=[image.pk]))
+    wait_ready(page)
+    # software WebGL (as here): three planes, no 3D tile redrawn with every scroll
+    assert page.locator(".tessera-viewer").get_attribute("data-render-in-grid") == "false"
+    planes = canvas_pixels(page, "mpr-software-gl")
+    h, w, _ = planes.shape
+    fourth = planes[int(h * 0.72) :, int(w * 0.55) :]
+    assert (fourth.max(axis=2) > 40).mean() < 0.01  # the fourth tile is empty
+    page.get_by_role("button", name="3D", exact=True).click()
+    page.wait_for_timeout(300)
+    assert page.locator(".tessera-viewer").get_attribute("data-plane") == "render"
+    rendered = canvas_pixels(page, "render")
+    lit = (rendered.max(axis=2) > 40).mean()
+    assert lit > 0.05, lit  # the body, rendered
+    assert changed(planes, rendered) > 0.05
+    assert page.console_errors == []  # type: ignore[attr-defined]
