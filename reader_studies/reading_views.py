@@ -29,11 +29,13 @@ from reader_studies.validation import viewport_name
 def _study(request: HttpRequest, slug: str) -> ReaderStudy:
     """The study, for its readers and editors; a visible study's non-reader gets the 403
     page that links to the access request."""
-    study = selectors.reader_studies_readable_by(request.user).filter(slug=slug).first()
-    if study is not None:
+    study = ReaderStudy.objects.filter(slug=slug).first()
+    if study is not None and selectors.may_read(request.user, study):
         return study
-    study = selectors.reader_studies_visible_to(request.user).filter(slug=slug).first()
-    if study is None:
+    if (
+        study is None
+        or not selectors.reader_studies_visible_to(request.user).filter(pk=study.pk).exists()
+    ):
         raise Http404("No reader study matches the given query.")
     raise RightMissing(
         f"Only readers of {study.title} may read its cases.",
@@ -75,7 +77,7 @@ def read(request: HttpRequest, slug: str) -> HttpResponse:
     pk = position.next_unanswered()
     if pk is not None:
         return redirect(_case_url(study, pk, reader if viewing_as else None))
-    first = position.order[0] if position.order else None
+    first = position.first
     return render(
         request,
         "reader_studies/read_done.html",
@@ -112,7 +114,9 @@ def read_case(request: HttpRequest, slug: str, pk: str) -> HttpResponse:
     reader, viewing_as = _reader(request, study)
     display_set = get_object_or_404(study.display_sets, pk=pk)
     questions = reading.questions_of(study)
-    position = reading.position(reader_study=study, user=reader, questions=questions)
+    position = reading.position(
+        reader_study=study, user=reader, questions=questions, here=display_set.pk
+    )
     verify = study.is_educational and request.GET.get("verify") == "1"
     current = position.next_unanswered()
     # Without case navigation a reader only sees the case to answer now (and, right after
@@ -161,7 +165,9 @@ def read_case(request: HttpRequest, slug: str, pk: str) -> HttpResponse:
         if not errors:
             if study.is_educational and study.instant_verification:
                 return redirect(_case_url(study, display_set.pk, verify="1"))
-            position = reading.position(reader_study=study, user=reader, questions=questions)
+            position = reading.position(
+                reader_study=study, user=reader, questions=questions, here=display_set.pk
+            )
             following = position.next_unanswered(after=display_set.pk)
             if following is None:
                 return redirect("reader_studies:read", slug=study.slug)
