@@ -669,7 +669,11 @@ class DisplaySetSerializer(serializers.ModelSerializer):
     def get_values(self, obj: DisplaySet) -> list[dict]:
         request = self.context.get("request")
         file_url = partial(value_file_url, request, obj)
-        return [socket_value_data(request, civ, file_url=file_url) for civ in obj.values.all()]
+        sockets = self.context.setdefault("sockets", {})  # each socket serialized once a page
+        return [
+            socket_value_data(request, civ, file_url=file_url, sockets=sockets)
+            for civ in obj.values.all()
+        ]
 
     def _viewer(self, obj: DisplaySet) -> dict[str, Any]:
         """The viewer settings of the object's reader_study, serialized once per response."""
@@ -753,7 +757,6 @@ class DisplaySetViewSet(
 
     def get_queryset(self) -> QuerySet[DisplaySet]:
         params = self.request.query_params
-        display_sets = selectors.display_sets_visible_to(self.request.user)
         study = None
         if value := params.get("reader_study"):
             study = ReaderStudy.objects.filter(pk=_uuid("reader_study", value)).first()
@@ -764,6 +767,8 @@ class DisplaySetViewSet(
                 if readable
                 else DisplaySet.objects.none()
             )
+        else:
+            display_sets = selectors.display_sets_visible_to(self.request.user)
         if params.get("unanswered_by_user", "").lower() in ("true", "1"):
             if study is None:
                 raise ValidationError(

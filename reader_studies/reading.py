@@ -120,6 +120,16 @@ class QuestionState:
         return [i for i, finding in enumerate(self.findings) if finding in kept]
 
 
+def case_of(*, slug: str, pk: Any) -> DisplaySet | None:
+    """The case `pk` of the study `slug`, with its study (unchecked: callers check who
+    may read it)."""
+    return (
+        DisplaySet.objects.select_related("reader_study")
+        .filter(pk=pk, reader_study__slug=slug)
+        .first()
+    )
+
+
 def questions_of(reader_study: ReaderStudy) -> list[Question]:
     """The study's questions in order, with their options and socket (two queries)."""
     return list(reader_study.questions.select_related("interface").prefetch_related("options"))

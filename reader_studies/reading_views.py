@@ -11,7 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
@@ -110,9 +110,12 @@ def _wants_json(request: HttpRequest) -> bool:
 @login_required
 @require_http_methods(["GET", "POST"])
 def read_case(request: HttpRequest, slug: str, pk: str) -> HttpResponse:
-    study = _study(request, slug)
+    display_set = reading.case_of(slug=slug, pk=pk)  # with its study, in one query
+    if display_set is None or not selectors.may_read(request.user, display_set.reader_study):
+        _study(request, slug)  # the study's 404 or 403 first
+        raise Http404("No display set matches the given query.")
+    study = display_set.reader_study
     reader, viewing_as = _reader(request, study)
-    display_set = get_object_or_404(study.display_sets, pk=pk)
     questions = reading.questions_of(study)
     position = reading.position(
         reader_study=study, user=reader, questions=questions, here=display_set.pk
@@ -207,6 +210,8 @@ def _context(
     previous = position.neighbour(display_set.pk, -1) if navigate else None
     following = position.neighbour(display_set.pk, 1) if navigate else None
     unanswered = position.next_unanswered(after=display_set.pk)
+    previous_url = _case_url(study, previous, as_reader) if previous else None
+    next_url = _case_url(study, following, as_reader) if following else None
     options = {o.id: o.title for s in states for o in s.options}
     rows = []
     for state in states:
@@ -255,8 +260,8 @@ def _context(
         "editable": editable,
         "position": position,
         "number": position.index(display_set.pk) + 1,
-        "previous_url": _case_url(study, previous, as_reader) if previous else None,
-        "next_url": _case_url(study, following, as_reader) if following else None,
+        "previous_url": previous_url,
+        "next_url": next_url,
         "unanswered_url": (
             _case_url(study, unanswered, as_reader)
             if unanswered and unanswered != display_set.pk and navigate
@@ -268,7 +273,7 @@ def _context(
         "errors": errors,
         "settings": {
             "autosave": study.enable_autosaving and editable,
-            "previous": _case_url(study, previous, as_reader) if previous else None,
-            "next": _case_url(study, following, as_reader) if following else None,
+            "previous": previous_url,
+            "next": next_url,
         },
     }

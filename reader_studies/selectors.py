@@ -10,10 +10,12 @@ from django.db.models import (
     Case,
     CharField,
     Count,
+    Exists,
     F,
     IntegerField,
     Q,
     QuerySet,
+    Subquery,
     Sum,
     Value,
     When,
@@ -100,11 +102,14 @@ def answerable_question_count(reader_study: ReaderStudy) -> int:
 def display_sets_unanswered_by(
     *, reader_study: ReaderStudy, user: User, display_sets: QuerySet[DisplaySet]
 ) -> QuerySet[DisplaySet]:
-    """GC: cases where user's own answers are fewer than the answerable questions. Only
-    user's answers are counted (by the answer's creator index), never every case's."""
-    needed = answerable_question_count(reader_study)
-    if not needed:  # nothing to answer: no case is unanswered
-        return display_sets.none()
+    """GC: cases where user's own answers are fewer than the answerable questions (none
+    without answerable questions). Only user's answers are counted (by the answer's
+    creator index), never every case's; the question count is a subquery of the same
+    query."""
+    answerable = reader_study.questions.exclude(answer_type=AnswerType.HEADING)
+    needed = Subquery(
+        answerable.order_by().values("reader_study").annotate(n=Count("pk")).values("n")
+    )
     complete = (
         Answer.objects.filter(
             creator=user, is_ground_truth=False, question__reader_study=reader_study
@@ -115,7 +120,9 @@ def display_sets_unanswered_by(
         .filter(n__gte=needed)
         .values("display_set")
     )
-    return display_sets.filter(reader_study=reader_study).exclude(pk__in=complete)
+    return display_sets.filter(Exists(answerable), reader_study=reader_study).exclude(
+        pk__in=complete
+    )
 
 
 def images_in_reader_studies_visible_to(user: User) -> QuerySet[Image]:
