@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.models import User
-from django.db.models import Q
 
 from app.markdown import md2html
 from components.models import ComponentInterfaceValue
@@ -201,9 +200,8 @@ def question_states(
     """Each question with the value the form starts from."""
     rolled_from = roll_over_source(position, reader_study=reader_study, pk=display_set.pk)
     cases = [display_set.pk] + ([rolled_from] if rolled_from else [])
-    answers = Answer.objects.filter(
-        creator=user, question__reader_study=reader_study, display_set_id__in=cases
-    ).filter(Q(is_ground_truth=False))
+    # the cases are the study's: their answers need no join to the questions
+    answers = Answer.objects.filter(creator=user, display_set_id__in=cases, is_ground_truth=False)
     own = {a.question_id: a for a in answers if a.display_set_id == display_set.pk}
     rolled = {a.question_id: a for a in answers if a.display_set_id == rolled_from}
     by_socket = {civ.interface_id: civ for civ in values}
