@@ -173,6 +173,23 @@ def test_navigation_next_unanswered_and_modification(client):
     assert Answer.objects.get(creator=reader, display_set=second).answer == 5
 
 
+def test_the_next_unanswered_case_wraps_round_and_the_progress_counts_complete_cases(client):
+    _editor, reader, study, case = reading_study(allow_case_navigation=True)
+    second, third = add_cases(study, 2)
+    number = question_for(study, "NUMB", widget="NUMBER_INPUT")
+    question_for(study, "HEAD", question_text="Findings")  # a heading needs no answer
+    for done in (second, third):
+        services.answer_create(creator=reader, question=number, display_set=done, answer=1)
+    login(client, reader)
+    assert client.get(url(study))["Location"] == url(study, case)
+    page = client.get(url(study, third)).content.decode()
+    assert "<h1>Case 3 of 3" in page
+    assert "2 of 3 cases answered" in page
+    assert f'href="{url(study, second)}" rel="prev"' in page
+    assert 'rel="next"' not in page  # the last case
+    assert f'href="{url(study, case)}">Next unanswered case' in page  # from the start again
+
+
 def test_shuffle_is_stable_per_reader(client):
     editor, reader, study, _case = reading_study(
         shuffle_hanging_list=True, allow_case_navigation=True
