@@ -204,6 +204,8 @@ def run() -> dict[str, Any]:
         "questions": QUESTIONS,
         "rounds": ROUNDS,
         "API root p50_ms": round(root * 1000, 2),
+        # ratios drift up on a busy machine (each query waits its turn): say how busy
+        "load average (1 min)": round(os.getloadavg()[0], 1),
     }
     for label in paths:
         result[f"{label} p50_ms"] = round(p50[label] * 1000, 2)

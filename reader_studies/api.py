@@ -669,7 +669,11 @@ class DisplaySetSerializer(serializers.ModelSerializer):
     def get_values(self, obj: DisplaySet) -> list[dict]:
         request = self.context.get("request")
         file_url = partial(value_file_url, request, obj)
-        return [socket_value_data(request, civ, file_url=file_url) for civ in obj.values.all()]
+        sockets = self.context.setdefault("sockets", {})  # each socket serialized once a page
+        return [
+            socket_value_data(request, civ, file_url=file_url, sockets=sockets)
+            for civ in obj.values.all()
+        ]
 
     def _viewer(self, obj: DisplaySet) -> dict[str, Any]:
         """The viewer settings of the object's reader_study, serialized once per response."""
@@ -695,17 +699,26 @@ class DisplaySetSerializer(serializers.ModelSerializer):
         return "".join(self.get_descriptions_map_safe(obj).values())
 
     def get_index(self, obj: DisplaySet) -> int | None:
-        """Position in the reader's order (shuffled per reader where the study says so),
-        computed once per study and request."""
+        """Position in the reader's order (shuffled per reader where the study says so):
+        one query per study for the cases of the page shown, counted in the database."""
         request = self.context.get("request")
         if request is None:
             return None
-        cache = self.context.setdefault("reading_index", {})
-        if obj.reader_study_id not in cache:
-            cache[obj.reader_study_id] = selectors.reading_index(
-                reader_study=obj.reader_study, user=request.user
+        known = self.context.setdefault("reading_index", {})
+        if obj.pk not in known:
+            shown = (
+                self.parent.instance
+                if isinstance(self.parent, serializers.ListSerializer)
+                else None
             )
-        return cache[obj.reader_study_id].get(obj.pk)
+            page = [d for d in shown or [obj] if d.reader_study_id == obj.reader_study_id]
+            known.update(dict.fromkeys((d.pk for d in page), None))
+            known.update(
+                selectors.reading_numbers(
+                    reader_study=obj.reader_study, user=request.user, pks=[d.pk for d in page]
+                )
+            )
+        return known.get(obj.pk)  # type: ignore[no-any-return]
 
 
 class DisplaySetPostSerializer(DisplaySetSerializer):
@@ -744,12 +757,18 @@ class DisplaySetViewSet(
 
     def get_queryset(self) -> QuerySet[DisplaySet]:
         params = self.request.query_params
-        display_sets = selectors.display_sets_visible_to(self.request.user)
         study = None
         if value := params.get("reader_study"):
-            study_pk = _uuid("reader_study", value)
-            display_sets = display_sets.filter(reader_study_id=study_pk)
-            study = ReaderStudy.objects.filter(pk=study_pk).first()
+            study = ReaderStudy.objects.filter(pk=_uuid("reader_study", value)).first()
+            # checked once here, not by a permission subquery in the count and the page
+            readable = study is not None and selectors.may_read(self.request.user, study)
+            display_sets = (
+                DisplaySet.objects.filter(reader_study=study)
+                if readable
+                else DisplaySet.objects.none()
+            )
+        else:
+            display_sets = selectors.display_sets_visible_to(self.request.user)
         if params.get("unanswered_by_user", "").lower() in ("true", "1"):
             if study is None:
                 raise ValidationError(

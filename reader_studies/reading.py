@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.models import User
-from django.db.models import Count, Q
 
 from app.markdown import md2html
 from components.models import ComponentInterfaceValue
@@ -23,63 +22,74 @@ from reader_studies.models import (
 
 @dataclass
 class Position:
-    """Where a reader stands: the cases in their order and which of them are complete."""
+    """Where a reader stands: how many cases and how many complete, and the cases the
+    page links to (the first, the first unanswered, and around the open case `here`
+    its neighbours, the next unanswered and its roll-over source), counted in the
+    database instead of loading the whole order."""
 
-    order: list[Any]  # display set pks in the reader's order
-    complete: set[Any]
-    started: set[Any]
-
-    @property
-    def total(self) -> int:
-        return len(self.order)
-
-    @property
-    def done(self) -> int:
-        return len(self.complete)
+    total: int
+    done: int
+    here: Any  # the open case's pk, if any
+    started: set[Any]  # the open case, once the reader answered any of its questions
+    first: Any
+    first_open: Any
+    around: dict[int, Any]  # 1-based number -> pk, near `here`
+    number: int | None  # here's
+    next_open: Any  # the first incomplete case after `here`
 
     def index(self, pk: Any) -> int:
-        return self.order.index(pk)
+        self._check(pk)
+        return (self.number or 0) - 1
 
     def next_unanswered(self, after: Any = None) -> Any:
         """The first incomplete case after `after` in the reader's order, wrapping round."""
-        start = self.order.index(after) + 1 if after in self.order else 0
-        for pk in self.order[start:] + self.order[:start]:
-            if pk not in self.complete:
-                return pk
-        return None
+        if after is None or self.number is None:
+            return self.first_open
+        self._check(after)
+        return self.next_open if self.next_open is not None else self.first_open
 
     def neighbour(self, pk: Any, step: int) -> Any:
-        i = self.order.index(pk) + step
-        return self.order[i] if 0 <= i < len(self.order) else None
+        self._check(pk)
+        return self.around.get(self.index(pk) + 1 + step)
+
+    def _check(self, pk: Any) -> None:
+        if pk != self.here:
+            raise ValueError("A position answers only about the case it was read around.")
 
 
 def position(
-    *, reader_study: ReaderStudy, user: User, questions: list[Question] | None = None
+    *,
+    reader_study: ReaderStudy,
+    user: User,
+    questions: list[Question] | None = None,
+    here: Any = None,
 ) -> Position:
-    """Two queries (three without the study's `questions`): the reader's order, and their
-    answer count per case."""
-    order = list(
-        selectors.in_reading_order(
-            reader_study.display_sets.all(), reader_study=reader_study, user=user
-        ).values_list("pk", flat=True)
-    )
+    """One query (two without the study's `questions`), whatever the study's size."""
     needed = (
         sum(1 for q in questions if q.is_answerable)
         if questions is not None
         else selectors.answerable_question_count(reader_study)
     )
-    counts = (
-        Answer.objects.filter(
-            creator=user, is_ground_truth=False, question__reader_study=reader_study
-        )
-        .exclude(question__answer_type=AnswerType.HEADING)
-        .values("display_set")
-        .annotate(n=Count("pk"))
-        .values_list("display_set", "n")
+    total, done, rows = selectors.reading_position(
+        reader_study=reader_study,
+        user=user,
+        needed=needed,
+        around=here,
+        block=(reader_study.roll_over_answers_for_n_cases or 0) + 1,
     )
-    started = {pk for pk, _ in counts}
-    complete = {pk for pk, n in counts if n >= needed} if needed else set(order)
-    return Position(order=order, complete=complete, started=started)
+    number = next((n for _, n, _, marked in rows if marked), None)
+    open_ = sorted((n, pk) for pk, n, answers, _ in rows if answers < needed)
+    return Position(
+        total=total,
+        done=done,
+        here=here if number is not None else None,
+        started={pk for pk, _, answers, marked in rows if marked and answers},
+        first=next((pk for pk, n, _, _ in rows if n == 1), None),
+        first_open=open_[0][1] if open_ else None,
+        around={n: pk for pk, n, _, _ in rows},
+        number=number,
+        next_open=next((pk for n, pk in open_ if number is not None and n > number), None),
+    )
 
 
 @dataclass
@@ -109,6 +119,16 @@ class QuestionState:
         return [i for i, finding in enumerate(self.findings) if finding in kept]
 
 
+def case_of(*, slug: str, pk: Any) -> DisplaySet | None:
+    """The case `pk` of the study `slug`, with its study (unchecked: callers check who
+    may read it)."""
+    return (
+        DisplaySet.objects.select_related("reader_study")
+        .filter(pk=pk, reader_study__slug=slug)
+        .first()
+    )
+
+
 def questions_of(reader_study: ReaderStudy) -> list[Question]:
     """The study's questions in order, with their options and socket (two queries)."""
     return list(reader_study.questions.select_related("interface").prefetch_related("options"))
@@ -118,11 +138,11 @@ def roll_over_source(position: Position, *, reader_study: ReaderStudy, pk: Any) 
     """GC's roll-over: with n > 0, cases k+1..k+n start from the answers of case k (the
     cases come in blocks of n + 1; the block's first case is k)."""
     n = reader_study.roll_over_answers_for_n_cases
-    if not n or pk not in position.order:
+    if not n or pk != position.here or position.number is None:
         return None
     i = position.index(pk)
     head = i - i % (n + 1)
-    return position.order[head] if head != i else None
+    return position.around[head + 1] if head != i else None
 
 
 def _multiple_items(value: Any) -> tuple[str, list[Any]] | None:
@@ -180,9 +200,8 @@ def question_states(
     """Each question with the value the form starts from."""
     rolled_from = roll_over_source(position, reader_study=reader_study, pk=display_set.pk)
     cases = [display_set.pk] + ([rolled_from] if rolled_from else [])
-    answers = Answer.objects.filter(
-        creator=user, question__reader_study=reader_study, display_set_id__in=cases
-    ).filter(Q(is_ground_truth=False))
+    # the cases are the study's: their answers need no join to the questions
+    answers = Answer.objects.filter(creator=user, display_set_id__in=cases, is_ground_truth=False)
     own = {a.question_id: a for a in answers if a.display_set_id == display_set.pk}
     rolled = {a.question_id: a for a in answers if a.display_set_id == rolled_from}
     by_socket = {civ.interface_id: civ for civ in values}

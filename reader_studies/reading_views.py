@@ -11,7 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
@@ -29,11 +29,13 @@ from reader_studies.validation import viewport_name
 def _study(request: HttpRequest, slug: str) -> ReaderStudy:
     """The study, for its readers and editors; a visible study's non-reader gets the 403
     page that links to the access request."""
-    study = selectors.reader_studies_readable_by(request.user).filter(slug=slug).first()
-    if study is not None:
+    study = ReaderStudy.objects.filter(slug=slug).first()
+    if study is not None and selectors.may_read(request.user, study):
         return study
-    study = selectors.reader_studies_visible_to(request.user).filter(slug=slug).first()
-    if study is None:
+    if (
+        study is None
+        or not selectors.reader_studies_visible_to(request.user).filter(pk=study.pk).exists()
+    ):
         raise Http404("No reader study matches the given query.")
     raise RightMissing(
         f"Only readers of {study.title} may read its cases.",
@@ -75,7 +77,7 @@ def read(request: HttpRequest, slug: str) -> HttpResponse:
     pk = position.next_unanswered()
     if pk is not None:
         return redirect(_case_url(study, pk, reader if viewing_as else None))
-    first = position.order[0] if position.order else None
+    first = position.first
     return render(
         request,
         "reader_studies/read_done.html",
@@ -108,11 +110,16 @@ def _wants_json(request: HttpRequest) -> bool:
 @login_required
 @require_http_methods(["GET", "POST"])
 def read_case(request: HttpRequest, slug: str, pk: str) -> HttpResponse:
-    study = _study(request, slug)
+    display_set = reading.case_of(slug=slug, pk=pk)  # with its study, in one query
+    if display_set is None or not selectors.may_read(request.user, display_set.reader_study):
+        _study(request, slug)  # the study's 404 or 403 first
+        raise Http404("No display set matches the given query.")
+    study = display_set.reader_study
     reader, viewing_as = _reader(request, study)
-    display_set = get_object_or_404(study.display_sets, pk=pk)
     questions = reading.questions_of(study)
-    position = reading.position(reader_study=study, user=reader, questions=questions)
+    position = reading.position(
+        reader_study=study, user=reader, questions=questions, here=display_set.pk
+    )
     verify = study.is_educational and request.GET.get("verify") == "1"
     current = position.next_unanswered()
     # Without case navigation a reader only sees the case to answer now (and, right after
@@ -161,7 +168,9 @@ def read_case(request: HttpRequest, slug: str, pk: str) -> HttpResponse:
         if not errors:
             if study.is_educational and study.instant_verification:
                 return redirect(_case_url(study, display_set.pk, verify="1"))
-            position = reading.position(reader_study=study, user=reader, questions=questions)
+            position = reading.position(
+                reader_study=study, user=reader, questions=questions, here=display_set.pk
+            )
             following = position.next_unanswered(after=display_set.pk)
             if following is None:
                 return redirect("reader_studies:read", slug=study.slug)
@@ -201,6 +210,8 @@ def _context(
     previous = position.neighbour(display_set.pk, -1) if navigate else None
     following = position.neighbour(display_set.pk, 1) if navigate else None
     unanswered = position.next_unanswered(after=display_set.pk)
+    previous_url = _case_url(study, previous, as_reader) if previous else None
+    next_url = _case_url(study, following, as_reader) if following else None
     options = {o.id: o.title for s in states for o in s.options}
     masks = mask_painting.mask_configs(study=study, states=states, values=values)
     rows = []
@@ -255,8 +266,8 @@ def _context(
         "editable": editable,
         "position": position,
         "number": position.index(display_set.pk) + 1,
-        "previous_url": _case_url(study, previous, as_reader) if previous else None,
-        "next_url": _case_url(study, following, as_reader) if following else None,
+        "previous_url": previous_url,
+        "next_url": next_url,
         "unanswered_url": (
             _case_url(study, unanswered, as_reader)
             if unanswered and unanswered != display_set.pk and navigate
@@ -268,7 +279,7 @@ def _context(
         "errors": errors,
         "settings": {
             "autosave": study.enable_autosaving and editable,
-            "previous": _case_url(study, previous, as_reader) if previous else None,
-            "next": _case_url(study, following, as_reader) if following else None,
+            "previous": previous_url,
+            "next": next_url,
         },
     }

@@ -3,10 +3,28 @@
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser, User
-from django.db.models import Avg, CharField, Count, Q, QuerySet, Sum, Value
-from django.db.models.functions import MD5, Cast, Concat
+from django.contrib.contenttypes.models import ContentType
+from django.db import connections
+from django.db.models import (
+    Avg,
+    Case,
+    CharField,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+    Window,
+)
+from django.db.models.functions import MD5, Cast, Concat, RowNumber
+from guardian.models import GroupObjectPermission, UserObjectPermission
 
-from app.permissions import can, visible_to
+from app.permissions import visible_to
 from cases.models import Image
 from reader_studies.models import (
     Answer,
@@ -35,12 +53,30 @@ def reader_studies_edited_by(user: AnyUser) -> QuerySet[ReaderStudy]:
     return visible_to(user, ReaderStudy.objects.all(), "change_readerstudy")
 
 
+def _holds(user: AnyUser, codename: str, reader_study: ReaderStudy) -> bool:
+    """guardian's object permission check (superusers hold every one), in one small
+    query for a role group's member instead of the checker's two with their joins."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if user.is_superuser:
+        return True
+    held = {
+        "content_type": ContentType.objects.get_for_model(ReaderStudy),
+        "object_pk": str(reader_study.pk),
+        "permission__codename": codename,
+    }
+    return (
+        GroupObjectPermission.objects.filter(group__user=user, **held).exists()
+        or UserObjectPermission.objects.filter(user=user, **held).exists()
+    )
+
+
 def may_edit(user: AnyUser, reader_study: ReaderStudy) -> bool:
-    return can(user, "change_readerstudy", reader_study)
+    return _holds(user, "change_readerstudy", reader_study)
 
 
 def may_read(user: AnyUser, reader_study: ReaderStudy) -> bool:
-    return can(user, "read_readerstudy", reader_study)
+    return _holds(user, "read_readerstudy", reader_study)
 
 
 def questions_visible_to(user: AnyUser) -> QuerySet[Question]:
@@ -66,11 +102,14 @@ def answerable_question_count(reader_study: ReaderStudy) -> int:
 def display_sets_unanswered_by(
     *, reader_study: ReaderStudy, user: User, display_sets: QuerySet[DisplaySet]
 ) -> QuerySet[DisplaySet]:
-    """GC: cases where user's own answers are fewer than the answerable questions. Only
-    user's answers are counted (by the answer's creator index), never every case's."""
-    needed = answerable_question_count(reader_study)
-    if not needed:  # nothing to answer: no case is unanswered
-        return display_sets.none()
+    """GC: cases where user's own answers are fewer than the answerable questions (none
+    without answerable questions). Only user's answers are counted (by the answer's
+    creator index), never every case's; the question count is a subquery of the same
+    query."""
+    answerable = reader_study.questions.exclude(answer_type=AnswerType.HEADING)
+    needed = Subquery(
+        answerable.order_by().values("reader_study").annotate(n=Count("pk")).values("n")
+    )
     complete = (
         Answer.objects.filter(
             creator=user, is_ground_truth=False, question__reader_study=reader_study
@@ -81,7 +120,9 @@ def display_sets_unanswered_by(
         .filter(n__gte=needed)
         .values("display_set")
     )
-    return display_sets.filter(reader_study=reader_study).exclude(pk__in=complete)
+    return display_sets.filter(Exists(answerable), reader_study=reader_study).exclude(
+        pk__in=complete
+    )
 
 
 def images_in_reader_studies_visible_to(user: User) -> QuerySet[Image]:
@@ -120,23 +161,120 @@ def progress_for(*, reader_study: ReaderStudy, user: User) -> dict[str, float]:
     return {"questions": q, "hangings": h, "diff": q - h}
 
 
+def _reading_order(*, reader_study: ReaderStudy, user: AnyUser) -> tuple[dict[str, Any], list[str]]:
+    """The annotations and ordering of user's order of the study's cases."""
+    if reader_study.shuffle_hanging_list and user.is_authenticated:
+        key = Concat(Value(f"{user.pk}:"), Cast("id", output_field=CharField()))
+        return {"reading_key": MD5(key)}, ["reading_key", "pk"]
+    return {}, ["order", "created", "pk"]
+
+
 def in_reading_order(
     display_sets: QuerySet[DisplaySet], *, reader_study: ReaderStudy, user: AnyUser
 ) -> QuerySet[DisplaySet]:
     """The study's order, or with `shuffle_hanging_list` a shuffle of its own for each
     reader: ordered by a hash of reader and case, so stable across requests and pages."""
-    if reader_study.shuffle_hanging_list and user.is_authenticated:
-        key = Concat(Value(f"{user.pk}:"), Cast("id", output_field=CharField()))
-        return display_sets.annotate(reading_key=MD5(key)).order_by("reading_key", "pk")
-    return display_sets.order_by("order", "created", "pk")
+    annotations, ordering = _reading_order(reader_study=reader_study, user=user)
+    return display_sets.annotate(**annotations).order_by(*ordering)
 
 
-def reading_index(*, reader_study: ReaderStudy, user: AnyUser) -> dict:
-    """display set pk -> its position for user (GC's `index`)."""
-    ordered = in_reading_order(
-        reader_study.display_sets.all(), reader_study=reader_study, user=user
+def _numbered(
+    *, reader_study: ReaderStudy, user: AnyUser, marked: list[Any]
+) -> QuerySet[DisplaySet, dict[str, Any]]:
+    """The study's cases with their 1-based `number` in user's order (a window, counted
+    in the database) and `marked` 1 for the cases asked about."""
+    annotations, ordering = _reading_order(reader_study=reader_study, user=user)
+    return (
+        reader_study.display_sets.annotate(**annotations)
+        .annotate(
+            case_id=F("pk"),
+            number=Window(RowNumber(), order_by=ordering),
+            marked=Case(When(pk__in=marked, then=Value(1)), default=Value(0))
+            if marked
+            else Value(0, output_field=IntegerField()),
+        )
+        .order_by()
+        .values("case_id", "number", "marked")
     )
-    return {pk: i for i, pk in enumerate(ordered.values_list("pk", flat=True))}
+
+
+def _sql(queryset: QuerySet[Any]) -> tuple[str, tuple[Any, ...]]:
+    return queryset.query.get_compiler(using=queryset.db).as_sql()  # type: ignore[no-any-return]
+
+
+def _rows(queryset: QuerySet[Any], sql: str, params: tuple[Any, ...]) -> list[tuple[Any, ...]]:
+    with connections[queryset.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        return list(cursor.fetchall())
+
+
+def reading_numbers(*, reader_study: ReaderStudy, user: AnyUser, pks: list[Any]) -> dict:
+    """display set pk -> its 0-based position for user (GC's `index`), for the given
+    cases only: one query that numbers the study's cases in the database."""
+    if not pks:
+        return {}
+    numbered = _numbered(reader_study=reader_study, user=user, marked=pks)
+    inner, params = _sql(numbered)
+    # the inner query is the ORM's, its values passed as parameters
+    sql = f"SELECT case_id, number FROM ({inner}) numbered WHERE marked = 1"  # noqa: S608
+    to_pk = DisplaySet._meta.pk.to_python  # type: ignore[union-attr]
+    return {to_pk(pk): number - 1 for pk, number in _rows(numbered, sql, params)}
+
+
+# The cases a reading page links to, out of the numbered cases joined with the reader's
+# answer counts: the first, the first unanswered, and around the open case (`marked`)
+# itself, its neighbours, its roll-over block's first case and the next unanswered after
+# it; with the study's totals on each row.
+_POSITION_SQL = """
+WITH numbered AS ({numbered}), answered AS ({answered}),
+cases AS (
+    SELECT numbered.case_id, numbered.number, numbered.marked, COALESCE(answered.n, 0) AS n
+    FROM numbered LEFT JOIN answered ON answered.answered_case = numbered.case_id
+),
+here AS (SELECT number FROM cases WHERE marked = 1)
+SELECT case_id, number, n, marked,
+    (SELECT COUNT(*) FROM cases), (SELECT COUNT(*) FROM cases WHERE n >= %s)
+FROM cases
+WHERE number = 1 OR marked = 1
+    OR number IN (SELECT number - 1 FROM here)
+    OR number IN (SELECT number + 1 FROM here)
+    OR number IN (SELECT number - ((number - 1) %% %s) FROM here)
+    OR number = (SELECT MIN(number) FROM cases WHERE n < %s)
+    OR number = (
+        SELECT MIN(number) FROM cases WHERE n < %s AND number > (SELECT number FROM here)
+    )
+"""
+
+
+def reading_position(
+    *, reader_study: ReaderStudy, user: User, needed: int, around: Any = None, block: int = 1
+) -> tuple[int, int, list[tuple[Any, int, int, bool]]]:
+    """(cases, complete cases, rows) of user's reading in one query, whatever the
+    study's size: rows are (pk, 1-based number, user's answers, is `around`) of the cases
+    a reading page needs (see `_POSITION_SQL`); `block` is the roll-over block length. A
+    case is complete with `needed` answers."""
+    numbered = _numbered(
+        reader_study=reader_study, user=user, marked=[around] if around is not None else []
+    )
+    answered = (
+        Answer.objects.filter(
+            creator=user, is_ground_truth=False, question__reader_study=reader_study
+        )
+        .exclude(question__answer_type=AnswerType.HEADING)
+        .values(answered_case=F("display_set_id"))
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    numbered_sql, numbered_params = _sql(numbered)
+    answered_sql, answered_params = _sql(answered)
+    sql = _POSITION_SQL.format(numbered=numbered_sql, answered=answered_sql)
+    params = (*numbered_params, *answered_params, needed, block, needed, needed)
+    rows = _rows(numbered, sql, params)
+    if not rows:
+        return 0, 0, []
+    to_pk = DisplaySet._meta.pk.to_python  # type: ignore[union-attr]
+    cases = [(to_pk(pk), number, n, bool(marked)) for pk, number, n, marked, _, _ in rows]
+    return rows[0][4], rows[0][5], cases
 
 
 def _scored(reader_study: ReaderStudy) -> QuerySet[Answer]:

@@ -335,6 +335,10 @@ def test_shuffled_hanging_list_is_stable_and_own_to_each_reader(api_client):
             assert [d["index"] for d in data["results"]] == list(range(8))
         detail = client.get(f"{API}display-sets/{expected[3]}/").json()
         assert detail["index"] == 3
+        # a later page counts from the start of the reader's order, not of the page
+        params = {"reader_study": str(study.pk), "limit": 3, "offset": 2}
+        page = client.get(f"{API}display-sets/", params).json()["results"]
+        assert [(d["pk"], d["index"]) for d in page] == [(expected[i], i) for i in (2, 3, 4)]
 
 
 def _queries(client, path, params):

@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 
 from components.kinds import Kind
 from components.services import socket_create, socket_value_create
-from reader_studies import reading, selectors, services
+from reader_studies import selectors, services
 from reader_studies.models import Answer
 from tests.archives.helpers import login
 from tests.reader_studies.helpers import (
@@ -173,18 +173,46 @@ def test_navigation_next_unanswered_and_modification(client):
     assert Answer.objects.get(creator=reader, display_set=second).answer == 5
 
 
+def test_the_next_unanswered_case_wraps_round_and_the_progress_counts_complete_cases(client):
+    _editor, reader, study, case = reading_study(allow_case_navigation=True)
+    second, third = add_cases(study, 2)
+    number = question_for(study, "NUMB", widget="NUMBER_INPUT")
+    question_for(study, "HEAD", question_text="Findings")  # a heading needs no answer
+    for done in (second, third):
+        services.answer_create(creator=reader, question=number, display_set=done, answer=1)
+    login(client, reader)
+    assert client.get(url(study))["Location"] == url(study, case)
+    page = client.get(url(study, third)).content.decode()
+    assert "<h1>Case 3 of 3" in page
+    assert "2 of 3 cases answered" in page
+    assert f'href="{url(study, second)}" rel="prev"' in page
+    assert 'rel="next"' not in page  # the last case
+    assert f'href="{url(study, case)}">Next unanswered case' in page  # from the start again
+
+
 def test_shuffle_is_stable_per_reader(client):
-    editor, reader, study, _case = reading_study(shuffle_hanging_list=True)
+    editor, reader, study, _case = reading_study(
+        shuffle_hanging_list=True, allow_case_navigation=True
+    )
     add_cases(study, 7)
     question_for(study, "NUMB", question_text="Size", widget="NUMBER_INPUT")
     other = new_user()
     services.reader_study_member_add(reader_study=study, role="readers", user=other, actor=editor)
-    mine = reading.position(reader_study=study, user=reader).order
-    assert mine == reading.position(reader_study=study, user=reader).order
-    assert mine != reading.position(reader_study=study, user=other).order
-    assert sorted(mine) == sorted(reading.position(reader_study=study, user=other).order)
+
+    def order(user):
+        cases = selectors.in_reading_order(study.display_sets.all(), reader_study=study, user=user)
+        return list(cases.values_list("pk", flat=True))
+
+    mine = order(reader)
+    assert mine == order(reader)
+    assert mine != order(other)
+    assert sorted(mine) == sorted(order(other))
     login(client, reader)
     assert client.get(url(study))["Location"] == url(study).rstrip("/") + f"/{mine[0]}/"
+    # the page numbers and links cases in the same order
+    page = client.get(f"{url(study)}{mine[3]}/").content.decode()
+    assert "<h1>Case 4 of 8" in page
+    assert f'href="{url(study)}{mine[4]}/" rel="next"' in page
 
 
 def test_roll_over_and_pre_fill_from_the_case(client):
