@@ -1,8 +1,8 @@
 // The whole-slide viewer: every `.tessera-slide` element on the page opens its slide with
 // OpenSeadragon over the permission-checked tile endpoint (cases/tile_views.py). The
 // page carries the slide's geometry (cases/slide_viewing.py), so tiles are asked for as
-// soon as the script runs; the descriptor, asked for at the same time, checks permission
-// again, and a "no" replaces the canvas with a message (as does a page without geometry).
+// soon as the script runs; every tile and the descriptor (asked for once the first view
+// is in) check permission again, and a "no" replaces the canvas with a message.
 
 import { slideShapes } from "./annotations.mjs";
 import { scaleBar } from "./scalebar.mjs";
@@ -97,14 +97,14 @@ class SlideViewer {
   }
 
   async open() {
-    // The viewer's script, the descriptor and (when the page carries the geometry) the
-    // first tiles are all asked for at once: none waits for another's round trip.
+    // With the geometry on the page, the viewer starts on it and its first tiles are
+    // asked for at once; without, it waits for the descriptor (loading its script meanwhile).
     const library = loadOpenSeadragon(this.root.dataset.osd);
     library.catch(() => {}); // reported below
-    const described = this.describe();
     if (!this.config.slide) {
-      this.slide = await described;
+      this.slide = await this.describe();
       if (!this.slide) return;
+      this.confirmed = Promise.resolve(true);
     }
     try {
       this.OSD = await library;
@@ -112,11 +112,19 @@ class SlideViewer {
       this.fail(`The slide viewer could not start: ${e.message}.`);
       return;
     }
-    if (this.root.dataset.state === "error") return;
     this.slide ??= this.config.slide;
     this.start();
-    // the descriptor checks permission (and records the opening): a "no" stops the viewer
-    if (this.config.slide && !(await described)) this.viewer.destroy();
+  }
+
+  // The descriptor checks permission in full and records the opening. With the geometry
+  // on the page it is asked for once the first view is in, or a tile failed (to say why),
+  // so that it takes no server time from the first tiles; a "no" stops the viewer.
+  confirm() {
+    this.confirmed ??= this.describe().then((slide) => {
+      if (!slide) this.viewer.destroy();
+      return Boolean(slide);
+    });
+    return this.confirmed;
   }
 
   start() {
@@ -144,6 +152,7 @@ class SlideViewer {
     });
     this.viewer.addHandler("tile-load-failed", (event) => {
       if (this.root.dataset.state === "error") return; // the reason is on screen already
+      this.confirm();
       this.say(`Some tiles could not be loaded (${event.message || "no answer"}). If you were signed out, sign in and reload the page.`, "error");
     });
     this.viewer.addHandler("open-failed", (event) => this.fail(`The slide could not be opened: ${event.message}.`));
@@ -172,6 +181,7 @@ class SlideViewer {
       item.addHandler("fully-loaded-change", ({ fullyLoaded }) => {
         if (fullyLoaded) hidePoster();
         if (!fullyLoaded || this.root.dataset.state !== "loading") return;
+        this.confirm();
         this.root.dataset.loadedMs = String(performance.now());
         this.root.dataset.state = "ready";
         this.say(`${this.slide.name}: ${this.slide.width} × ${this.slide.height} pixels, opened in ${Math.round(performance.now() - shownAt)} ms.`);
