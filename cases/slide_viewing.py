@@ -67,16 +67,18 @@ def _poster(key: str, geometry: dict[str, Any] | None) -> str:
         tile = tiles.tile(key=key, level=len(geometry["levels"]) - 1, column=0, row=0)
     except (tiles.TileError, tiles.TileNotFound):
         return ""  # the viewer says why, once it asks
-    content = tile.content if tile.content_type == "image/jpeg" else _jpeg(tile.content)
+    content = tile.content if tile.content_type == "image/jpeg" else _jpeg(tile.content, 85)
+    if len(content) > POSTER_MAX_BYTES:  # a noisy tile: a preview can be coarser
+        content = _jpeg(content, 60)
     if len(content) > POSTER_MAX_BYTES:
         return ""
     return f"data:image/jpeg;base64,{base64.b64encode(content).decode()}"
 
 
-def _jpeg(picture: bytes) -> bytes:
+def _jpeg(picture: bytes, quality: int) -> bytes:
     # a lossless tile (PNG) is several times larger; a preview need not be lossless
     out = io.BytesIO()
-    PILImage.open(io.BytesIO(picture)).convert("RGB").save(out, format="JPEG", quality=85)
+    PILImage.open(io.BytesIO(picture)).convert("RGB").save(out, format="JPEG", quality=quality)
     return out.getvalue()
 
 
