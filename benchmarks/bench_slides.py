@@ -2,18 +2,23 @@
 JPEG tiles by default) against a small one, in the same run, in headless Chromium over
 loopback against gunicorn as `make run` serves it (see stack.py).
 
-Each open is a fresh browser context (no cached tiles): the image page, the slide
-descriptor, then tiles until OpenSeadragon reports the first view fully loaded. The
-reference is the time the same browser takes to fetch the page plus one tile. Targets:
-large / small <= 1.25 (the size of the slide does not matter) and first view within 2x
-the reference (issue 8). The slides are stored as the importer stores converted slides;
-they are not imported, since the conversion is not what this measures.
+Each open is a fresh browser context (cold connections, nothing cached): the image page,
+then tiles until OpenSeadragon reports the first view fully loaded. "First pixels" is when
+slide pixels are first painted: the page's poster (the smallest level, inlined in the
+page) by Element Timing, the viewer's canvas by reading its pixels every frame; both are
+reported, with where the time went (HTML, CSS, scripts, descriptor, first tile). The
+reference is the same browser, in a fresh context too, fetching the image page and then
+one full-size tile of the first view. Targets: large / small <= 1.25 (the size of the
+slide does not matter) and first tiles on screen within 2x the reference (issue 8). The
+slides are stored as the importer stores converted slides; they are not imported, since
+the conversion is not what this measures.
 
     python -m benchmarks.bench_slides [--size 40960] [--rounds 5]
 """
 
 import argparse
 import json
+import os
 import statistics
 import time
 from pathlib import Path
@@ -107,61 +112,137 @@ def _store(user: Any, path: Path, name: str) -> Any:
     return stored.image
 
 
-def _open_times(browser: Any, base: str, cookie: str, image: Any) -> dict[str, float]:
-    """One open in a fresh context: page to first tile and to the first view loaded."""
-    from django.urls import reverse
+# When tile pixels are first on screen: the page's poster (the smallest level's one tile)
+# by Element Timing, which reports when the browser painted the image; the viewer's main
+# canvas (not the navigator's) by polling it once per frame, since an event says that a
+# tile arrived, not that it was painted. The canvas is transparent until tiles are drawn,
+# so any opaque sampled pixel is a tile.
+FIRST_PIXELS = """
+(() => {
+  new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      // renderTime is when it was painted (0 if the browser would not say)
+      if (entry.identifier === 'slide-poster' && entry.renderTime > 0) {
+        window.posterMs ??= entry.renderTime;
+      }
+    }
+  }).observe({ type: 'element', buffered: true });
+  const poll = () => {
+    const viewer = document.querySelector('.tessera-slide')?.slideViewer?.viewer;
+    const canvas = viewer && viewer.drawer && viewer.drawer.canvas;
+    const context = canvas && canvas.width && canvas.getContext('2d', { willReadFrequently: true });
+    if (context) {
+      const { width, height } = canvas;
+      for (let i = 1; i < 8; i++) {
+        for (let j = 1; j < 8; j++) {
+          const x = Math.floor((width * i) / 8), y = Math.floor((height * j) / 8);
+          if (context.getImageData(x, y, 1, 1).data[3] > 0) {
+            window.canvasPixelsMs = performance.now();
+            return;
+          }
+        }
+      }
+    }
+    requestAnimationFrame(poll);
+  };
+  requestAnimationFrame(poll);
+})();
+"""
 
+# Where the time went, from the browser's own timings (ms since navigation start).
+BREAKDOWN = """() => {
+  const d = document.querySelector('.tessera-slide').dataset;
+  const nav = performance.getEntriesByType('navigation')[0];
+  const resources = performance.getEntriesByType('resource');
+  const one = (part) => resources.find((e) => e.name.includes(part));
+  const end = (part) => (one(part) ? one(part).responseEnd : NaN);
+  const tiles = resources.filter((e) => e.name.includes('/tiles/'));
+  const earlier = (a, b) => (a.responseEnd < b.responseEnd ? a : b);
+  const first = tiles.length ? tiles.reduce(earlier) : null;
+  const server = tiles.map((e) => e.responseStart - e.requestStart).sort((a, b) => a - b);
+  return {
+    html_ms: nav.responseEnd,
+    dom_ms: nav.domContentLoadedEventEnd,
+    css_ms: end('slides/slides'),
+    osd_js_ms: end('openseadragon'),
+    viewer_js_ms: end('slide-viewer'),
+    descriptor_ms: end('/slide.json'),
+    first_tile_request_ms: first ? first.startTime : NaN,
+    first_tile_ms: first ? first.responseEnd : NaN,
+    tile_wait_median_ms: server.length ? server[Math.floor(server.length / 2)] : NaN,
+    poster_ms: window.posterMs ?? NaN,
+    canvas_pixels_ms: window.canvasPixelsMs ?? NaN,
+    first_pixels_ms: Math.min(window.posterMs ?? Infinity, window.canvasPixelsMs ?? Infinity),
+    first_view_ms: +d.loadedMs,
+    tiles: tiles.length,
+  };
+}"""
+
+
+def _context(browser: Any, base: str, cookie: str) -> Any:
     context = browser.new_context(ignore_https_errors=True, viewport={"width": 1280, "height": 900})
     context.add_cookies([{"name": "sessionid", "value": cookie, "url": base}])
+    return context
+
+
+def _open_times(browser: Any, base: str, cookie: str, image: Any) -> dict[str, float]:
+    """One open in a fresh context (cold connections, no cached files or tiles): until the
+    first tile pixels are on the canvas and until the first view is fully loaded."""
+    from django.urls import reverse
+
+    context = _context(browser, base, cookie)
     page = context.new_page()
+    page.add_init_script(FIRST_PIXELS)
     page.goto(base + reverse("cases:image", args=[image.pk]))
     page.wait_for_selector(
         ".tessera-slide:is([data-state=ready], [data-state=error])", timeout=60_000
     )
     if page.locator(".tessera-slide").get_attribute("data-state") == "error":
         raise RuntimeError(page.locator("[data-slide=status]").inner_text())
-    times = page.evaluate(
-        """() => {
-             const d = document.querySelector('.tessera-slide').dataset;
-             const nav = performance.getEntriesByType('navigation')[0];
-             const descriptor = performance.getEntriesByType('resource')
-               .find((e) => e.name.endsWith('/slide.json'));
-             return {
-               page_ms: nav.domContentLoadedEventEnd,
-               descriptor_ms: descriptor ? descriptor.responseEnd : NaN,
-               first_tile_ms: +d.firstTileMs,
-               first_view_ms: +d.loadedMs,
-               tiles: performance.getEntriesByType('resource')
-                 .filter((e) => e.name.includes('/tiles/')).length,
-             };
-           }"""
-    )
+    page.wait_for_function("() => window.canvasPixelsMs !== undefined", timeout=10_000)
+    times = page.evaluate(BREAKDOWN)
     context.close()
     return times
 
 
-def _reference_ms(browser: Any, base: str, cookie: str, image: Any) -> float:
-    """The same browser fetching the image page and one full-resolution tile, nothing else."""
+def _reference_ms(browser: Any, base: str, cookie: str, image: Any, tile: str) -> float:
+    """The same browser, in a fresh context like an open, fetching the image page (and
+    nothing it links to) and then one tile of those the viewer shows first."""
     from django.urls import reverse
 
-    context = browser.new_context(ignore_https_errors=True)
-    context.add_cookies([{"name": "sessionid", "value": cookie, "url": base}])
+    context = _context(browser, base, cookie)
     page = context.new_page()
-    page.goto(base + "/health/")
+    page_url = base + reverse("cases:image", args=[image.pk])
+    page.route("**/*", lambda r: r.continue_() if r.request.url == page_url else r.abort())
+    page.goto(page_url)
+    page.unroute("**/*")
     ms = page.evaluate(
-        """async ([pageUrl, tileUrl]) => {
+        """async (tileUrl) => {
+             const html = performance.getEntriesByType('navigation')[0].responseEnd;
              const t0 = performance.now();
-             await (await fetch(pageUrl)).text();
-             await (await fetch(tileUrl)).arrayBuffer();
-             return performance.now() - t0;
+             const response = await fetch(tileUrl);
+             await createImageBitmap(await response.blob());
+             return html + performance.now() - t0;
            }""",
-        [
-            base + reverse("cases:image", args=[image.pk]),
-            base + reverse("cases:slide-tile", args=[image.pk, 0, 3, 3]),
-        ],
+        tile,
     )
     context.close()
     return float(ms)
+
+
+def _first_tile_url(browser: Any, base: str, cookie: str, image: Any) -> str:
+    """A full-size tile from the level the viewer opens at (its first request for one;
+    the page's poster, the smallest level's tile, is smaller and not taken)."""
+    from django.urls import reverse
+
+    poster = f"/tiles/{image.resolution_levels - 1}/0/0"
+    context = _context(browser, base, cookie)
+    page = context.new_page()
+    with page.expect_request(lambda r: "/tiles/" in r.url and not r.url.endswith(poster)) as r:
+        page.goto(base + reverse("cases:image", args=[image.pk]))
+    url = str(r.value.url)
+    context.close()
+    return url
 
 
 def run(size: int = 40960, rounds: int = 5) -> dict[str, Any]:
@@ -217,21 +298,30 @@ def run(size: int = 40960, rounds: int = 5) -> dict[str, Any]:
         _open_times(browser, base, cookie, slides.pop("warm-up"))
         sizes.pop("warm-up")
         result["cold"] = {k: _open_times(browser, base, cookie, v) for k, v in slides.items()}
+        tile = _first_tile_url(browser, base, cookie, slides["large"])
         opens: dict[str, list[dict[str, float]]] = {k: [] for k in slides}
         references: list[float] = []
         for _ in range(rounds):
             for label, image in slides.items():  # interleaved: drift hits both alike
                 opens[label].append(_open_times(browser, base, cookie, image))
-            references.append(_reference_ms(browser, base, cookie, slides["large"]))
+            references.append(_reference_ms(browser, base, cookie, slides["large"], tile))
         browser.close()
+    result["load average (1 min) at the end"] = os.getloadavg()[0]
     for label, times in opens.items():
         result[label] = {key: statistics.median(t[key] for t in times) for key in times[0]}
     result["reference page+tile ms"] = statistics.median(references)
+    result["reference rounds ms"] = [round(r) for r in references]
+    for key in ("first_pixels_ms", "canvas_pixels_ms", "first_view_ms"):
+        result[f"large {key} rounds"] = [round(t[key]) for t in opens["large"]]
+    for key in ("first_pixels_ms", "canvas_pixels_ms", "first_view_ms"):
+        result[f"large {key} x reference"] = result["large"][key] / result["reference page+tile ms"]
+        # each open against the reference of its own round: less swayed by the machine's
+        # load drifting between rounds
+        result[f"large {key} x reference, median of rounds"] = statistics.median(
+            t[key] / ref for t, ref in zip(opens["large"], references, strict=True)
+        )
     result["large x small first view"] = (
         result["large"]["first_view_ms"] / result["small"]["first_view_ms"]
-    )
-    result["large first view x reference"] = (
-        result["large"]["first_view_ms"] / result["reference page+tile ms"]
     )
     return result
 

@@ -29,17 +29,7 @@ def _upload(path: Path, key: str, stored_keys: list[str]) -> None:
 
 
 def store_path(path: Path, prefix: str, stored_keys: list[str]) -> tuple[str, int]:
-    """Store a file (or a folder, e.g. DZI tiles) and return its key and size in bytes."""
-    if path.is_dir():
-        folder = f"{prefix}/{uuid.uuid4()}"
-        main_key, total = folder, 0
-        for member in sorted(p for p in path.rglob("*") if p.is_file()):
-            key = f"{folder}/{member.relative_to(path).as_posix()}"
-            _upload(member, key, stored_keys)
-            total += member.stat().st_size
-            if member.suffix.lower() == ".dzi" and main_key == folder:
-                main_key = key
-        return main_key, total
+    """Store one file under a fresh UUID key and return the key and its size in bytes."""
     suffix = "".join(path.suffixes[-1:]).lower() or ".bin"
     key = f"{prefix}/{uuid.uuid4()}{suffix}"
     _upload(path, key, stored_keys)

@@ -7,23 +7,18 @@ import time
 
 from django.conf import settings
 from django.http import Http404, HttpResponse, JsonResponse
-from django.urls import reverse
 from rest_framework.request import Request
 
 from app.file_urls import file_url_view
 from app.http import request_user
 from cases import selectors, services, tiles
 from cases.models import ImageFile
+from cases.slide_viewing import slide_geometry
 
-# Tiles never change, but the permission that let them out may: a browser keeps one only
-# as long as a signed URL to the same bytes would live, and never in a shared cache.
-TILE_CACHE_CONTROL = f"private, max-age={settings.SIGNED_URL_LIFETIME}"
-
-
-def tile_url_template(image_pk: object) -> str:
-    """The tile URL with `{level}`, `{column}` and `{row}` left for the viewer to fill in."""
-    url = reverse("cases:slide-tile", args=[image_pk, 0, 0, 0])
-    return url.removesuffix("0/0/0") + "{level}/{column}/{row}"
+# Tiles never change (an image's stored TIFF is never replaced), but the permission that
+# let them out may: a browser keeps one only as long as a signed URL to the same bytes
+# would live, never in a shared cache, and does not ask again meanwhile (immutable).
+TILE_CACHE_CONTROL = f"private, max-age={settings.SIGNED_URL_LIFETIME}, immutable"
 
 
 # A viewer asks for tiles by the hundred, and the full permission check (one query built
@@ -77,22 +72,7 @@ def slide_descriptor(request: Request, pk: str) -> HttpResponse:
     services.slide_open_record(
         image_file=image_file, user=request_user(request), request=request._request
     )
-    image = image_file.image
-    mpp = (
-        [image.voxel_width_mm * 1000, image.voxel_height_mm * 1000]
-        if image.voxel_width_mm and image.voxel_height_mm
-        else None
-    )
-    response = JsonResponse(
-        {
-            "name": image.name,
-            "width": image.width,
-            "height": image.height,
-            "mpp": mpp,
-            "levels": pyramid.describe(),
-            "tile_url": tile_url_template(image.pk),
-        }
-    )
+    response = JsonResponse(slide_geometry(image=image_file.image, pyramid=pyramid))
     response["Cache-Control"] = "private, no-cache"
     return response
 

@@ -1,4 +1,5 @@
-"""TIFF and whole-slide images → tiled pyramidal TIFF (+ DZI tiles for the web viewer).
+"""TIFF and whole-slide images → one tiled pyramidal TIFF, which the slide viewer reads tile
+by tile (cases.tiles); no Deep Zoom copy is made.
 
 OpenSlide (from `openslide-bin`) reads SVS, NDPI, MRXS, SCN, BIF, DICOM-WSI and tiled
 TIFF; a plain TIFF it cannot open is read whole with tifffile (within the size limit).
@@ -7,15 +8,15 @@ LZW, zstd, none), its tiles are copied level by level without re-encoding; other
 levels are rendered through OpenSlide's Deep Zoom generator and JPEG-encoded. The
 physical pixel size is written explicitly as TIFF resolution (pixels per centimetre).
 
-The DZI for OpenSeadragon is one zip file (`image.dzi.zip`) holding `image.dzi` and
-`image_files/<level>/<col>_<row>.jpeg`, so it travels to the object store as one object.
+Images imported before the tile endpoint also carry a DZI zip (`ImageFile` type DZI);
+those rows stay readable, but nothing makes new ones: rendering every Deep Zoom tile took
+longer than the rest of the import of a large slide and stored a second copy of it.
 """
 
 import logging
 import os
 import shutil
 import uuid
-import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -139,8 +140,6 @@ def _convert(path: Path, name: str, folder: Path, *, dicom: bool = False) -> Bui
         levels = None if dicom else _copy_tiles(path, tif_path, mpp)
         if levels is None:
             levels = _render_tiff(slide, tif_path, mpp)
-        dzi_path = folder / "image.dzi.zip"
-        _write_dzi(slide, dzi_path)
         thumb = folder / "thumbnail.png"
         picture = slide.get_thumbnail((thumbnails.MAX_SIZE, thumbnails.MAX_SIZE))
         thumbnails.write_png(np.asarray(picture.convert("RGB")), thumb)
@@ -159,7 +158,7 @@ def _convert(path: Path, name: str, folder: Path, *, dicom: bool = False) -> Bui
         pixel_type="uint8",
         color_space="RGB",
         resolution_levels=levels,
-        files=[BuiltFile(path=tif_path, image_type="TIFF"), BuiltFile(dzi_path, "DZI")],
+        files=[BuiltFile(path=tif_path, image_type="TIFF")],
         thumbnail_png=thumb,
     )
 
@@ -266,16 +265,3 @@ def _render_tiff(
                 **_resolution(None if mpp is None else (mpp[0] * scale, mpp[1] * scale)),
             )
     return len(levels)
-
-
-def _write_dzi(slide: openslide.AbstractSlide, target: Path) -> None:
-    generator = DeepZoomGenerator(slide, tile_size=254, overlap=1, limit_bounds=False)
-    with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_STORED) as zf:
-        zf.writestr("image.dzi", generator.get_dzi("jpeg"))
-        for level in range(generator.level_count):
-            cols, rows = generator.level_tiles[level]
-            for row in range(rows):
-                for col in range(cols):
-                    tile = generator.get_tile(level, (col, row)).convert("RGB")
-                    with zf.open(f"image_files/{level}/{col}_{row}.jpeg", "w") as f:
-                        tile.save(f, format="JPEG", quality=85)

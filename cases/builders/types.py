@@ -12,7 +12,8 @@ from typing import Literal
 @dataclass
 class BuiltFile:
     path: Path
-    image_type: Literal["MHD", "TIFF", "DZI"]  # MHD means MetaImage (.mha), as gcapi names it
+    # MHD means MetaImage (.mha), as gcapi names it; builders no longer make DZI files
+    image_type: Literal["MHD", "TIFF"]
 
 
 @dataclass

@@ -1,7 +1,8 @@
 // The whole-slide viewer: every `.tessera-slide` element on the page opens its slide with
 // OpenSeadragon over the permission-checked tile endpoint (cases/tile_views.py). The
-// page carries only the descriptor URL; the descriptor (levels, pixel size, tile URLs)
-// comes from a request that checks permission, so an outsider sees a message, no canvas.
+// page carries the slide's geometry (cases/slide_viewing.py), so tiles are asked for as
+// soon as the script runs; every tile and the descriptor (asked for once the first view
+// is in) check permission again, and a "no" replaces the canvas with a message.
 
 import { slideShapes } from "./annotations.mjs";
 import { scaleBar } from "./scalebar.mjs";
@@ -68,10 +69,8 @@ class SlideViewer {
     this.say(message, "error");
   }
 
-  async open() {
-    // the viewer's script loads while the descriptor is asked for
-    const library = loadOpenSeadragon(this.root.dataset.osd);
-    library.catch(() => {}); // reported below, once the descriptor has answered
+  // The permission-checked descriptor: the slide's geometry, or null after saying why not.
+  async describe() {
     let response;
     try {
       response = await fetch(this.config.image.descriptor_url, {
@@ -80,11 +79,11 @@ class SlideViewer {
       });
     } catch {
       this.fail("The slide could not be loaded: the server did not answer. Check the connection and reload the page.");
-      return;
+      return null;
     }
     if (response.status === 404 || response.status === 403) {
       this.fail("You do not have permission to view this slide, or it no longer exists.");
-      return;
+      return null;
     }
     if (!response.ok) {
       let detail = "";
@@ -94,16 +93,40 @@ class SlideViewer {
         /* not JSON: the status says enough */
       }
       this.fail(detail || `The slide could not be loaded (HTTP ${response.status}).`);
-      return;
+      return null;
     }
-    this.slide = await response.json();
+    return response.json();
+  }
+
+  async open() {
+    // With the geometry on the page, the viewer starts on it and its first tiles are
+    // asked for at once; without, it waits for the descriptor (loading its script meanwhile).
+    const library = loadOpenSeadragon(this.root.dataset.osd);
+    library.catch(() => {}); // reported below
+    if (!this.config.slide) {
+      this.slide = await this.describe();
+      if (!this.slide) return;
+      this.confirmed = Promise.resolve(true);
+    }
     try {
       this.OSD = await library;
     } catch (e) {
       this.fail(`The slide viewer could not start: ${e.message}.`);
       return;
     }
+    this.slide ??= this.config.slide;
     this.start();
+  }
+
+  // The descriptor checks permission in full and records the opening. With the geometry
+  // on the page it is asked for once the first view is in, or a tile failed (to say why),
+  // so that it takes no server time from the first tiles; a "no" stops the viewer.
+  confirm() {
+    this.confirmed ??= this.describe().then((slide) => {
+      if (!slide) this.viewer.destroy();
+      return Boolean(slide);
+    });
+    return this.confirmed;
   }
 
   start() {
@@ -130,12 +153,37 @@ class SlideViewer {
       this.root.dataset.firstTileMs ??= String(performance.now());
     });
     this.viewer.addHandler("tile-load-failed", (event) => {
+      if (this.root.dataset.state === "error") return; // the reason is on screen already
+      this.confirm();
       this.say(`Some tiles could not be loaded (${event.message || "no answer"}). If you were signed out, sign in and reload the page.`, "error");
     });
     this.viewer.addHandler("open-failed", (event) => this.fail(`The slide could not be opened: ${event.message}.`));
+    // the page's poster (the whole slide, one tile, placed as the fitted view) lies under
+    // the canvas until the first view is drawn, or until the view leaves the fitted one
+    const poster = this.part("poster");
+    const hidePoster = () => poster && (poster.hidden = true);
+    if (poster) {
+      const fitted = () => {
+        const viewport = this.viewer.viewport;
+        const home = viewport.getHomeBounds();
+        const slack = home.width / 1000;
+        const shown = viewport.getBounds(true);
+        const fits = (bounds) => Math.abs(bounds.width - home.width) < slack || Math.abs(bounds.height - home.height) < slack;
+        const centred = shown.getCenter().distanceTo(home.getCenter()) < slack;
+        return fits(shown) && centred && !viewport.getRotation(true) && !viewport.getFlip();
+      };
+      const check = () => {
+        if (fitted()) return;
+        hidePoster();
+        this.viewer.removeHandler("update-viewport", check);
+      };
+      this.viewer.addHandler("update-viewport", check);
+    }
     this.viewer.world.addHandler("add-item", ({ item }) => {
       item.addHandler("fully-loaded-change", ({ fullyLoaded }) => {
-        if (!fullyLoaded || this.root.dataset.state === "ready") return;
+        if (fullyLoaded) hidePoster();
+        if (!fullyLoaded || this.root.dataset.state !== "loading") return;
+        this.confirm();
         this.root.dataset.loadedMs = String(performance.now());
         this.root.dataset.state = "ready";
         this.say(`${this.slide.name}: ${this.slide.width} × ${this.slide.height} pixels, opened in ${Math.round(performance.now() - shownAt)} ms.`);

@@ -60,6 +60,28 @@ def test_descriptor_gives_levels_pixel_size_and_tile_urls(lossless_slide):  # ty
     assert record.detail == {"image": str(image.pk), "image_type": "TIFF", "via": "tiles"}
 
 
+def test_the_image_page_carries_the_geometry_so_tiles_start_at_once(lossless_slide):  # type: ignore[no-untyped-def]
+    _, image, client = lossless_slide
+    page = client.get(reverse("cases:image", args=[image.pk]))
+    assert page.status_code == 200
+    config = page.context["viewer"]
+    # the same geometry the permission-checked descriptor gives, without its round trip
+    descriptor = client.get(reverse("cases:slide", args=[image.pk])).json()
+    assert config["slide"] == descriptor
+    # an outsider gets neither the page nor the geometry
+    outsider = Client()
+    outsider.force_login(UserFactory())  # type: ignore[arg-type]
+    assert outsider.get(reverse("cases:image", args=[image.pk])).status_code == 404
+
+
+def test_tiles_are_kept_privately_without_revalidation(lossless_slide):  # type: ignore[no-untyped-def]
+    _, image, client = lossless_slide
+    response = client.get(tile_url(image, 0, 0, 0))
+    assert response.status_code == 200
+    cache = {part.strip() for part in response["Cache-Control"].split(",")}
+    assert {"private", "immutable"} <= cache and "public" not in cache
+
+
 def test_tiles_hold_the_source_pixels_at_full_and_lower_resolution(lossless_slide, levels):  # type: ignore[no-untyped-def]
     _, image, client = lossless_slide
 

@@ -110,6 +110,33 @@ def test_slide_page_shows_tiles_scale_bar_and_annotations(live_server, browser_a
     assert page.console_errors == []
 
 
+def test_the_whole_slide_shows_with_the_page_before_any_tile(live_server, browser_as, tmp_path):  # type: ignore[no-untyped-def]
+    user: User = UserFactory()  # type: ignore[assignment]
+    image = import_slide(
+        user, write_slide(tmp_path / "tissue.tif", pyramid(slide_pixels(1000, 700), 3))
+    )
+    page = browser_as(user)
+    url = live_server.url + reverse("cases:image", args=[image.pk])
+
+    # the viewer's script never runs, so no tile is asked for: what is on screen came
+    # with the page itself (the smallest level, placed as the fitted view places it)
+    page.route("**/slides/slide-viewer*", lambda route: route.abort())
+    page.goto(url)
+    page.wait_for_selector("[data-slide=poster]", state="visible")
+    poster = stage_pixels(page, "poster")
+    assert (np.abs(poster - [34, 34, 34]).max(axis=2) > 30).mean() > 0.3
+
+    # with the viewer, its first view lies where the poster lay, and the poster is gone
+    page = browser_as(user)
+    page.goto(url)
+    wait_ready(page)
+    assert page.locator("[data-slide=poster]").is_hidden()
+    fitted = stage_pixels(page, "poster-then-tiles")
+    offset = np.abs(fitted - np.roll(poster, 20, axis=1)).mean()
+    assert np.abs(fitted - poster).mean() < min(12, offset / 2), offset
+    assert page.console_errors == []
+
+
 def test_narrow_screen_keeps_the_viewer_usable(live_server, browser_as, tmp_path):  # type: ignore[no-untyped-def]
     user: User = UserFactory()  # type: ignore[assignment]
     image = import_slide(

@@ -1,6 +1,5 @@
-"""Slides become tiled pyramidal TIFFs with explicit pixel size, plus DZI tiles."""
+"""Slides become one tiled pyramidal TIFF each, with explicit pixel size (no DZI copy)."""
 
-import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -48,17 +47,14 @@ def test_tiled_tiff_tiles_are_copied_without_reencoding(tmp_path: Path) -> None:
         assert ours.properties["openslide.mpp-x"] == ref.properties["openslide.mpp-x"]
 
 
-def test_tiled_tiff_keeps_its_pyramid_and_gets_dzi(tmp_path: Path) -> None:
+def test_tiled_tiff_keeps_its_pyramid_and_is_the_only_file(tmp_path: Path) -> None:
     [image] = build([DATA / "boxes.tiff"], tmp_path).images
     assert (image.width, image.height, image.resolution_levels) == (300, 250, 4)
-    tif = next(f.path for f in image.files if f.image_type == "TIFF")
+    # the viewer reads tiles from the TIFF itself: no Deep Zoom copy is built or stored
+    [tif] = [f.path for f in image.files]
+    assert tif.suffix == ".tif"
     assert [p.shape[:2] for p in _levels(tif)] == [(250, 300), (125, 150), (62, 75), (31, 37)]
-    dzi = next(f.path for f in image.files if f.image_type == "DZI")
-    with zipfile.ZipFile(dzi) as zf:
-        names = zf.namelist()
-        assert "image.dzi" in names
-        assert b'Width="300"' in zf.read("image.dzi")
-        assert "image_files/0/0_0.jpeg" in names
+    assert not list(tif.parent.glob("*.zip"))
     assert image.thumbnail_png is not None
 
 
