@@ -25,10 +25,10 @@ TILE_CACHE_CONTROL = f"private, max-age={settings.SIGNED_URL_LIFETIME}, immutabl
 # over every app's visibility rules) costs more CPU than reading a tile. So a tile request
 # reuses a "yes" for the same user and image for a short while, shorter than a signed URL
 # to the same bytes lives: a revoked user loses tiles no later than a signed download.
-# The descriptor, asked for at every opening, always checks in full; "no" is never kept.
+# The descriptor always checks in full; "no" is never kept.
 GRANT_SECONDS = min(60, settings.SIGNED_URL_LIFETIME)
 MAX_GRANTS = 10_000
-_grants: dict[tuple[int, str], tuple[str, float]] = {}
+_grants: dict[tuple[int | None, str], tuple[str, float]] = {}
 _grants_lock = threading.Lock()
 
 
@@ -39,21 +39,41 @@ def _slide_file(request: Request, pk: str) -> ImageFile:
     return image_file
 
 
+def _grant_key(request: Request, pk: str) -> tuple[int | None, str]:
+    # anonymous users all see the same (public) images: one grant serves them all
+    return (request.user.pk, str(pk))
+
+
+def _granted(request: Request, pk: str) -> str | None:
+    """The stored TIFF's key while a recent "yes" for this user and image holds."""
+    with _grants_lock:
+        grant = _grants.get(_grant_key(request, pk))
+    return grant[0] if grant is not None and grant[1] > time.monotonic() else None
+
+
+def _open(request: Request, image_file: ImageFile) -> None:
+    """A full "yes": recorded as an opening, and kept for the next tiles. The page may
+    carry the slide's geometry (cases.slide_viewing), so tiles can come before the
+    descriptor, or without it when the user leaves early: whichever checks first records."""
+    services.slide_open_record(
+        image_file=image_file, user=request_user(request), request=request._request
+    )
+    with _grants_lock:
+        if len(_grants) >= MAX_GRANTS:
+            _grants.clear()
+        _grants[_grant_key(request, str(image_file.image_id))] = (
+            image_file.file.name,
+            time.monotonic() + GRANT_SECONDS,
+        )
+
+
 def _slide_key(request: Request, pk: str) -> str:
     """The stored TIFF's key, if the user may see the image (else 404)."""
-    user_pk = request.user.pk
-    now = time.monotonic()
-    if user_pk is not None:
-        with _grants_lock:
-            grant = _grants.get((user_pk, str(pk)))
-        if grant is not None and grant[1] > now:
-            return grant[0]
-    key = _slide_file(request, pk).file.name
-    if user_pk is not None:
-        with _grants_lock:
-            if len(_grants) >= MAX_GRANTS:
-                _grants.clear()
-            _grants[(user_pk, str(pk))] = (key, now + GRANT_SECONDS)
+    key = _granted(request, pk)
+    if key is None:
+        image_file = _slide_file(request, pk)
+        _open(request, image_file)
+        key = image_file.file.name
     return key
 
 
@@ -69,9 +89,8 @@ def slide_descriptor(request: Request, pk: str) -> HttpResponse:
         pyramid = tiles.pyramid(image_file.file.name)
     except tiles.TileError as e:
         return _unusable(e)
-    services.slide_open_record(
-        image_file=image_file, user=request_user(request), request=request._request
-    )
+    if _granted(request, pk) is None:  # else its tiles were asked for, and recorded, just now
+        _open(request, image_file)
     response = JsonResponse(slide_geometry(image=image_file.image, pyramid=pyramid))
     response["Cache-Control"] = "private, no-cache"
     return response

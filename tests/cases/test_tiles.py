@@ -60,6 +60,17 @@ def test_descriptor_gives_levels_pixel_size_and_tile_urls(lossless_slide):  # ty
     assert record.detail == {"image": str(image.pk), "image_type": "TIFF", "via": "tiles"}
 
 
+def test_tiles_asked_for_before_the_descriptor_record_the_opening_once(lossless_slide):  # type: ignore[no-untyped-def]
+    """The page carries the geometry, so the viewer asks for tiles first and the descriptor
+    later, or never when the user leaves early: the opening is on record either way, once."""
+    user, image, client = lossless_slide
+    assert client.get(tile_url(image, 2, 0, 0)).status_code == 200
+    assert client.get(tile_url(image, 1, 0, 0)).status_code == 200
+    assert AuditRecord.objects.filter(action="download", actor=user).count() == 1
+    assert client.get(reverse("cases:slide", args=[image.pk])).status_code == 200
+    assert AuditRecord.objects.filter(action="download", actor=user).count() == 1
+
+
 def test_the_image_page_carries_the_geometry_so_tiles_start_at_once(lossless_slide):  # type: ignore[no-untyped-def]
     _, image, client = lossless_slide
     page = client.get(reverse("cases:image", args=[image.pk]))
