@@ -158,6 +158,11 @@ class SlideViewer {
       this.say(`Some tiles could not be loaded (${event.message || "no answer"}). If you were signed out, sign in and reload the page.`, "error");
     });
     this.viewer.addHandler("open-failed", (event) => this.fail(`The slide could not be opened: ${event.message}.`));
+    // Drawn and stored shapes map slide pixels to mm upright (slide-drawing.mjs): the
+    // r / R keys, OpenSeadragon's own rotation, are turned off so that they stay true.
+    this.viewer.addHandler("canvas-key", (event) => {
+      if (event.originalEvent.code === "KeyR") event.preventDefaultAction = true;
+    });
     // the page's poster (the whole slide, one tile, placed as the fitted view) lies under
     // the canvas until the first view is drawn, or until the view leaves the fitted one
     const poster = this.part("poster");

@@ -46,6 +46,11 @@ def red(page, name: str) -> int:  # type: ignore[no-untyped-def]
     return int(((rgb[..., 0] > 200) & (rgb[..., 1] < 80) & (rgb[..., 2] < 80)).sum())
 
 
+ROTATION = (
+    "() => document.querySelector('.tessera-slide').slideViewer.viewer.viewport.getRotation()"
+)
+
+
 def test_draw_a_box_on_a_slide_save_it_and_read_the_micrometres_back(  # type: ignore[no-untyped-def]
     live_server, browser_as, tmp_path
 ):
@@ -63,6 +68,11 @@ def test_draw_a_box_on_a_slide_save_it_and_read_the_micrometres_back(  # type: i
 
     # the Draw button scrolled the page: bring the whole stage back on screen
     page.locator(STAGE).evaluate("el => el.scrollIntoView({block: 'start'})")
+    # r would rotate the slide under the tools, which map pixels to mm upright: it is off
+    page.locator(".openseadragon-canvas").first.focus()
+    page.keyboard.press("r")
+    page.wait_for_timeout(300)
+    assert page.evaluate(ROTATION) == 0
     before = red(page, "slide-before")  # the synthetic tissue has some red of its own
     a, b = (200.0, 150.0), (600.0, 450.0)  # slide pixels
     start, end = screen_of(page, a), screen_of(page, b)
