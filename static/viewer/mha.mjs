@@ -189,18 +189,49 @@ export async function readMhaStream(chunks, name, { onStart = () => {}, onData =
   return { buffer: out.buffer, name: colour ? name.replace(/\.mha$/, ".nii") : name };
 }
 
+const ALIASES = new Set(["Origin", "Position", "Rotation", "Orientation"]);
+
+/** A 2D .mha's geometry as a one-slice volume: Niivue reads a 2D MetaImage without its
+ * origin and its axis directions, so the readout and drawn annotations would be off. The
+ * 2×2 direction (listed column by column) goes into the top left of a 3×3. */
+export function flatAs3D(header) {
+  const [w, h] = numbers(header.DimSize, [1, 1]);
+  const [sx, sy] = numbers(header.ElementSpacing, [1, 1]);
+  const [ox, oy] = numbers(header.Offset || header.Origin || header.Position, [0, 0]);
+  const m = numbers(header.TransformMatrix || header.Rotation || header.Orientation, null);
+  const d = m && m.length === 4 ? m : [1, 0, 0, 1];
+  return {
+    NDims: "3",
+    DimSize: `${w} ${h} 1`,
+    ElementSpacing: `${sx ?? 1} ${sy ?? 1} 1`,
+    Offset: `${ox ?? 0} ${oy ?? 0} 0`,
+    TransformMatrix: [d[0], d[1], 0, d[2], d[3], 0, 0, 0, 1].join(" "),
+  };
+}
+
 /** The header of an uncompressed copy of a .mha: 4D matrices cut to their spatial 3×3
  * (Niivue reads the first nine numbers as the direction), padded so that the voxels
  * start on an 8-byte boundary (typed arrays can view them in place). */
 function plainMhaHeader(text, header) {
   const m = numbers(header.TransformMatrix, null);
+  const flat = Number(header.NDims) === 2 ? flatAs3D(header) : null;
   const lines = text
     .split(/\r?\n/)
     .filter((line) => line.trim() && !/^(CompressedData|CompressedDataSize|ElementDataFile)\s*=/.test(line.trim()))
     .map((line) => {
-      if (Number(header.NDims) !== 4 || !m || m.length !== 16 || !/^TransformMatrix\s*=/.test(line)) return line;
+      const key = line.slice(0, line.indexOf("=")).trim();
+      if (flat && key in flat) return `${key} = ${flat[key]}`;
+      if (flat && ALIASES.has(key)) return null; // Offset and TransformMatrix say it now
+      if (Number(header.NDims) !== 4 || !m || m.length !== 16 || key !== "TransformMatrix") return line;
       return `TransformMatrix = ${[0, 1, 2].flatMap((i) => [0, 1, 2].map((j) => m[i * 4 + j])).join(" ")}`;
-    });
+    })
+    .filter((line) => line !== null);
+  if (flat) {
+    // geometry keys a 2D file left out get their 3D defaults too
+    for (const [key, value] of Object.entries(flat)) {
+      if (!lines.some((line) => line.slice(0, line.indexOf("=")).trim() === key)) lines.splice(1, 0, `${key} = ${value}`);
+    }
+  }
   let body = `${lines.join("\n")}\nComment = Tessera`;
   const tail = "\nElementDataFile = LOCAL\n";
   while ((body.length + tail.length) % 8) body += " ";

@@ -148,3 +148,27 @@ test("a streamed 4D .mha keeps its time points, its matrix cut to the spatial 3x
   assert.equal(header.DimSize, "2 1 1 2");
   assert.deepEqual([...new Uint8Array(buffer, offset)], [7, 8, 9, 10]);
 });
+
+test("a grey 2D .mha goes to Niivue as a one-slice volume with its origin and directions", async () => {
+  // Niivue reads a 2D MetaImage without Offset and TransformMatrix: the viewer's readout
+  // and drawn annotations were off on 2D images
+  const lines = [
+    "ObjectType = Image", "NDims = 2", "DimSize = 2 3", "ElementSpacing = 0.5 2",
+    "Origin = 10 20", "TransformMatrix = -1 0 0 1", "ElementType = MET_UCHAR",
+  ];
+  const voxels = new Uint8Array([1, 2, 3, 4, 5, 6]);
+  for (const compress of [false, true]) {
+    const { buffer, name } = await readMhaStream(pieces(mha(lines, voxels, compress), 5), "flat.mha");
+    assert.equal(name, "flat.mha");
+    const { header, offset } = parseMhaHeader(new Uint8Array(buffer));
+    assert.equal(header.NDims, "3");
+    assert.equal(header.DimSize, "2 3 1");
+    assert.equal(header.ElementSpacing, "0.5 2 1");
+    assert.equal(header.Offset, "10 20 0");
+    assert.equal(header.Origin, undefined);
+    assert.equal(header.TransformMatrix, "-1 0 0 0 1 0 0 0 1");
+    assert.deepEqual([...new Uint8Array(buffer, offset)], [...voxels]);
+    // the same voxel-to-world rows as the 2D header's
+    assert.deepEqual(niftiRows(header), niftiRows(parseMhaHeader(new Uint8Array(mha(lines, voxels))).header));
+  }
+});

@@ -234,6 +234,40 @@ def test_a_2d_rgb_image_shows_its_colours_in_one_plane(live_server, browser_as):
     assert page.console_errors == []  # type: ignore[attr-defined]
 
 
+def test_a_grey_2d_image_is_placed_at_its_origin_in_its_directions(live_server, browser_as):  # type: ignore[no-untyped-def]
+    """Niivue reads a 2D .mha without its origin and directions; the viewer hands it a
+    one-slice volume instead, so readout and drawn annotations are in the image's world."""
+    import SimpleITK as sitk
+
+    user: User = UserFactory()  # type: ignore[assignment]
+    flat = sitk.GetImageFromArray(np.arange(48 * 64, dtype=np.uint8).reshape(48, 64))
+    flat.SetOrigin((30.0, -12.0))
+    flat.SetSpacing((0.5, 0.8))
+    flat.SetDirection((-1.0, 0.0, 0.0, 1.0))
+    image = store_volume(flat, name="Flat", window=None)
+    archive = archive_create(creator=user, title="Flat")
+    archive_item_create(archive=archive).values.add(
+        socket_value_create(
+            socket=ComponentInterface.objects.get(slug="generic-medical-image"), image=image
+        )
+    )
+    page = browser_as(user)
+    page.goto(live_server.url + reverse("cases:image", args=[image.pk]))
+    wait_ready(page)
+    # Niivue's world (RAS) of two voxels, against SimpleITK's (LPS: x and y negated)
+    ras = page.evaluate(
+        """() => {
+          const a = document.querySelector(".tessera-viewer").viewer.nv.volumes[0].hdr.affine;
+          return [[0, 0, 0], [10, 20, 0]].map(([i, j, k]) =>
+            [0, 1, 2].map((r) => a[r][0] * i + a[r][1] * j + a[r][2] * k + a[r][3]));
+        }"""
+    )
+    for voxel, got in zip([(0, 0), (10, 20)], ras, strict=True):
+        x, y = flat.TransformIndexToPhysicalPoint(voxel)
+        assert np.allclose(got, [-x, -y, 0], atol=1e-3), (voxel, got)
+    assert page.console_errors == []  # type: ignore[attr-defined]
+
+
 def test_a_file_that_fails_to_load_says_why(live_server, browser_as):  # type: ignore[no-untyped-def]
     user: User = UserFactory()  # type: ignore[assignment]
     image = ct_in_archive(user)
