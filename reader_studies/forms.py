@@ -54,6 +54,8 @@ class ReaderStudyForm(forms.Form):
         self.fields.update(fields_for_model(ReaderStudy, fields=STUDY_FIELDS))
         self.fields["help_text_markdown"].label = "Help text (Markdown)"
         self.fields["end_of_study_text_markdown"].label = "End-of-study text (Markdown)"
+        for name in ("description", "help_text_markdown", "end_of_study_text_markdown"):
+            self.fields[name].widget.attrs["rows"] = 3
 
 
 class QuestionForm(forms.Form):
@@ -70,6 +72,9 @@ class QuestionForm(forms.Form):
             "overlay_segments"
         ].help_text = 'For mask questions: JSON like [{"name": "lesion", "voxel_value": 1}].'
         self.fields["overlay_segments"].required = False
+        for name in ("question_text", "help_text", "overlay_segments"):
+            self.fields[name].widget.attrs["rows"] = 2
+        self.order_fields(["question_text", "help_text", "answer_type", "options"])
         self.fields["widget"].help_text = (
             "Left empty, text and choice questions, and numbers with a range or step, "
             "take the first widget that fits (text input, radio select, number input)."
@@ -112,5 +117,5 @@ class MemberForm(forms.Form):
 
 class GroundTruthForm(forms.Form):
     ground_truth = forms.FileField(
-        label="Ground truth CSV", help_text="Download the example CSV below for its format."
+        label="Ground truth CSV", help_text="The example CSV above shows its format."
     )
