@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, User
 
 from cases.models import Image
 from reader_studies import services
@@ -21,8 +21,8 @@ SHOTS = Path(settings.VAR_DIR) / "screenshots" / "reader-studies"
 
 
 def test_a_new_user_builds_a_study_through_the_pages(browser_as, live_server):  # noqa: F811
-    user = UserFactory(username="ada")
-    reader = UserFactory(username="grace")
+    user: User = UserFactory(username="ada")  # type: ignore[assignment]
+    reader: User = UserFactory(username="grace")  # type: ignore[assignment]
     page = browser_as(user)
     url = live_server.url
 
