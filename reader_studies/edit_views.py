@@ -125,6 +125,22 @@ def reader_study_members(request: HttpRequest, slug: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def reader_study_ground_truth(request: HttpRequest, slug: str) -> HttpResponse:
     study = _edited_study(request, slug)
+    action = request.POST.get("action")
+    if action in ("from-my-answers", "delete"):
+        try:
+            if action == "delete":
+                n = ground_truth.ground_truth_delete(reader_study=study)
+                messages.success(request, f"Ground truth deleted: {n} answers.")
+            else:
+                n = ground_truth.ground_truth_from_answers(
+                    reader_study=study,
+                    user=request_user(request),
+                    with_annotations=bool(request.POST.get("with_annotations")),
+                )
+                messages.success(request, f"Your answers are the ground truth now: {n} answers.")
+        except ValidationError as e:
+            messages.error(request, " ".join(e.messages))
+        return redirect("reader_studies:ground-truth", slug=study.slug)
     form = GroundTruthForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["ground_truth"]

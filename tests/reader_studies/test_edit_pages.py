@@ -160,6 +160,19 @@ def test_readers_are_added_and_ground_truth_imported_from_the_example_csv(client
         in client.get(f"/reader-studies/{slug}/ground-truth/").content.decode()
     )
 
+    refused = client.post(f"/reader-studies/{slug}/ground-truth/", {"action": "from-my-answers"})
+    assert refused.status_code == 302
+    assert "already has ground truth" in client.get(refused["Location"]).content.decode()
+    client.post(f"/reader-studies/{slug}/ground-truth/", {"action": "delete"})
+    assert not Answer.objects.filter(is_ground_truth=True).exists()
+    page = client.get(f"/reader-studies/{slug}/ground-truth/").content.decode()
+    assert "Ground truth deleted: 1 answers." in page
+    client.post(f"/reader-studies/{slug}/ground-truth/", {"action": "from-my-answers"})
+    assert (
+        "has not answered every question"
+        in client.get(f"/reader-studies/{slug}/ground-truth/").content.decode()
+    )
+
     login(client, reader)
     for page in ("questions/", "members/", "ground-truth/", "ground-truth/example.csv"):
         assert client.get(f"/reader-studies/{slug}/{page}").status_code == 404
