@@ -13,7 +13,13 @@ from django.views.decorators.http import require_GET, require_http_methods
 from app.http import request_user
 from app.permissions import require_creator
 from reader_studies import ground_truth, selectors, services
-from reader_studies.forms import GroundTruthForm, MemberForm, QuestionForm, ReaderStudyForm
+from reader_studies.forms import (
+    STUDY_FIELDS,
+    GroundTruthForm,
+    MemberForm,
+    QuestionForm,
+    ReaderStudyForm,
+)
 from reader_studies.models import ReaderStudy
 from reader_studies.views import _edited_study
 
@@ -47,6 +53,24 @@ def reader_study_create(request: HttpRequest) -> HttpResponse:
             messages.success(request, f"Reader study “{study.title}” created.")
             return redirect("reader_studies:questions", slug=study.slug)
     return render(request, "reader_studies/study_form.html", {"form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def reader_study_settings(request: HttpRequest, slug: str) -> HttpResponse:
+    study = _edited_study(request, slug)
+    initial = {name: getattr(study, name) for name in STUDY_FIELDS}
+    form = ReaderStudyForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.reader_study_update(reader_study=study, **form.cleaned_data)
+        except ValidationError as e:
+            study.refresh_from_db()
+            _show(form, e)
+        else:
+            messages.success(request, "Settings saved.")
+            return redirect(study)
+    return render(request, "reader_studies/study_form.html", {"form": form, "study": study})
 
 
 @login_required

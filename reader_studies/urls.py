@@ -17,6 +17,7 @@ urlpatterns = [
     ),
     path("<slug:slug>/results/", views.reader_study_results, name="results"),
     path("<slug:slug>/viewer/", views.reader_study_viewer_settings, name="viewer-settings"),
+    path("<slug:slug>/settings/", edit_views.reader_study_settings, name="settings"),
     path("<slug:slug>/questions/", edit_views.reader_study_questions, name="questions"),
     path("<slug:slug>/members/", edit_views.reader_study_members, name="members"),
     path("<slug:slug>/ground-truth/", edit_views.reader_study_ground_truth, name="ground-truth"),

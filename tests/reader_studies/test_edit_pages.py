@@ -39,8 +39,27 @@ def test_a_creator_creates_a_study_from_the_pages(client):
     assert response["Location"] == f"/reader-studies/{study.slug}/questions/"
     assert study.editors_group and study.editors_group.user_set.filter(pk=user.pk).exists()
     detail = client.get(f"/reader-studies/{study.slug}/").content.decode()
-    for link in ("Questions", "Add cases", "Readers and editors", "Ground truth"):
+    for link in ("Settings", "Questions", "Add cases", "Readers and editors", "Ground truth"):
         assert link in detail
+
+    form = client.get(f"/reader-studies/{study.slug}/settings/").content.decode()
+    assert 'value="Lungs"' in form
+    refused = client.post(
+        f"/reader-studies/{study.slug}/settings/",
+        {"title": "Lungs", "enable_autosaving": "on", **settings},
+    )
+    assert "Autosaving needs answer modification to be allowed." in refused.content.decode()
+    client.post(
+        f"/reader-studies/{study.slug}/settings/",
+        {
+            "title": "Lungs II",
+            "enable_autosaving": "on",
+            "allow_answer_modification": "on",
+            **settings,
+        },
+    )
+    study.refresh_from_db()
+    assert study.title == "Lungs II" and study.enable_autosaving
 
 
 def _question(client, slug, **fields):

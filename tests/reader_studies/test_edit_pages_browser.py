@@ -73,6 +73,7 @@ def test_a_new_user_builds_a_study_through_the_pages(browser_as, live_server):  
             ("list", "/reader-studies/"),
             ("create", "/reader-studies/create/"),
             ("detail", f"/reader-studies/{study.slug}/"),
+            ("settings", f"/reader-studies/{study.slug}/settings/"),
             ("questions", f"/reader-studies/{study.slug}/questions/"),
             ("members", f"/reader-studies/{study.slug}/members/"),
             ("ground-truth", f"/reader-studies/{study.slug}/ground-truth/"),
