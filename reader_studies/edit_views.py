@@ -77,6 +77,15 @@ def reader_study_settings(request: HttpRequest, slug: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def reader_study_questions(request: HttpRequest, slug: str) -> HttpResponse:
     study = _edited_study(request, slug)
+    if request.POST.get("action") == "delete":
+        question = get_object_or_404(study.questions, pk=request.POST.get("question"))
+        try:
+            services.question_delete(question=question)
+        except ValidationError as e:
+            messages.error(request, " ".join(e.messages))
+        else:
+            messages.success(request, f"Question “{question.question_text}” deleted.")
+        return redirect("reader_studies:questions", slug=study.slug)
     form = QuestionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

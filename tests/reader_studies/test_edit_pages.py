@@ -69,7 +69,7 @@ def _question(client, slug, **fields):
 
 def test_questions_of_several_types_and_refusals_naming_them(client):
     editor = new_user()
-    study, _ = study_with_case(editor)
+    study, case = study_with_case(editor)
     login(client, editor)
     slug = study.slug
 
@@ -127,6 +127,19 @@ def test_questions_of_several_types_and_refusals_naming_them(client):
     ).content.decode()
     assert "At most one option is the default." in refused
     assert study.questions.count() == 4
+
+    size = study.questions.get(question_text="Size")
+    services.answer_create(creator=editor, question=size, display_set=case, answer=2.5)
+    refused = client.post(
+        f"/reader-studies/{slug}/questions/", {"action": "delete", "question": size.pk}
+    )
+    assert (
+        "Question &#x27;Size&#x27; has answers and cannot be deleted."
+        in client.get(refused["Location"]).content.decode()
+    )
+    code = study.questions.get(question_text="Code")
+    client.post(f"/reader-studies/{slug}/questions/", {"action": "delete", "question": code.pk})
+    assert study.questions.count() == 3
 
 
 def test_readers_are_added_and_ground_truth_imported_from_the_example_csv(client):
