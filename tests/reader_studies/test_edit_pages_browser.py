@@ -77,6 +77,8 @@ def test_a_new_user_builds_a_study_through_the_pages(browser_as, live_server):  
             ("questions", f"/reader-studies/{study.slug}/questions/"),
             ("members", f"/reader-studies/{study.slug}/members/"),
             ("ground-truth", f"/reader-studies/{study.slug}/ground-truth/"),
+            ("results", f"/reader-studies/{study.slug}/results/"),
+            ("access-requests", f"/reader-studies/{study.slug}/access-requests/"),
         ):
             page.goto(url + path)
             page.screenshot(path=str(SHOTS / f"edit-{name}-{width}.png"), full_page=True)
