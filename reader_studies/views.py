@@ -113,6 +113,7 @@ def reader_study_results(request: HttpRequest, slug: str) -> HttpResponse:
     ]
     context = {
         "study": study,
+        "has_ground_truth": selectors.has_ground_truth(study),
         "progress": results.progress_table(study),
         "leaderboard": selectors.leaderboard(study),
         "by_question": by_question,

@@ -66,6 +66,11 @@ def test_a_new_user_builds_a_study_through_the_pages(browser_as, live_server):  
     assert "Ground truth imported: 1 answers." in page.inner_text("main")
     assert Answer.objects.filter(is_ground_truth=True).count() == 1
 
+    page.goto(url + f"/reader-studies/{study.slug}/results/")
+    assert "No scores yet: no reader has answered a question with ground truth." in (
+        page.inner_text("main")
+    )
+
     SHOTS.mkdir(parents=True, exist_ok=True)
     for width in (390, 1400):
         page.set_viewport_size({"width": width, "height": 900})
