@@ -451,6 +451,17 @@ def question_update(
     return question
 
 
+def question_delete(*, question: Question) -> None:
+    """A question without answers (GC keeps answered questions: readers' work would go)."""
+    with transaction.atomic():
+        question = Question.objects.select_for_update().get(pk=question.pk)
+        if question.answers.exists():
+            raise ValidationError(
+                f"Question '{question.question_text[:60]}' has answers and cannot be deleted."
+            )
+        question.delete()
+
+
 # --- answers ------------------------------------------------------------------------
 
 

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from app.http import request_user
 from app.markdown import md2html
+from app.permissions import may_create
 from hanging_protocols.views import viewer_settings_page
 from reader_studies import results, selectors, services
 from reader_studies.models import ReaderStudy, ReaderStudyPermissionRequest
@@ -20,7 +21,11 @@ from reader_studies.models import ReaderStudy, ReaderStudyPermissionRequest
 @require_GET
 def reader_study_list(request: HttpRequest) -> HttpResponse:
     studies = selectors.reader_studies_visible_to(request.user).order_by("title", "pk")
-    return render(request, "reader_studies/list.html", {"studies": studies})
+    return render(
+        request,
+        "reader_studies/list.html",
+        {"studies": studies, "may_create": may_create(request.user, ReaderStudy)},
+    )
 
 
 @login_required
@@ -108,6 +113,7 @@ def reader_study_results(request: HttpRequest, slug: str) -> HttpResponse:
     ]
     context = {
         "study": study,
+        "has_ground_truth": selectors.has_ground_truth(study),
         "progress": results.progress_table(study),
         "leaderboard": selectors.leaderboard(study),
         "by_question": by_question,

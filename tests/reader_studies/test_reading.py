@@ -419,3 +419,26 @@ def test_show_all_toggle_and_drawn_ground_truth_only_where_the_study_says(client
     services.reader_study_update(reader_study=study, allow_show_all_annotations=True)
     study.refresh_from_db()
     layer()
+
+
+@pytest.mark.parametrize(
+    ("kind", "value", "problem"),
+    [
+        ("CHOI", "999999", "999999 is not one of the options"),
+        (
+            "2DBB",
+            json.dumps({**BOX, "corners": [[5000, 0, 0]] * 4}),
+            "outside",
+        ),
+    ],
+)
+def test_the_reading_page_refuses_a_bad_answer_naming_the_question(client, kind, value, problem):
+    _editor, reader, study, case = reading_study()
+    question = question_for(study, kind, question_text="The one in question")
+    login(client, reader)
+    refused = client.post(url(study, case), {f"q-{question.pk}": value})
+    assert refused.status_code == 400
+    page = refused.content.decode()
+    assert "Question &#x27;The one in question&#x27;" in page
+    assert problem in page
+    assert not Answer.objects.filter(creator=reader).exists()
