@@ -7,14 +7,15 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from app.http import request_user
 from app.urlresolve import UUID_PATTERN
 from archives.selectors import archive_items_visible_to, archives_visible_to
 from components.forms import ImageCasesForm
-from reader_studies import bulk_cases, selectors
+from reader_studies import bulk_cases
+from reader_studies.views import edited_study
 from uploads.selectors import completed_uploads_for
 
 ITEMS_SHOWN = 500
@@ -24,7 +25,7 @@ UUID_RE = re.compile(UUID_PATTERN)
 @login_required
 @require_http_methods(["GET", "POST"])
 def add_cases(request: HttpRequest, slug: str) -> HttpResponse:
-    study = get_object_or_404(selectors.reader_studies_edited_by(request.user), slug=slug)
+    study = edited_study(request, slug)
     user = request_user(request)
     upload_form = ImageCasesForm(
         request.POST if request.POST.get("action") == "upload" else None, case_noun="case"

@@ -21,7 +21,7 @@ from reader_studies.forms import (
     ReaderStudyForm,
 )
 from reader_studies.models import ReaderStudy
-from reader_studies.views import _edited_study
+from reader_studies.views import edited_study
 
 
 def _show(form: forms.Form, error: ValidationError) -> None:
@@ -58,7 +58,7 @@ def reader_study_create(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def reader_study_settings(request: HttpRequest, slug: str) -> HttpResponse:
-    study = _edited_study(request, slug)
+    study = edited_study(request, slug)
     initial = {name: getattr(study, name) for name in STUDY_FIELDS}
     form = ReaderStudyForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -76,7 +76,7 @@ def reader_study_settings(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def reader_study_questions(request: HttpRequest, slug: str) -> HttpResponse:
-    study = _edited_study(request, slug)
+    study = edited_study(request, slug)
     if request.POST.get("action") == "delete":
         question = get_object_or_404(study.questions, pk=request.POST.get("question"))
         try:
@@ -108,7 +108,7 @@ def reader_study_questions(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def reader_study_members(request: HttpRequest, slug: str) -> HttpResponse:
-    study = _edited_study(request, slug)
+    study = edited_study(request, slug)
     actor = request_user(request)
     action = request.POST.get("action")
     form = MemberForm(request.POST if action == "add" else None)
@@ -157,7 +157,7 @@ def reader_study_members(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def reader_study_ground_truth(request: HttpRequest, slug: str) -> HttpResponse:
-    study = _edited_study(request, slug)
+    study = edited_study(request, slug)
     action = request.POST.get("action")
     if action in ("from-my-answers", "delete"):
         try:
@@ -206,7 +206,7 @@ def reader_study_ground_truth(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_GET
 def reader_study_ground_truth_example(request: HttpRequest, slug: str) -> HttpResponse:
-    study = _edited_study(request, slug)
+    study = edited_study(request, slug)
     response = HttpResponse(ground_truth.example_csv(reader_study=study), content_type="text/csv")
     response["Content-Disposition"] = f'attachment; filename="ground-truth-{study.slug}.csv"'
     return response

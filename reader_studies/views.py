@@ -81,11 +81,9 @@ def reader_study_detail(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "reader_studies/detail.html", context)
 
 
-def _edited_study(request: HttpRequest, slug: str) -> ReaderStudy:
-    study = selectors.reader_studies_edited_by(request.user).filter(slug=slug).first()
-    if study is None:
-        raise Http404("No reader study matches the given query.")
-    return study
+def edited_study(request: HttpRequest, slug: str) -> ReaderStudy:
+    """The study the editor pages work on: 404 to anyone who does not edit it."""
+    return get_object_or_404(selectors.reader_studies_edited_by(request.user), slug=slug)
 
 
 BAR_WIDTH = 300  # px of the plot's bars for a score (or agreement) of 1
@@ -95,7 +93,7 @@ BAR_WIDTH = 300  # px of the plot's bars for a score (or agreement) of 1
 def reader_study_results(request: HttpRequest, slug: str) -> HttpResponse:
     """Editors' results: progress per reader, leaderboard, scores by question and case with
     the agreement of readers, and a bar plot drawn as plain SVG (no script, so strict CSP)."""
-    study = _edited_study(request, slug)
+    study = edited_study(request, slug)
     stats = selectors.statistics(study)
     agreement = {row["question_text"]: row for row in results.agreement_by_question(study)}
     by_question = [
