@@ -26,6 +26,7 @@ Everything the executor creates carries the label `tessera.job=<job id>`, so
 """
 
 import bz2
+import contextlib
 import fcntl
 import io
 import logging
@@ -38,7 +39,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path, PurePosixPath
 
 import docker
@@ -69,6 +70,8 @@ MAX_OUTPUT_BYTES = 32 * 1024**3  # all outputs of one job together
 STATS_INTERVAL_S = 0.5
 STOP_POLL_S = 3.0  # how often a running job asks whether it was cancelled
 PAGE = 4096  # tmpfs counts whole pages
+# removes the containers of jobs whose outputs were taken back (see `execute`)
+_removals = ThreadPoolExecutor(max_workers=2, thread_name_prefix="job-removal")
 
 
 class ProvisionError(Exception):
@@ -89,6 +92,7 @@ class DockerExecutor(Executor):
         self.extra_inputs: list[tuple[str, Path]] = []
         self.slot: Slot | None = None
         self.container_created = False  # it names its slot: removed with it
+        self.removal: Future[int] | None = None
         self.image_loaded = False
 
     # provision ---------------------------------------------------------------------
@@ -244,22 +248,26 @@ class DockerExecutor(Executor):
         oom = bool(state.get("OOMKilled")) or (
             not timed_out and exit_code == 137 and peak is not None and peak >= 0.95 * limit_bytes
         )
-        stdout, stderr = self._logs(container)
         extra: dict = {"container_id": container.id, "image_loaded": self.image_loaded}
         if stopped:
             extra["stopped"] = True
         output_error = ""
-        try:
-            extra["output_bytes"], used = _copy_outputs(container, output_dir)
-        except (APIError, OSError, tarfile.TarError, _OutputTooLarge) as error:
-            output_error = f"The outputs could not be copied from the container: {error}"
-        else:
-            if used > self.output_bytes - 16 * PAGE:  # full, short of a few pages
-                output_error = (
-                    f"The algorithm filled /output, which holds at most "
-                    f"{self.output_bytes // 1024**2} MB while the container runs; its "
-                    "outputs are incomplete."
-                )
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            logs = pool.submit(self._logs, container)  # meanwhile
+            try:
+                extra["output_bytes"], used = _copy_outputs(container, output_dir)
+            except (APIError, OSError, tarfile.TarError, _OutputTooLarge) as error:
+                output_error = f"The outputs could not be copied from the container: {error}"
+            else:
+                if used > self.output_bytes - 16 * PAGE:  # full, short of a few pages
+                    output_error = (
+                        f"The algorithm filled /output, which holds at most "
+                        f"{self.output_bytes // 1024**2} MB while the container runs; its "
+                        "outputs are incomplete."
+                    )
+            stdout, stderr = logs.result()
+        # the outputs are taken back: the containers go while the caller parses them
+        self.removal = _removals.submit(self._remove_job_objects)
         return ExecutionResult(
             exit_code=exit_code,
             stdout=stdout,
@@ -304,14 +312,17 @@ class DockerExecutor(Executor):
     def deprovision(self) -> None:
         """Remove the containers and volumes of this job and the staged input directory.
         The output directory belongs to the caller. Safe to call any number of times."""
+        if self.removal is not None:  # begun when the outputs were taken back
+            with contextlib.suppress(Exception):  # then tried again just below
+                self.removal.result()
         self._remove_job_objects()
         if self.slot is not None and not self.container_created:
             remove_slot(self.slot)
         if self.input_dir is not None:
             shutil.rmtree(self.input_dir, ignore_errors=True)
 
-    def _remove_job_objects(self) -> None:
-        remove_job_containers(job_id=self.job_id)
+    def _remove_job_objects(self) -> int:
+        return remove_job_containers(job_id=self.job_id)
 
     # control of any job on this engine -------------------------------------------------
 
