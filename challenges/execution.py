@@ -196,7 +196,7 @@ def _evaluate(evaluation: Evaluation) -> None:
             _settle(evaluation, result, output_dir)
         finally:
             # after settling: the leaderboard need not wait for the containers' removal
-            executor.deprovision()
+            executor.deprovision(wait=False)
 
 
 def _settle(evaluation: Evaluation, result: ExecutionResult, output_dir: Path) -> None:

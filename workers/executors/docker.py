@@ -26,7 +26,6 @@ Everything the executor creates carries the label `tessera.job=<job id>`, so
 """
 
 import bz2
-import contextlib
 import fcntl
 import io
 import logging
@@ -309,17 +308,36 @@ class DockerExecutor(Executor):
 
     # deprovision -------------------------------------------------------------------
 
-    def deprovision(self) -> None:
+    def deprovision(self, *, wait: bool = True) -> None:
         """Remove the containers and volumes of this job and the staged input directory.
-        The output directory belongs to the caller. Safe to call any number of times."""
+        The output directory belongs to the caller. Safe to call any number of times.
+        With `wait=False` the containers may still be going when it returns (a worker
+        takes its next task meanwhile); a failure is logged, and the stale sweep or the
+        job's next provision removes what is left."""
+        if self.input_dir is not None:
+            shutil.rmtree(self.input_dir, ignore_errors=True)
+        if wait:
+            self._remove_all()
+        else:
+            _removals.submit(self._remove_all_logged)
+
+    def _remove_all(self) -> None:
         if self.removal is not None:  # begun when the outputs were taken back
-            with contextlib.suppress(Exception):  # then tried again just below
+            try:
                 self.removal.result()
+            except Exception:
+                logger.warning("Removing job %s failed; again", self.job_id, exc_info=True)
+            else:
+                return
         self._remove_job_objects()
         if self.slot is not None and not self.container_created:
             remove_slot(self.slot)
-        if self.input_dir is not None:
-            shutil.rmtree(self.input_dir, ignore_errors=True)
+
+    def _remove_all_logged(self) -> None:
+        try:
+            self._remove_all()
+        except Exception:
+            logger.exception("Could not remove the containers of job %s", self.job_id)
 
     def _remove_job_objects(self) -> int:
         return remove_job_containers(job_id=self.job_id)
