@@ -3,13 +3,14 @@
 Inputs and outputs travel through the Docker API, never through a disk shared with the
 engine, so the engine may be remote (`DOCKER_HOST=tcp://...`):
 
-- `/input` and `/output` are two named volumes made for the job, with a *keeper*
-  container (`workers.executors.keeper`: a pause program, network off, no capabilities)
-  that mounts both read-write: the job's *slot* (`workers.executors.slots`; one serves
-  one job, and is usually made ahead, while the worker's previous job finished).
-  `put_archive` writes the staged inputs into `/input` through the keeper and
-  makes `/output` writable for the algorithm's non-root user. The job container then mounts `/input`
-  read-only (enforced by the kernel, not by file modes) and `/output` read-write.
+- `/input` and `/output` are two new named volumes with a *keeper* container
+  (`workers.executors.keeper`: a pause program, network off, no capabilities) that
+  mounts both read-write: the job's *slot* (`workers.executors.slots`: it serves this
+  job only, and is usually made ahead, while the worker's previous job finished).
+  `put_archive` writes the staged inputs into `/input` through the keeper and makes
+  `/output` writable for the algorithm's non-root user. The job container then mounts
+  `/input` read-only (enforced by the kernel, not by file modes) and `/output`
+  read-write.
 - `/output` is a tmpfs *volume* with a size (WORKERS_OUTPUT_MB, at most the memory
   limit, which it counts towards like `/tmp`): a container writing more gets "No space
   left on device" while it runs, and the job fails saying /output is full. The keeper
@@ -21,8 +22,11 @@ engine, so the engine may be remote (`DOCKER_HOST=tcp://...`):
   are unpacked (regular files and directories only; symlinks kept as links so that
   `workers.io.collect_outputs` refuses them by name) into the caller's `output_dir`.
 
-Everything the executor creates carries the label `tessera.job=<job id>`, so
+Everything the executor creates carries the label `tessera.job=<job id>` (a slot's
+objects `tessera.job=<slot>`, named by the job container's `tessera.slot`), so
 `docker_cleanup.remove_job_containers` can always clean up after a lost worker.
+Once `/output` is copied back the job's containers are removed in a thread, while the
+caller parses the outputs.
 """
 
 import bz2
