@@ -239,9 +239,6 @@ class DockerExecutor(Executor):
         status, timed_out, stopped = self._wait(container, started, should_stop)
         duration = time.monotonic() - started
         sampler.stop()
-        if not self.extra_inputs:
-            # the next job's slot is made while this one's outputs are taken back
-            spares.make_ahead(self.client, output_bytes=self.output_bytes)
 
         container.reload()
         state = container.attrs.get("State", {})
@@ -271,6 +268,10 @@ class DockerExecutor(Executor):
             stdout, stderr = logs.result()
         # the outputs are taken back: the containers go while the caller parses them
         self.removal = _removals.submit(self._remove_job_objects)
+        if not self.extra_inputs and not stopped:
+            # and the next job's slot is made meanwhile (not after a stop, nor when the
+            # container vanished under the run: the worker may be shutting down)
+            spares.make_ahead(self.client, output_bytes=self.output_bytes)
         return ExecutionResult(
             exit_code=exit_code,
             stdout=stdout,

@@ -21,6 +21,7 @@ SLOT_LABEL = "tessera.slot"
 SLOT_ROLE = "slot"  # the keeper of a slot
 # A slot no job container names this long after it was made is a spare its worker lost.
 UNUSED_SLOT_S = 3600
+VOLUME_ATTEMPTS = 5
 
 
 def remove_job_containers(*, job_id: str) -> int:
@@ -91,7 +92,14 @@ def _remove_container(container) -> int:  # type: ignore[no-untyped-def]
 
 
 def _remove_volume(volume) -> None:  # type: ignore[no-untyped-def]
-    try:
-        volume.remove(force=True)
-    except NotFound:
-        pass
+    # "in use" while another process's removal of its container is still under way
+    for attempt in range(1, VOLUME_ATTEMPTS + 1):
+        try:
+            volume.remove(force=True)
+            return
+        except NotFound:
+            return
+        except APIError as error:
+            if error.status_code != 409 or attempt == VOLUME_ATTEMPTS:
+                raise
+            time.sleep(0.2 * attempt)
