@@ -10,7 +10,9 @@ Compared, in the same run on the same machine:
   outputs under /input/<job>/output/) by `docker run --rm --network none`, one after the
   other (wall clock of the 21 runs).
 The ratio platform / bare is the figure (target <= 1.0x). A warm-up submission to a
-one-case phase goes first so that neither side pays for first use of the images.
+one-case phase goes first so that neither side pays for first use of the images. The
+host's load average is reported with it: on a shared host, compare ratios of runs at a
+similar load.
 
 Scratch PostgreSQL database `<DATABASE_URL name>_bench_challenge`, the broker of
 BENCH_BROKER_URL (default Redis db 9), the SeaweedFS at AWS_S3_ENDPOINT_URL (started
@@ -211,10 +213,13 @@ def run(cases: int = 20, workers: int = 2) -> dict:
     try:
         time.sleep(3)  # worker start-up is not part of a submission
         warm_up_s = _submit_and_wait(ann, *warm_up)
+        load_before = os.getloadavg()[0]
         platform_s = _submit_and_wait(ann, *final)
     finally:
         _stop(processes)
+    load_between = os.getloadavg()[0]
     bare_s = _bare(cases, algorithm_image, evaluation_image)
+    load_after = os.getloadavg()[0]
     return {
         "cases": cases,
         "containers": cases + 1,
@@ -223,6 +228,8 @@ def run(cases: int = 20, workers: int = 2) -> dict:
         "platform_submission_to_leaderboard_s": round(platform_s, 2),
         "bare_sequential_docker_runs_s": round(bare_s, 2),
         "ratio": round(platform_s / bare_s, 2),
+        # the host's 1-minute load before the platform's run, between the two, after bare
+        "load_average": [round(x, 1) for x in (load_before, load_between, load_after)],
     }
 
 

@@ -2,10 +2,17 @@
 predictions.json listing every succeeded job, and each job's outputs mounted at
 /input/<job pk>/output/<relative path>."""
 
+import contextlib
 import json
+from collections.abc import Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from types import MappingProxyType
 from typing import Any
 
+from django.db.models import Prefetch
+
 from algorithms.models import Job
+from app.storage import bucket_name, s3_client
 from challenges.algorithm_jobs import case_of
 from challenges.evaluation_io import EvaluationRefused, InputValue, job_output_prefixes
 from challenges.models import Evaluation
@@ -29,15 +36,41 @@ def socket_data(socket: ComponentInterface) -> dict[str, Any]:
     }
 
 
-def _value_of(civ: ComponentInterfaceValue) -> Any:
-    if civ.value is None and civ.file and civ.interface.super_kind == SuperKind.VALUE:
-        with civ.file.open("rb") as f:
-            return json.loads(f.read())
+READ_THREADS = 8
+NOTHING_READ: Mapping[int, Any] = MappingProxyType({})
+
+
+def _in_file(civ: ComponentInterfaceValue) -> bool:
+    """A JSON value kept in a stored file (too large for the database)."""
+    return civ.value is None and bool(civ.file) and civ.interface.super_kind == SuperKind.VALUE
+
+
+def _read_value(civ: ComponentInterfaceValue) -> Any:
+    # the shared client: a storage opened in a new thread builds its own (slow)
+    body = s3_client("protected").get_object(Bucket=bucket_name("protected"), Key=civ.file.name)
+    with contextlib.closing(body["Body"]) as stream:
+        return json.loads(stream.read())
+
+
+def file_values(civs: Iterable[ComponentInterfaceValue]) -> dict[int, Any]:
+    """The JSON of every value kept in a file, by pk: read once each, concurrently (an
+    algorithm phase has one or more per case, each listed twice)."""
+    stored = {civ.pk: civ for civ in civs if _in_file(civ)}
+    with ThreadPoolExecutor(max_workers=READ_THREADS) as pool:
+        return dict(zip(stored, pool.map(_read_value, stored.values()), strict=True))
+
+
+def _value_of(civ: ComponentInterfaceValue, read: Mapping[int, Any]) -> Any:
+    if _in_file(civ):
+        return read[civ.pk] if civ.pk in read else _read_value(civ)
     return civ.value
 
 
-def civ_internal(civ: ComponentInterfaceValue) -> dict[str, Any]:
-    """GC's internal form of a socket value (predictions.json, inputs.json)."""
+def civ_internal(
+    civ: ComponentInterfaceValue, read: Mapping[int, Any] = NOTHING_READ
+) -> dict[str, Any]:
+    """GC's internal form of a socket value (predictions.json, inputs.json); `read` holds
+    the values kept in files that were read already (`file_values`)."""
     socket = socket_data(civ.interface)
     image = None
     if civ.image_id is not None:
@@ -45,15 +78,15 @@ def civ_internal(civ: ComponentInterfaceValue) -> dict[str, Any]:
     return {
         "socket": socket,
         "interface": socket,
-        "value": _value_of(civ),
+        "value": _value_of(civ, read),
         "file": civ.file.name.rsplit("/", 1)[-1] if civ.file else None,
         "image": image,
         "pk": civ.pk,
     }
 
 
-def civ_input(civ: ComponentInterfaceValue) -> InputValue:
-    data = civ_internal(civ)
+def civ_input(civ: ComponentInterfaceValue, read: Mapping[int, Any] = NOTHING_READ) -> InputValue:
+    data = civ_internal(civ, read)
     relative_path = civ.interface.relative_path
     if civ.file:
         return InputValue(
@@ -79,15 +112,16 @@ def civ_input(civ: ComponentInterfaceValue) -> InputValue:
     return InputValue(pk=civ.pk, data=data, relative_path=relative_path, super_kind="Value")
 
 
-def job_entry(job: Job) -> dict[str, Any]:
-    """One element of /input/predictions.json (GC's JobSerializer, without host URLs)."""
+def job_entry(job: Job, read: Mapping[int, Any] = NOTHING_READ) -> dict[str, Any]:
+    """One element of /input/predictions.json (GC's JobSerializer, without host URLs);
+    the job's inputs and outputs prefetched (`_VALUES`)."""
     return {
         "pk": str(job.pk),
         "url": None,
         "api_url": None,
         "algorithm_image": str(job.algorithm_image_id),
-        "inputs": [civ_internal(c) for c in job.inputs.select_related("interface", "image")],
-        "outputs": [civ_internal(c) for c in job.outputs.select_related("interface", "image")],
+        "inputs": [civ_internal(c, read) for c in job.inputs.all()],
+        "outputs": [civ_internal(c, read) for c in job.outputs.all()],
         "status": "Succeeded",
         "hanging_protocol": None,
         "optional_hanging_protocols": [],
@@ -100,7 +134,11 @@ def job_entry(job: Job) -> dict[str, Any]:
 def algorithm_evaluation_inputs(evaluation: Evaluation) -> tuple[list[InputValue], dict[str, str]]:
     """Once every job of the submission succeeded: store predictions.json as the evaluation's
     input and return all inputs with their prefixes; a failed job fails the evaluation."""
-    jobs = list(evaluation.submission.jobs.select_related("algorithm_image"))
+    jobs = list(
+        evaluation.submission.jobs.select_related("algorithm_image").prefetch_related(
+            Prefetch("inputs", queryset=_VALUES), Prefetch("outputs", queryset=_VALUES)
+        )
+    )
     if not jobs:
         raise EvaluationRefused("The submission has no algorithm jobs to evaluate.")
     failed = [j for j in jobs if j.status != Job.Status.SUCCEEDED]
@@ -112,13 +150,18 @@ def algorithm_evaluation_inputs(evaluation: Evaluation) -> tuple[list[InputValue
             f"The algorithm did not succeed on {len(failed)} of {len(jobs)} cases; "
             f"case {case}: {reason}"
         )
+    read = file_values(c for j in jobs for c in (*j.inputs.all(), *j.outputs.all()))
+    entries = [job_entry(j, read) for j in jobs]
     predictions = socket_value_create(
-        socket=ComponentInterface.objects.get(slug="predictions-json-file"),
-        value=[job_entry(j) for j in jobs],
+        socket=ComponentInterface.objects.get(slug="predictions-json-file"), value=entries
     )
-    outputs = {str(j.pk): list(j.outputs.select_related("interface", "image")) for j in jobs}
+    read[predictions.pk] = entries  # listed in inputs.json too: not read back
+    outputs = {str(j.pk): list(j.outputs.all()) for j in jobs}
     prefixes = job_output_prefixes({pk: [c.pk for c in civs] for pk, civs in outputs.items()})
     values = [predictions, *(c for civs in outputs.values() for c in civs)]
     evaluation.inputs.set(values)
     Evaluation.objects.filter(pk=evaluation.pk).update(input_prefixes=prefixes)
-    return [civ_input(c) for c in values], prefixes
+    return [civ_input(c, read) for c in values], prefixes
+
+
+_VALUES = ComponentInterfaceValue.objects.select_related("interface", "image")

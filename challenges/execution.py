@@ -8,8 +8,10 @@ executor).
 """
 
 import json
+import logging
 import tarfile
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -22,6 +24,7 @@ from django.utils.module_loading import import_string
 from app.storage import bucket_name, s3_client
 from challenges import services
 from challenges.algorithm_inputs import algorithm_evaluation_inputs, civ_input
+from challenges.deadlines import RUNNING
 from challenges.evaluation_io import (
     GROUND_TRUTH_DIR,
     INPUT_DIR,
@@ -35,6 +38,8 @@ from challenges.services import PREDICTIONS_SOCKETS
 from workers.executors.base import ContainerLimits, ExecutionResult, Executor, ImageRef
 
 S = Evaluation.Status
+logger = logging.getLogger(__name__)
+DOWNLOAD_THREADS = 8
 
 
 def _move(evaluation_pk: Any, *, to: int, expect: tuple[int, ...]) -> Evaluation | None:
@@ -64,8 +69,10 @@ def predictions_input(evaluation: Evaluation) -> InputValue:
 
 def stage_layout(layout: Layout, directory: Path) -> dict[str, Path]:
     """Write the /input part of a layout into directory (the executor's input_dir) and
-    extract the ground truth beside it; returns the executor's extra inputs."""
+    extract the ground truth beside it; returns the executor's extra inputs. The files
+    are downloaded concurrently (an algorithm phase has one or more per case)."""
     extra: dict[str, Path] = {}
+    downloads: list[tuple[str, str, Path]] = []  # (bucket, key, target)
     for placement in layout.placements:
         if placement.path == GROUND_TRUTH_DIR and placement.extract:
             target = directory.parent / "ground_truth"
@@ -77,11 +84,23 @@ def stage_layout(layout: Layout, directory: Path) -> dict[str, Path]:
         target = directory / placement.path[len(INPUT_DIR) :]
         target.parent.mkdir(parents=True, exist_ok=True)
         if placement.source:
-            bucket: Any = placement.bucket
-            s3_client(bucket).download_file(bucket_name(bucket), placement.source, str(target))
+            downloads.append((placement.bucket, placement.source, target))
         else:
             target.write_text(json.dumps(placement.value))
+    with ThreadPoolExecutor(max_workers=DOWNLOAD_THREADS) as pool:
+        for done in [pool.submit(_download, *d, directory=directory) for d in downloads]:
+            done.result()
     return extra
+
+
+def _download(bucket: Any, key: str, target: Path, *, directory: Path) -> None:
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    try:
+        s3_client(bucket).download_file(bucket_name(bucket), key, str(target))
+    except (BotoCoreError, ClientError) as e:
+        where = INPUT_DIR + str(target.relative_to(directory))
+        raise EvaluationRefused(f"The input {where} could not be downloaded: {e}") from None
 
 
 def _extract_ground_truth(key: str, bucket: Any, target: Path) -> None:
@@ -125,7 +144,9 @@ def failure_message(result: ExecutionResult) -> str:
 
 
 def evaluation_execute(*, evaluation_pk: Any) -> None:
-    """Run one queued evaluation; a re-delivered task finds it no longer queued and stops."""
+    """Run one queued evaluation; a re-delivered task finds it no longer queued and stops.
+    Whatever goes wrong on the way fails the evaluation at once, naming the cause: an
+    unexpected error must not leave it running until the stuck sweep."""
     evaluation = _move(evaluation_pk, to=S.PROVISIONING, expect=(S.PENDING, S.PROVISIONING))
     if evaluation is None:
         return
@@ -133,20 +154,35 @@ def evaluation_execute(*, evaluation_pk: Any) -> None:
         services.evaluation_fail(evaluation=evaluation, error_message="No evaluation method image.")
         return
     try:
-        if evaluation.submission.phase.is_algorithm_phase:
-            inputs, prefixes = algorithm_evaluation_inputs(evaluation)
-        else:
-            inputs, prefixes = [predictions_input(evaluation)], {}
-        layout = evaluation_layout(
-            inputs=inputs,
-            input_prefixes=prefixes,
-            ground_truth_key=evaluation.ground_truth.ground_truth.name
-            if evaluation.ground_truth
-            else "",
-        )
+        _evaluate(evaluation)
     except EvaluationRefused as e:
-        services.evaluation_fail(evaluation=evaluation, error_message=str(e))
-        return
+        _fail_if_running(evaluation, str(e))
+    except Exception as e:
+        logger.exception("Evaluation %s failed on the worker", evaluation.pk)
+        _fail_if_running(
+            evaluation,
+            f"The evaluation could not be run on the worker: {type(e).__name__}: {e}",
+        )
+
+
+def _fail_if_running(evaluation: Evaluation, message: str) -> None:
+    """Fail the evaluation unless it was settled meanwhile (the sweep, a cancel)."""
+    if Evaluation.objects.filter(pk=evaluation.pk, status__in=RUNNING).exists():
+        services.evaluation_fail(evaluation=evaluation, error_message=message)
+
+
+def _evaluate(evaluation: Evaluation) -> None:
+    if evaluation.submission.phase.is_algorithm_phase:
+        inputs, prefixes = algorithm_evaluation_inputs(evaluation)
+    else:
+        inputs, prefixes = [predictions_input(evaluation)], {}
+    layout = evaluation_layout(
+        inputs=inputs,
+        input_prefixes=prefixes,
+        ground_truth_key=evaluation.ground_truth.ground_truth.name
+        if evaluation.ground_truth
+        else "",
+    )
     executor = executor_for(evaluation)
     with tempfile.TemporaryDirectory(prefix="evaluation-") as work:
         input_dir, output_dir = Path(work) / "input", Path(work) / "output"
@@ -157,20 +193,22 @@ def evaluation_execute(*, evaluation_pk: Any) -> None:
             if _move(evaluation.pk, to=S.EXECUTING, expect=(S.PROVISIONING,)) is None:
                 return
             result = executor.execute(output_dir=output_dir)
-        except EvaluationRefused as e:
-            services.evaluation_fail(evaluation=evaluation, error_message=str(e))
-            return
+            _settle(evaluation, result, output_dir)
         finally:
-            executor.deprovision()
-        Evaluation.objects.filter(pk=evaluation.pk).update(
-            stdout=result.stdout[-65536:],
-            stderr=result.stderr[-65536:],
-            exec_duration=timedelta(seconds=result.duration_s),
-            status=S.PARSING,
-        )
-        if result.exit_code != 0:
-            services.evaluation_fail(evaluation=evaluation, error_message=failure_message(result))
-            return
-        metrics_file = output_dir / "metrics.json"
-        raw = metrics_file.read_bytes() if metrics_file.is_file() else None
-        services.evaluation_succeed(evaluation=evaluation, metrics_json=raw)
+            # after settling: the leaderboard need not wait for the containers' removal
+            executor.deprovision(wait=False)
+
+
+def _settle(evaluation: Evaluation, result: ExecutionResult, output_dir: Path) -> None:
+    Evaluation.objects.filter(pk=evaluation.pk).update(
+        stdout=result.stdout[-65536:],
+        stderr=result.stderr[-65536:],
+        exec_duration=timedelta(seconds=result.duration_s),
+        status=S.PARSING,
+    )
+    if result.exit_code != 0:
+        services.evaluation_fail(evaluation=evaluation, error_message=failure_message(result))
+        return
+    metrics_file = output_dir / "metrics.json"
+    raw = metrics_file.read_bytes() if metrics_file.is_file() else None
+    services.evaluation_succeed(evaluation=evaluation, metrics_json=raw)

@@ -79,7 +79,8 @@ def run_job(*, job_pk: Any) -> None:
     finally:
         if executor is not None:
             try:
-                executor.deprovision()
+                # the job is settled: the worker's next task need not wait for the removal
+                executor.deprovision(wait=False)
             except Exception:
                 logger.exception("Could not deprovision job %s", job.pk)
         shutil.rmtree(work_dir, ignore_errors=True)

@@ -15,6 +15,7 @@ from tests.algorithms.test_jobs_support import (
     make_algorithm,
     make_image,
     socket,
+    wait_for,
 )
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -60,7 +61,8 @@ def test_job_succeeds_with_image_and_json_outputs(user, copy_algorithm):  # type
         "Succeeded",
     ]
     assert job.exec_duration is not None and job.attempt == 1
-    assert job_containers(job) == []
+    # removed while the worker goes on with its next task
+    wait_for(lambda: job_containers(job) == [], timeout=30, what="the job's containers removed")
 
 
 def test_second_run_of_the_task_does_not_run_the_container_again(user, copy_algorithm):  # type: ignore[no-untyped-def]
@@ -89,7 +91,7 @@ def run_script_job(user, script: str, **algorithm_kwargs) -> Job:  # type: ignor
     )
     run_job(job_pk=job.pk)
     job.refresh_from_db()
-    assert job_containers(job) == []
+    wait_for(lambda: job_containers(job) == [], timeout=30, what="the job's containers removed")
     return job
 
 

@@ -7,6 +7,7 @@ import tarfile
 
 import pytest
 
+from app.storage import bucket_name, s3_client
 from challenges import services
 from challenges.execution import evaluation_execute
 from challenges.models import Evaluation, EvaluationGroundTruth, Method
@@ -112,6 +113,43 @@ def test_a_rerun_of_a_finished_evaluation_does_nothing(user, tmp_path):
         Evaluation.Status.SUCCESS,
         before,
     )
+
+
+def _submit(phase, user, text: str = "case,score\n1,0.5\n") -> Evaluation:  # type: ignore[no-untyped-def]
+    submission = services.submission_create(
+        phase=phase, creator=user, user_upload=predictions(user, text)
+    )
+    return submission.evaluations.get()
+
+
+def test_an_input_that_cannot_be_staged_fails_the_evaluation_at_once(user, tmp_path):
+    challenge, phase = _phase_with_method(user, tmp_path, LISTING, "tessera-tests/eval-listing")
+    evaluation = _submit(phase, participant(challenge))
+    [value] = evaluation.inputs.all()
+    s3_client("protected").delete_object(Bucket=bucket_name("protected"), Key=value.file.name)
+    evaluation_execute(evaluation_pk=evaluation.pk)
+    evaluation.refresh_from_db()
+    # failed now, not Provisioning until the stuck sweep
+    assert evaluation.status == Evaluation.Status.FAILURE
+    assert evaluation.error_message.startswith(
+        "The input /input/predictions.csv could not be downloaded: "
+    )
+    assert evaluation.completed_at is not None
+
+
+def test_an_unexpected_error_while_provisioning_fails_the_evaluation_naming_it(user, tmp_path):
+    challenge, phase = _phase_with_method(user, tmp_path, LISTING, "tessera-tests/eval-listing")
+    # the stored tarball holds another image than the method's digest says
+    Method.objects.filter(phase=phase).update(sha256="sha256:" + "0" * 64)
+    evaluation = _submit(phase, participant(challenge))
+    evaluation_execute(evaluation_pk=evaluation.pk)
+    evaluation.refresh_from_db()
+    assert evaluation.status == Evaluation.Status.FAILURE
+    assert evaluation.error_message.startswith(
+        "The evaluation could not be run on the worker: ProvisionError: the tarball holds "
+    ), evaluation.error_message
+    assert evaluation.error_message.endswith("not sha256:" + "0" * 64)
+    assert evaluation.rank == 0
 
 
 GROUND_TRUTH_LISTING = """\

@@ -19,6 +19,7 @@ from workers.executors.docker import (
     ProvisionError,
     container_name,
 )
+from workers.executors.docker_cleanup import ROLE_LABEL, SLOT_LABEL, SLOT_ROLE
 from workers.images.busybox import build_busybox_image
 from workers.images.tarballs import save_image_tarball, store_image_tarball
 from workers.services import remove_job_containers, remove_stale_containers
@@ -269,3 +270,48 @@ def test_an_extra_input_cannot_take_the_place_of_another_mount(tmp_path, stored_
     with pytest.raises(ProvisionError, match=f"{path} cannot take an extra input"):
         executor.provision(input_dir=tmp_path, extra_inputs={path: tmp_path})
     assert job_objects(job_id) == ([], [])
+
+
+SEEN_SCRIPT = """\
+ls -A /input /output > /tmp/seen.txt
+echo mine > /output/mine.txt
+cp /tmp/seen.txt /output/seen.txt
+"""
+
+
+def test_a_slot_made_ahead_serves_one_job_and_nothing_passes_to_the_next(run_job, tmp_path):  # type: ignore[no-untyped-def]
+    seen = []
+    for name in ("first", "second"):
+        input_dir = tmp_path / f"{name}-in"
+        input_dir.mkdir()
+        (input_dir / f"{name}.json").write_text("1")
+        result, output_dir, _ = run_job(SEEN_SCRIPT, input_dir=input_dir)
+        assert result.exit_code == 0, result.stderr
+        seen.append((output_dir / "seen.txt").read_text().split())
+    # the second job (its slot made while the first finished) sees its own input only
+    assert seen[1] == ["/input:", "second.json", "/output:"]
+    assert "first.json" not in seen[1] and "mine.txt" not in seen[1]
+
+
+def test_the_sweep_removes_a_slot_no_job_took_and_keeps_one_in_use(stored_image):  # type: ignore[no-untyped-def]
+    image = stored_image("sleep 600\n")
+    client = docker_client()
+    unused, used, job = (f"test-{uuid.uuid4()}" for _ in range(3))
+    two_hours_ago = str(int(time.time() - 7200))
+    for slot in (unused, used):  # a lost worker's spare, and the slot of a running job
+        labels = {JOB_LABEL: slot, ROLE_LABEL: SLOT_ROLE, CREATED_LABEL: two_hours_ago}
+        client.containers.create(image.sha256, labels=labels).start()
+        client.volumes.create(name=f"{slot}-input", labels=labels)
+    labels = {JOB_LABEL: job, SLOT_LABEL: used, CREATED_LABEL: str(int(time.time()))}
+    client.containers.create(image.sha256, labels=labels).start()
+    try:
+        assert unused in remove_stale_containers(older_than_s=24 * 3600)
+        assert job_objects(unused) == ([], [])
+        containers, volumes = job_objects(used)
+        assert len(containers) == len(volumes) == 1
+        # the job's removal takes its slot with it
+        assert remove_job_containers(job_id=job) == 2
+        assert job_objects(used) == ([], [])
+    finally:
+        for leftover in (unused, used, job):
+            remove_job_containers(job_id=leftover)

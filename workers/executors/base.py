@@ -63,8 +63,9 @@ class Executor(ABC):
         runs, `should_stop` is asked every few seconds; True kills the container."""
 
     @abstractmethod
-    def deprovision(self) -> None:
-        """Remove the container and anything staged. Never raises for missing things."""
+    def deprovision(self, *, wait: bool = True) -> None:
+        """Remove the container and anything staged. Never raises for missing things.
+        `wait=False`: the removal may finish after the return (the caller goes on)."""
 
     @classmethod
     @abstractmethod

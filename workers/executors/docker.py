@@ -3,11 +3,14 @@
 Inputs and outputs travel through the Docker API, never through a disk shared with the
 engine, so the engine may be remote (`DOCKER_HOST=tcp://...`):
 
-- `/input` and `/output` are two named volumes made for the job. A *keeper* container
-  (`workers.executors.keeper`: a pause program, network off, no capabilities) mounts
-  both read-write; `put_archive` writes the staged inputs into `/input` through it and
-  makes `/output` writable for the algorithm's non-root user. The job container then mounts `/input`
-  read-only (enforced by the kernel, not by file modes) and `/output` read-write.
+- `/input` and `/output` are two new named volumes with a *keeper* container
+  (`workers.executors.keeper`: a pause program, network off, no capabilities) that
+  mounts both read-write: the job's *slot* (`workers.executors.slots`: it serves this
+  job only, and is usually made ahead, while the worker's previous job finished).
+  `put_archive` writes the staged inputs into `/input` through the keeper and makes
+  `/output` writable for the algorithm's non-root user. The job container then mounts
+  `/input` read-only (enforced by the kernel, not by file modes) and `/output`
+  read-write.
 - `/output` is a tmpfs *volume* with a size (WORKERS_OUTPUT_MB, at most the memory
   limit, which it counts towards like `/tmp`): a container writing more gets "No space
   left on device" while it runs, and the job fails saying /output is full. The keeper
@@ -19,8 +22,11 @@ engine, so the engine may be remote (`DOCKER_HOST=tcp://...`):
   are unpacked (regular files and directories only; symlinks kept as links so that
   `workers.io.collect_outputs` refuses them by name) into the caller's `output_dir`.
 
-Everything the executor creates carries the label `tessera.job=<job id>`, so
+Everything the executor creates carries the label `tessera.job=<job id>` (a slot's
+objects `tessera.job=<slot>`, named by the job container's `tessera.slot`), so
 `docker_cleanup.remove_job_containers` can always clean up after a lost worker.
+Once `/output` is copied back the job's containers are removed in a thread, while the
+caller parses the outputs.
 """
 
 import bz2
@@ -36,7 +42,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path, PurePosixPath
 
 import docker
@@ -53,20 +59,22 @@ from workers.executors.docker_cleanup import (
     CREATED_LABEL,
     JOB_LABEL,
     ROLE_LABEL,
+    SLOT_LABEL,
     remove_job_containers,
     remove_stale_containers,
 )
-from workers.executors.keeper import keeper_image
+from workers.executors.slots import Slot, make_slot, remove_slot, spares
+from workers.executors.start import start_container
 
 logger = logging.getLogger(__name__)
 
 CHUNK = 1024 * 1024
-START_ATTEMPTS = 3
-NEVER_STARTED = "0001-01-01T00:00:00Z"
 MAX_OUTPUT_BYTES = 32 * 1024**3  # all outputs of one job together
 STATS_INTERVAL_S = 0.5
 STOP_POLL_S = 3.0  # how often a running job asks whether it was cancelled
 PAGE = 4096  # tmpfs counts whole pages
+# removes the containers of jobs whose outputs were taken back (see `execute`)
+_removals = ThreadPoolExecutor(max_workers=2, thread_name_prefix="job-removal")
 
 
 class ProvisionError(Exception):
@@ -83,10 +91,11 @@ class DockerExecutor(Executor):
         self.job_id = str(job_id)
         self.client = docker_client()
         self.name = container_name(self.job_id)
-        self.input_volume = f"{self.name}-input"
-        self.output_volume = f"{self.name}-output"
         self.input_dir: Path | None = None
-        self.extra_inputs: list[tuple[str, str, Path]] = []
+        self.extra_inputs: list[tuple[str, Path]] = []
+        self.slot: Slot | None = None
+        self.container_created = False  # it names its slot: removed with it
+        self.removal: Future[int] | None = None
         self.image_loaded = False
 
     # provision ---------------------------------------------------------------------
@@ -107,32 +116,25 @@ class DockerExecutor(Executor):
                 or ".." in parts
             ):
                 raise ProvisionError(f"{path} cannot take an extra input")
-        # (container path, volume, staged directory); staged under /extra-<n> in the keeper
+        # (container path, staged directory); staged under /extra-<n> in the keeper
         self.extra_inputs = [
-            (str(path), f"{self.name}-extra-{n}", Path(directory))
-            for n, (path, directory) in enumerate(sorted((extra_inputs or {}).items()))
+            (str(path), Path(directory)) for path, directory in sorted((extra_inputs or {}).items())
         ]
         self._remove_job_objects()
         self.image_loaded = ensure_image(client=self.client, image=self.image)
         self.run_as = _run_as(self.client, self.image)
-        labels = self._labels()
-        self.client.volumes.create(name=self.input_volume, labels=labels)
-        for _, volume, _ in self.extra_inputs:
-            self.client.volumes.create(name=volume, labels=labels)
-        self.client.volumes.create(
-            name=self.output_volume,
-            labels=labels,
-            driver="local",
-            driver_opts={
-                "type": "tmpfs",
-                "device": "tmpfs",
-                "o": f"size={self.output_bytes},mode=1777,nosuid,nodev",
-            },
-        )
+        if self.extra_inputs:
+            self.slot = make_slot(
+                self.client, output_bytes=self.output_bytes, extras=len(self.extra_inputs)
+            )
+        else:
+            self.slot = spares.take(output_bytes=self.output_bytes) or make_slot(
+                self.client, output_bytes=self.output_bytes
+            )
         # The job container does not depend on the staged files: create it meanwhile.
         with ThreadPoolExecutor(max_workers=1) as pool:
-            created = pool.submit(self._create_container)
-            self._stage(self.input_dir)
+            created = pool.submit(self._create_container, self.slot)
+            self._stage(self.slot, self.input_dir)
             created.result()
 
     @property
@@ -152,36 +154,21 @@ class DockerExecutor(Executor):
             CREATED_LABEL: str(int(time.time())),
         }
 
-    def _stage(self, input_dir: Path) -> None:
-        """Start the keeper (it holds the /output tmpfs mounted until the job's objects
-        are removed) and stream the inputs into /input through it."""
-        keeper = self.client.containers.create(
-            keeper_image(self.client),
-            name=f"{self.name}-keeper",
-            labels=self._labels("keeper"),
-            network_mode="none",
-            cap_drop=["ALL"],
-            security_opt=["no-new-privileges"],
-            pids_limit=4,
-            mem_limit=16 * 1024**2,
-            # writable root: the engine unpacks the staged tar from "/" (into the volumes)
-            volumes={
-                self.input_volume: {"bind": "/input", "mode": "rw"},
-                self.output_volume: {"bind": "/output", "mode": "rw"},
-                **{
-                    volume: {"bind": f"/extra-{n}", "mode": "rw"}
-                    for n, (_, volume, _) in enumerate(self.extra_inputs)
-                },
-            },
-        )
-        _start(keeper)
-        extras = [(f"extra-{n}", d) for n, (_, _, d) in enumerate(self.extra_inputs)]
-        if not keeper.put_archive(
-            "/", _PipeReader(lambda out: _write_input_tar(input_dir, out, extras=extras))
-        ):
+    def _stage(self, slot: Slot, input_dir: Path) -> None:
+        """Stream the inputs into the slot's /input (and extra volumes) through its keeper."""
+        extras = [(f"extra-{n}", d) for n, (_, d) in enumerate(self.extra_inputs)]
+        try:
+            accepted = self.client.api.put_archive(
+                slot.keeper,
+                "/",
+                _PipeReader(lambda out: _write_input_tar(input_dir, out, extras=extras)),
+            )
+        except NotFound:
+            raise ProvisionError("the job's input keeper is gone from the engine") from None
+        if not accepted:
             raise ProvisionError("the container engine refused the staged inputs")
 
-    def _create_container(self) -> None:
+    def _create_container(self, slot: Slot) -> None:
         limits = self.limits
         memory_bytes = self.memory_bytes
         tmpfs_mb = max(1, min(settings.WORKERS_TMPFS_MB, memory_bytes // 1024**2))
@@ -192,7 +179,7 @@ class DockerExecutor(Executor):
         self.client.containers.create(
             self.image.sha256,
             name=self.name,
-            labels=self._labels(),
+            labels={**self._labels(), SLOT_LABEL: slot.name},
             environment={
                 "GRAND_CHALLENGE_COMPONENT_MAX_MEMORY_MB": str(memory_bytes // 1024**2),
             },
@@ -201,9 +188,12 @@ class DockerExecutor(Executor):
             read_only=True,
             tmpfs={"/tmp": f"rw,nosuid,nodev,size={tmpfs_mb}m,mode=1777"},  # noqa: S108 (in the container)
             volumes={
-                self.input_volume: {"bind": "/input", "mode": "ro"},
-                self.output_volume: {"bind": "/output", "mode": "rw"},
-                **{volume: {"bind": path, "mode": "ro"} for path, volume, _ in self.extra_inputs},
+                slot.input_volume: {"bind": "/input", "mode": "ro"},
+                slot.output_volume: {"bind": "/output", "mode": "rw"},
+                **{
+                    slot.extra_volume(n): {"bind": path, "mode": "ro"}
+                    for n, (path, _) in enumerate(self.extra_inputs)
+                },
             },
             cap_drop=["ALL"],
             security_opt=["no-new-privileges"],
@@ -230,6 +220,7 @@ class DockerExecutor(Executor):
                 type="json-file", config={"max-size": str(log_size), "max-file": "2"}
             ),
         )
+        self.container_created = True
 
     # execute -----------------------------------------------------------------------
 
@@ -243,7 +234,7 @@ class DockerExecutor(Executor):
         output_dir.mkdir(parents=True, exist_ok=True)
         sampler = _MemorySampler(container)
         started = time.monotonic()
-        _start(container)
+        start_container(container)
         sampler.start()
         status, timed_out, stopped = self._wait(container, started, should_stop)
         duration = time.monotonic() - started
@@ -257,22 +248,30 @@ class DockerExecutor(Executor):
         oom = bool(state.get("OOMKilled")) or (
             not timed_out and exit_code == 137 and peak is not None and peak >= 0.95 * limit_bytes
         )
-        stdout, stderr = self._logs(container)
         extra: dict = {"container_id": container.id, "image_loaded": self.image_loaded}
         if stopped:
             extra["stopped"] = True
         output_error = ""
-        try:
-            extra["output_bytes"], used = _copy_outputs(container, output_dir)
-        except (APIError, OSError, tarfile.TarError, _OutputTooLarge) as error:
-            output_error = f"The outputs could not be copied from the container: {error}"
-        else:
-            if used > self.output_bytes - 16 * PAGE:  # full, short of a few pages
-                output_error = (
-                    f"The algorithm filled /output, which holds at most "
-                    f"{self.output_bytes // 1024**2} MB while the container runs; its "
-                    "outputs are incomplete."
-                )
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            logs = pool.submit(self._logs, container)  # meanwhile
+            try:
+                extra["output_bytes"], used = _copy_outputs(container, output_dir)
+            except (APIError, OSError, tarfile.TarError, _OutputTooLarge) as error:
+                output_error = f"The outputs could not be copied from the container: {error}"
+            else:
+                if used > self.output_bytes - 16 * PAGE:  # full, short of a few pages
+                    output_error = (
+                        f"The algorithm filled /output, which holds at most "
+                        f"{self.output_bytes // 1024**2} MB while the container runs; its "
+                        "outputs are incomplete."
+                    )
+            stdout, stderr = logs.result()
+        # the outputs are taken back: the containers go while the caller parses them
+        self.removal = _removals.submit(self._remove_job_objects)
+        if not self.extra_inputs and not stopped:
+            # and the next job's slot is made meanwhile (not after a stop, nor when the
+            # container vanished under the run: the worker may be shutting down)
+            spares.make_ahead(self.client, output_bytes=self.output_bytes)
         return ExecutionResult(
             exit_code=exit_code,
             stdout=stdout,
@@ -314,15 +313,39 @@ class DockerExecutor(Executor):
 
     # deprovision -------------------------------------------------------------------
 
-    def deprovision(self) -> None:
+    def deprovision(self, *, wait: bool = True) -> None:
         """Remove the containers and volumes of this job and the staged input directory.
-        The output directory belongs to the caller. Safe to call any number of times."""
-        self._remove_job_objects()
+        The output directory belongs to the caller. Safe to call any number of times.
+        With `wait=False` the containers may still be going when it returns (a worker
+        takes its next task meanwhile); a failure is logged, and the stale sweep or the
+        job's next provision removes what is left."""
         if self.input_dir is not None:
             shutil.rmtree(self.input_dir, ignore_errors=True)
+        if wait:
+            self._remove_all()
+        else:
+            _removals.submit(self._remove_all_logged)
 
-    def _remove_job_objects(self) -> None:
-        remove_job_containers(job_id=self.job_id)
+    def _remove_all(self) -> None:
+        if self.removal is not None:  # begun when the outputs were taken back
+            try:
+                self.removal.result()
+            except Exception:
+                logger.warning("Removing job %s failed; again", self.job_id, exc_info=True)
+            else:
+                return
+        self._remove_job_objects()
+        if self.slot is not None and not self.container_created:
+            remove_slot(self.slot)
+
+    def _remove_all_logged(self) -> None:
+        try:
+            self._remove_all()
+        except Exception:
+            logger.exception("Could not remove the containers of job %s", self.job_id)
+
+    def _remove_job_objects(self) -> int:
+        return remove_job_containers(job_id=self.job_id)
 
     # control of any job on this engine -------------------------------------------------
 
@@ -444,24 +467,6 @@ def _engine_cpus(client: docker.DockerClient) -> float:
     if key not in _engine_cpu_cache:
         _engine_cpu_cache[key] = float(client.info().get("NCPU") or os.cpu_count() or 1)
     return _engine_cpu_cache[key]
-
-
-def _start(container: Container) -> None:
-    """Start a created container. Under load the engine's runtime now and then refuses a
-    start with a server error ("cannot start a stopped process") before anything ran; the
-    start is tried again then, never once the container's process has run."""
-    for attempt in range(1, START_ATTEMPTS + 1):
-        try:
-            container.start()
-            return
-        except APIError as error:
-            if attempt == START_ATTEMPTS or not error.is_server_error():
-                raise
-            container.reload()
-            if container.attrs.get("State", {}).get("StartedAt", NEVER_STARTED) != NEVER_STARTED:
-                raise
-            logger.warning("Container %s did not start (%s); trying again", container.name, error)
-            time.sleep(0.5 * attempt)
 
 
 def _kill(container: Container) -> None:

@@ -1,7 +1,10 @@
 """Stop and clean up the Docker objects (containers, volumes) of jobs.
 
 Every container and volume made for a job carries `tessera.job=<job id>`; these helpers
-find them by that label, so they work after the worker that made them died. They run
+find them by that label, so they work after the worker that made them died. A job's
+keeper and its /input and /output volumes belong to its *slot* (`tessera.job=<slot>`,
+made ahead of the job by `workers.executors.slots`); the job container names its slot
+(`tessera.slot=<slot>`), so removing a job's objects removes its slot's too. They run
 only where the engine is reachable: on a worker, reached through `workers.tasks`.
 """
 
@@ -14,16 +17,26 @@ from workers.engine import docker_client
 JOB_LABEL = "tessera.job"
 ROLE_LABEL = "tessera.role"
 CREATED_LABEL = "tessera.created"
+SLOT_LABEL = "tessera.slot"
+SLOT_ROLE = "slot"  # the keeper of a slot
+# A slot no job container names this long after it was made is a spare its worker lost.
+UNUSED_SLOT_S = 3600
+VOLUME_ATTEMPTS = 5
 
 
 def remove_job_containers(*, job_id: str) -> int:
-    """Force-remove every container and volume of one job; returns how many containers
-    were removed. Idempotent: nothing to remove is fine."""
+    """Force-remove every container and volume of one job, its slot's included; returns
+    how many containers were removed. Idempotent: nothing to remove is fine."""
     client = docker_client()
     label = f"{JOB_LABEL}={job_id}"
     removed = 0
-    for container in client.containers.list(all=True, filters={"label": label}):
+    # sparse: one list call, no inspect per container
+    containers = client.containers.list(all=True, sparse=True, filters={"label": label})
+    slots = {(c.attrs.get("Labels") or {}).get(SLOT_LABEL) for c in containers} - {None, ""}
+    for container in containers:
         removed += _remove_container(container)
+    for slot in sorted(slots):  # type: ignore[type-var]
+        removed += remove_job_containers(job_id=str(slot))
     for volume in client.volumes.list(filters={"label": label}):
         _remove_volume(volume)
     return removed
@@ -32,17 +45,28 @@ def remove_job_containers(*, job_id: str) -> int:
 def remove_stale_containers(*, older_than_s: float) -> list[str]:
     """Force-remove job containers and volumes created more than `older_than_s` seconds
     ago (running or not) and return the job ids they belonged to. Pass more than the
-    longest time limit plus a grace period: a running job younger than that is kept."""
+    longest time limit plus a grace period: a running job younger than that is kept.
+    Slots no job took within UNUSED_SLOT_S (a lost worker's spare) go too."""
     client = docker_client()
-    cutoff = time.time() - older_than_s
+    now = time.time()
+    cutoff = now - older_than_s
     jobs: set[str] = set()
-    for container in client.containers.list(all=True, filters={"label": JOB_LABEL}):
-        if _created(container.labels) < cutoff:
-            jobs.add(container.labels[JOB_LABEL])
+    containers = client.containers.list(all=True, sparse=True, filters={"label": JOB_LABEL})
+    used_slots = {(c.attrs.get("Labels") or {}).get(SLOT_LABEL) for c in containers}
+    for container in containers:
+        labels = container.attrs.get("Labels") or {}
+        created = _created(labels)
+        unused_slot = (
+            labels.get(ROLE_LABEL) == SLOT_ROLE
+            and labels[JOB_LABEL] not in used_slots
+            and created < now - UNUSED_SLOT_S
+        )
+        if created < cutoff or unused_slot:
+            jobs.add(labels[JOB_LABEL])
             _remove_container(container)
     for volume in client.volumes.list(filters={"label": JOB_LABEL}):
         labels = volume.attrs.get("Labels") or {}
-        if _created(labels) < cutoff:
+        if _created(labels) < cutoff or labels[JOB_LABEL] in jobs:
             jobs.add(labels[JOB_LABEL])
             _remove_volume(volume)
     return sorted(jobs)
@@ -68,7 +92,14 @@ def _remove_container(container) -> int:  # type: ignore[no-untyped-def]
 
 
 def _remove_volume(volume) -> None:  # type: ignore[no-untyped-def]
-    try:
-        volume.remove(force=True)
-    except NotFound:
-        pass
+    # "in use" while another process's removal of its container is still under way
+    for attempt in range(1, VOLUME_ATTEMPTS + 1):
+        try:
+            volume.remove(force=True)
+            return
+        except NotFound:
+            return
+        except APIError as error:
+            if error.status_code != 409 or attempt == VOLUME_ATTEMPTS:
+                raise
+            time.sleep(0.2 * attempt)
