@@ -23,6 +23,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import docker
+from celery.signals import worker_process_shutdown
 from django.conf import settings
 
 from workers.executors.docker_cleanup import (
@@ -163,3 +164,10 @@ class _Spares:
 
 
 spares = _Spares()
+
+
+# A prefork pool child leaves through os._exit, past atexit: Celery tells it beforehand,
+# so a stopped worker takes its spares with it (`make run` stopped by Ctrl-C left them).
+@worker_process_shutdown.connect(weak=False)
+def _remove_spares(**_: object) -> None:
+    spares.remove_all()
