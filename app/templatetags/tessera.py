@@ -60,3 +60,10 @@ def duration(value: timedelta | None) -> str:
 def markdown(value: str | None) -> SafeString:
     """Organisers' Markdown as HTML, sanitised by `md2html` (so safe to mark safe)."""
     return mark_safe(md2html(value or ""))  # noqa: S308
+
+
+@register.filter
+def omit(value: dict, key: str) -> dict:
+    """The dict without `key`: e.g. a viewer config's inline preview, which the page shows
+    as an image, kept out of its JSON block (it would be in the page twice)."""
+    return {k: v for k, v in value.items() if k != key}

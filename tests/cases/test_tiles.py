@@ -79,6 +79,9 @@ def test_the_image_page_carries_the_geometry_so_tiles_start_at_once(lossless_sli
     # the same geometry the permission-checked descriptor gives, without its round trip
     descriptor = client.get(reverse("cases:slide", args=[image.pk])).json()
     assert config["slide"] == descriptor
+    # the smallest level, inline, is in the page once: as the image, not again in the JSON
+    assert config["poster"].startswith("data:image/jpeg;base64,")
+    assert page.content.decode().count(config["poster"]) == 1
     # an outsider gets neither the page nor the geometry
     outsider = Client()
     outsider.force_login(UserFactory())  # type: ignore[arg-type]
