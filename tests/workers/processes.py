@@ -19,14 +19,9 @@ DEAD_DOCKER = "unix:///nonexistent/tessera-no-docker.sock"
 _logs: dict[int, Path] = {}  # worker pid -> its log file, for failure messages
 
 
-def start_worker(*, queue: str, name: str = "", prefork: bool = False) -> subprocess.Popen:
-    """A solo `celery worker` on `queue` (or, with `prefork`, one pool child, as `make run`
-    runs them), on this test's database and broker, with the machine's Docker engine. The
-    caller stops it in a `finally`."""
-    command = solo_worker_command(queue=queue, name=name)
-    if prefork:
-        command[command.index("solo")] = "prefork"
-        command += ["--concurrency", "1"]
+def start_worker(*, queue: str, name: str = "") -> subprocess.Popen:
+    """A solo `celery worker` on `queue`, on this test's database and broker, with the
+    machine's Docker engine. The caller stops it in a `finally`."""
     db = connection.settings_dict
     env = {
         **os.environ,
@@ -39,7 +34,7 @@ def start_worker(*, queue: str, name: str = "", prefork: bool = False) -> subpro
     log_path = log_dir / f"{queue}-{time.monotonic_ns()}.log"
     with open(log_path, "wb") as log:
         worker = subprocess.Popen(
-            command,
+            solo_worker_command(queue=queue, name=name),
             cwd=Path(settings.BASE_DIR),
             env=env,
             stdout=log,
