@@ -111,7 +111,8 @@ class QuestionForm(forms.Form):
         )
         direction = self.fields["direction"]
         direction.required = False
-        direction.label = "Direction of the options"
+        direction.label = "Form direction"
+        direction.help_text = "How the choices are laid out: side by side or one under another."
         direction.initial = Direction.HORIZONTAL
         self.fields["default_annotation_color"].label = "Default annotation colour"
         self.fields["default_annotation_color"].widget.attrs["placeholder"] = "#ff0000"

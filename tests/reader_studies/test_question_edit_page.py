@@ -57,7 +57,7 @@ def test_every_field_of_an_unanswered_question_changes_from_its_page(client):
         "Default annotation colour",
         "Ask the reader to confirm an empty answer",
         "Confirmation text",
-        "Direction of the options",
+        "Form direction",
         "Overlay segments",
         "Image port",
         "Widget",
