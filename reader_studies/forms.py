@@ -144,6 +144,29 @@ class QuestionForm(forms.Form):
                 field.help_text = f"Locked: the question has answers. {field.help_text}".strip()
             self.fields["options"].help_text += " Options with answers cannot be removed."
 
+    GROUPS = (
+        ("The question", ("question_text", "help_text", "answer_type", "required", "order")),
+        ("Widget and choices", ("widget", "options", "direction")),
+        ("Numbers", ("answer_min_value", "answer_max_value", "answer_step_size")),
+        ("Text", ("answer_min_length", "answer_max_length", "answer_match_pattern")),
+        (
+            "Drawings and masks",
+            ("image_port", "default_annotation_color", "overlay_segments", "score_tolerance_mm"),
+        ),
+        (
+            "Pre-filled and empty answers",
+            ("interface", "empty_answer_confirmation", "empty_answer_confirmation_label"),
+        ),
+    )
+
+    def groups(self) -> list[tuple[str, list[forms.BoundField]]]:
+        """The fields by what they are for (a page shows each group as a fieldset); a field
+        no group names comes last, so none is left off the page."""
+        named = {name for _, names in self.GROUPS for name in names}
+        groups = [(legend, [self[name] for name in names]) for legend, names in self.GROUPS]
+        rest = [self[name] for name in self.fields if name not in named]
+        return groups + ([("Other", rest)] if rest else [])
+
     def cleaned_options(self) -> list[dict[str, Any]]:
         options = []
         for line in self.cleaned_data.get("options", "").splitlines():
