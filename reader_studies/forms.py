@@ -138,7 +138,8 @@ class QuestionForm(forms.Form):
             "Left empty, text and choice questions, and numbers with a range or step, "
             "take the first widget that fits (text input, radio select, number input)."
         )
-        if question is not None and question.answers.exists():
+        self.answered = question is not None and question.answers.exists()
+        if self.answered:
             for name in READ_ONLY_ONCE_ANSWERED:
                 field = self.fields[name]
                 field.help_text = f"Locked: the question has answers. {field.help_text}".strip()
