@@ -26,6 +26,19 @@ OVERLAY_SEGMENTS_SCHEMA: dict[str, Any] = {
 }
 
 
+def overlay_segments_problem(segments: Any) -> str | None:
+    """What is wrong with a label map's segments list (sockets' and mask questions'), or
+    None."""
+    try:
+        jsonschema.validate(segments, OVERLAY_SEGMENTS_SCHEMA)
+    except jsonschema.ValidationError as e:
+        return f"Invalid overlay segments: {e.message}"
+    values = [s["voxel_value"] for s in segments]
+    if len(values) != len(set(values)):
+        return "Each segment needs its own voxel value."
+    return None
+
+
 class ComponentInterface(models.Model):
     """A socket: a typed input or output of an algorithm, archive item or display set."""
 
@@ -113,15 +126,8 @@ class ComponentInterface(models.Model):
         if self.overlay_segments:
             if self.kind != Kind.SEGMENTATION:
                 errors["overlay_segments"] = "Only segmentation sockets have overlay segments."
-            else:
-                try:
-                    jsonschema.validate(self.overlay_segments, OVERLAY_SEGMENTS_SCHEMA)
-                except jsonschema.ValidationError as e:
-                    errors["overlay_segments"] = f"Invalid overlay segments: {e.message}"
-                else:
-                    values = [s["voxel_value"] for s in self.overlay_segments]
-                    if len(values) != len(set(values)):
-                        errors["overlay_segments"] = "Each segment needs its own voxel value."
+            elif problem := overlay_segments_problem(self.overlay_segments):
+                errors["overlay_segments"] = problem
         if errors:
             raise ValidationError(errors)
 

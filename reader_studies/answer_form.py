@@ -49,6 +49,18 @@ def _value(state: QuestionState, data: QueryDict) -> Any:
     return json.loads(text)  # annotations: the viewer's JSON (or typed in)
 
 
+def _second_answer(state: QuestionState, data: QueryDict) -> bool:
+    """Whether the post gives a locked, answered question another answer (the page posts
+    no field for it: its fieldset is disabled)."""
+    name = field_name(state)
+    if state.answer is None or not (name in data or f"{name}-accept" in data):
+        return False
+    try:
+        return bool(_value(state, data) != state.answer.answer)
+    except (ValueError, KeyError, TypeError):
+        return True
+
+
 def parse(
     states: Sequence[QuestionState], data: QueryDict, *, skip_empty: bool = False
 ) -> tuple[list[tuple[Any, Any]], dict[str, list[str]]]:
@@ -60,7 +72,14 @@ def parse(
     errors: dict[str, list[str]] = {}
     for state in states:
         q = state.question
-        if q.answer_type in SKIPPED or state.read_only:
+        if q.answer_type in SKIPPED:
+            continue
+        if state.read_only:
+            if _second_answer(state, data):
+                errors[str(q.pk)] = [
+                    f"Question '{q.question_text}': you already answered it for this case, "
+                    "and this reader study does not allow changing answers."
+                ]
             continue
         try:
             value = _value(state, data)

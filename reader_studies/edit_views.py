@@ -1,5 +1,8 @@
-"""Editors' pages: create a study, add questions, manage readers and editors, and import
-ground truth from GC's CSV. Every rule is the services'; a refusal is shown on the form."""
+"""Editors' pages: create a study and change its settings, add and edit questions, manage
+readers and editors, and import ground truth (GC's CSV; drawings as JSON). Every rule is
+the services'; a refusal is shown on the form."""
+
+from collections.abc import Callable
 
 from django import forms
 from django.contrib import messages
@@ -15,10 +18,12 @@ from app.permissions import require_creator
 from reader_studies import ground_truth, selectors, services
 from reader_studies.forms import (
     STUDY_FIELDS,
+    DrawnGroundTruthForm,
     GroundTruthForm,
     MemberForm,
     QuestionForm,
     ReaderStudyForm,
+    drawn_ground_truth_questions,
 )
 from reader_studies.models import ReaderStudy
 from reader_studies.views import edited_study
@@ -37,14 +42,15 @@ def _show(form: forms.Form, error: ValidationError) -> None:
 @require_http_methods(["GET", "POST"])
 def reader_study_create(request: HttpRequest) -> HttpResponse:
     require_creator(request.user, ReaderStudy)
-    form = ReaderStudyForm(request.POST or None)
+    form = ReaderStudyForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        settings = dict(form.cleaned_data)
+        settings = form.settings()
         try:
             study = services.reader_study_create(
                 creator=request_user(request),
                 title=settings.pop("title"),
                 request=request,
+                logo=form.cleaned_data.get("logo"),
                 **settings,
             )
         except ValidationError as e:
@@ -60,10 +66,17 @@ def reader_study_create(request: HttpRequest) -> HttpResponse:
 def reader_study_settings(request: HttpRequest, slug: str) -> HttpResponse:
     study = edited_study(request, slug)
     initial = {name: getattr(study, name) for name in STUDY_FIELDS}
-    form = ReaderStudyForm(request.POST or None, initial=initial)
+    form = ReaderStudyForm(
+        request.POST or None, request.FILES or None, initial=initial, study=study
+    )
     if request.method == "POST" and form.is_valid():
         try:
-            services.reader_study_update(reader_study=study, **form.cleaned_data)
+            services.reader_study_update(
+                reader_study=study,
+                logo=form.cleaned_data.get("logo"),
+                remove_logo=bool(form.cleaned_data.get("remove_logo")),
+                **form.settings(),
+            )
         except ValidationError as e:
             study.refresh_from_db()
             _show(form, e)
@@ -102,6 +115,31 @@ def reader_study_questions(request: HttpRequest, slug: str) -> HttpResponse:
         request,
         "reader_studies/questions.html",
         {"study": study, "questions": questions, "form": form},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def reader_study_question_edit(request: HttpRequest, slug: str, pk: str) -> HttpResponse:
+    """Every field of a question; once it has answers, `question_update` refuses a change
+    to what they depend on, naming the field."""
+    study = edited_study(request, slug)
+    question = get_object_or_404(study.questions.select_related("interface"), pk=pk)
+    form = QuestionForm(request.POST or None, question=question)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.question_update(
+                question=question, options=form.edited_options(), **form.changed_fields()
+            )
+        except ValidationError as e:
+            _show(form, e)
+        else:
+            messages.success(request, f"Question “{form.cleaned_data['question_text']}” saved.")
+            return redirect("reader_studies:questions", slug=study.slug)
+    return render(
+        request,
+        "reader_studies/question_form.html",
+        {"study": study, "question": question, "form": form},
     )
 
 
@@ -174,23 +212,45 @@ def reader_study_ground_truth(request: HttpRequest, slug: str) -> HttpResponse:
         except ValidationError as e:
             messages.error(request, " ".join(e.messages))
         return redirect("reader_studies:ground-truth", slug=study.slug)
-    form = GroundTruthForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["ground_truth"]
-        try:
-            text = upload.read().decode("utf-8-sig")
-        except UnicodeDecodeError:
-            form.add_error("ground_truth", f"{upload.name} is not UTF-8 text.")
-        else:
-            try:
-                written = ground_truth.ground_truth_from_csv(
-                    reader_study=study, creator=request_user(request), text=text
-                )
-            except ValidationError as e:
-                _show(form, e)
-            else:
-                messages.success(request, f"Ground truth imported: {written} answers.")
-                return redirect("reader_studies:ground-truth", slug=study.slug)
+    drawn_questions = drawn_ground_truth_questions(study)
+    drawn = DrawnGroundTruthForm(
+        request.POST if action == "drawn" else None,
+        request.FILES if action == "drawn" else None,
+        questions=drawn_questions,
+        prefix="drawn",
+    )
+    creator = request_user(request)
+    if action == "drawn" and drawn.is_valid():
+        question = drawn.cleaned_data["question"]
+        done = _imported(
+            request,
+            study,
+            drawn,
+            "annotations",
+            lambda text: ground_truth.ground_truth_drawn_from_json(
+                reader_study=study, question=question, creator=creator, text=text
+            ),
+            lambda n: f"Ground truth of “{question.question_text}” imported: {n} cases.",
+        )
+        if done:
+            return done
+    csv_posted = request.method == "POST" and action != "drawn"
+    form = GroundTruthForm(
+        request.POST if csv_posted else None, request.FILES if csv_posted else None
+    )
+    if csv_posted and form.is_valid():
+        done = _imported(
+            request,
+            study,
+            form,
+            "ground_truth",
+            lambda text: ground_truth.ground_truth_from_csv(
+                reader_study=study, creator=creator, text=text
+            ),
+            lambda n: f"Ground truth imported: {n} answers.",
+        )
+        if done:
+            return done
     return render(
         request,
         "reader_studies/ground_truth.html",
@@ -198,9 +258,35 @@ def reader_study_ground_truth(request: HttpRequest, slug: str) -> HttpResponse:
             "study": study,
             "form": form,
             "questions": ground_truth.ground_truth_questions(study),
+            "drawn": drawn if drawn_questions else None,
             "has_ground_truth": selectors.has_ground_truth(study),
         },
     )
+
+
+def _imported(
+    request: HttpRequest,
+    study: ReaderStudy,
+    form: forms.Form,
+    field: str,
+    write: Callable[[str], int],
+    message: Callable[[int], str],
+) -> HttpResponse | None:
+    """Import the uploaded file's text with `write`: the message with the number written
+    and a redirect, or None with the refusal on the form."""
+    upload = form.cleaned_data[field]
+    try:
+        text = upload.read().decode("utf-8-sig")
+    except UnicodeDecodeError:
+        form.add_error(field, f"{upload.name} is not UTF-8 text.")
+        return None
+    try:
+        written = write(text)
+    except ValidationError as e:
+        _show(form, e)
+        return None
+    messages.success(request, message(written))
+    return redirect("reader_studies:ground-truth", slug=study.slug)
 
 
 @login_required

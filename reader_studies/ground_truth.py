@@ -221,7 +221,7 @@ def ground_truth_for_case(
         )
     questions = {str(q.pk): q for q in reader_study.questions.all()}
     errors: dict[str, str] = {}
-    checked = []
+    checked: list[tuple[Question, DisplaySet, Any, Any, str]] = []
     for key, entry in answers.items():
         question = questions.get(str(key))
         if question is None:
@@ -245,11 +245,27 @@ def ground_truth_for_case(
         except ValidationError as e:
             errors[str(key)] = " ".join(e.messages)
             continue
-        checked.append((question, entry["answer"], mask, note))
+        checked.append((question, display_set, entry["answer"], mask, note))
     if errors:
         raise ValidationError(errors)
+    _checked_save(
+        reader_study=reader_study,
+        creator=creator,
+        checked=checked,
+    )
+    return len(checked)
+
+
+def _checked_save(
+    *,
+    reader_study: ReaderStudy,
+    creator: User,
+    checked: list[tuple[Question, DisplaySet, Any, Any, str]],
+) -> None:
+    """Write checked ground truth (question, case, answer, mask image, explanation),
+    replacing what the pairs had, then rescore the study."""
     with transaction.atomic():
-        for question, value, mask, note in checked:
+        for question, display_set, value, mask, note in checked:
             Answer.objects.update_or_create(
                 question=question,
                 display_set=display_set,
@@ -262,4 +278,48 @@ def ground_truth_for_case(
                 },
             )
         reader_study_rescore(reader_study=reader_study)
+
+
+def ground_truth_drawn_from_json(
+    *, reader_study: ReaderStudy, question: Question, creator: User, text: str
+) -> int:
+    """Beyond GC: the ground truth of one annotation question for many cases, as JSON
+    `{"<case title or display set id>": <annotation JSON>}`, each drawing checked as a
+    reader's answer (schema, points inside the case's image). All cases or none; every
+    refusal names the case and the question."""
+    label = f"Question '{question.question_text}'"
+    if question.reader_study_id != reader_study.pk or not question.is_annotation:
+        raise ValidationError({"question": f"{label} is no annotation question of this study."})
+    try:
+        data = json.loads(text)
+    except ValueError as e:
+        raise ValidationError({"annotations": f"The file is not JSON ({e})."}) from e
+    if not isinstance(data, dict) or not data:
+        raise ValidationError(
+            {"annotations": 'Give {"<case title or id>": <annotation JSON>, ...}.'}
+        )
+    cases: dict[str, DisplaySet] = {}
+    for each in reader_study.display_sets.all():
+        cases[str(each.pk)] = each
+        if each.title:
+            cases.setdefault(each.title, each)
+    errors: list[str] = []
+    checked: list[tuple[Question, DisplaySet, Any, Any, str]] = []
+    for key, value in data.items():
+        case = cases.get(key)
+        if case is None:
+            errors.append(f"Case '{key}': no display set of this study has this title or id.")
+            continue
+        if value is None:
+            errors.append(f"Case '{key}': {label}: give a drawing, not null.")
+            continue
+        try:
+            mask = answer_check(question=question, display_set=case, value=value, creator=creator)
+        except ValidationError as e:
+            errors.append(f"Case '{key}': {' '.join(e.messages)}")
+            continue
+        checked.append((question, case, value, mask, ""))
+    if errors:
+        raise ValidationError({"annotations": errors})
+    _checked_save(reader_study=reader_study, creator=creator, checked=checked)
     return len(checked)

@@ -124,15 +124,16 @@ def read_case(request: HttpRequest, slug: str, pk: str) -> HttpResponse:
     current = position.next_unanswered()
     # Without case navigation a reader only sees the case to answer now (and, right after
     # answering, its verification); the rest of the list sends them there.
-    # A save of a case the reader has just (auto)saved complete still goes through where
-    # answers may change: autosave completes a case before its "Save and next".
+    # A save of a case the reader has started still goes through: autosave completes a
+    # case before its "Save and next", and where answers may not change the save is
+    # refused by name rather than dropped.
     started = display_set.pk in position.started
     if (
         not study.allow_case_navigation
         and not viewing_as
         and display_set.pk != current
         and not (verify and started)
-        and not (request.method == "POST" and study.allow_answer_modification and started)
+        and not (request.method == "POST" and started)
     ):
         return redirect("reader_studies:read", slug=study.slug)
     values = reading.case_values(display_set)

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.http import HttpRequest
@@ -13,6 +14,7 @@ from django.utils.text import slugify
 
 from app.models import AccessRequestHandling
 from app.permissions import add_member, can, create_role_groups, remove_member
+from archives.services import MAX_LOGO_BYTES
 from cases.models import Image, RawImageUploadSession
 from cases.targets import TargetError
 from components.kinds import SuperKind
@@ -76,20 +78,71 @@ def _check(study: ReaderStudy) -> None:
     study.full_clean(exclude=["slug", "logo", "editors_group", "readers_group"])
 
 
+LOGO_FORMATS = {"PNG", "JPEG", "GIF", "WEBP"}
+MAX_LOGO_SIDE = 4096
+
+
+def _logo_check(logo: UploadedFile) -> None:
+    """A logo browsers show: a small PNG, JPEG, GIF or WebP picture that Pillow reads."""
+    from PIL import Image as Picture
+
+    name = logo.name or "the logo"
+    if logo.size is not None and logo.size > MAX_LOGO_BYTES:
+        raise ValidationError(
+            {"logo": f"{name} has {logo.size} bytes; a logo has at most {MAX_LOGO_BYTES}."}
+        )
+    try:
+        logo.seek(0)
+        with Picture.open(logo) as picture:
+            kind, size = picture.format, picture.size
+            picture.verify()
+    except (OSError, ValueError, Picture.DecompressionBombError) as e:
+        raise ValidationError({"logo": f"{name} is not a picture Pillow can read ({e})."}) from e
+    finally:
+        logo.seek(0)
+    if kind not in LOGO_FORMATS:
+        raise ValidationError(
+            {"logo": f"{name} is a {kind} picture; a logo is PNG, JPEG, GIF or WebP."}
+        )
+    if max(size) > MAX_LOGO_SIDE:
+        raise ValidationError(
+            {"logo": f"{name} is {size[0]}x{size[1]} pixels; at most {MAX_LOGO_SIDE} a side."}
+        )
+
+
+def _logo_set(study: ReaderStudy, logo: UploadedFile | None, remove: bool) -> None:
+    """Store the new logo (or none) and drop the old file once the row points elsewhere."""
+    old = study.logo.name if study.logo else ""
+    if logo is not None:
+        study.logo.save(logo.name or "logo.png", logo, save=False)
+    elif remove:
+        study.logo = None  # type: ignore[assignment]
+    else:
+        return
+    study.save(update_fields=["logo"])
+    if old:
+        storage = study.logo.storage
+        transaction.on_commit(lambda: storage.delete(old))
+
+
 def reader_study_create(
     *,
     creator: User,
     title: str,
     request: HttpRequest | None = None,
+    logo: UploadedFile | None = None,
     **settings: Any,
 ) -> ReaderStudy:
-    """Create a study with these reading settings; its creator becomes its first editor."""
+    """Create a study with these reading settings (and logo); its creator becomes its
+    first editor."""
     unknown = sorted(set(settings) - set(SETTINGS))
     if unknown:
         raise ValidationError({name: "Unknown setting." for name in unknown})
     title = title.strip()
     if not title:
         raise ValidationError({"title": "Give the reader study a title."})
+    if logo is not None:
+        _logo_check(logo)
     study = ReaderStudy(title=title[:255], **settings)
     _check(study)
     for _ in range(3):  # two creators racing for one slug: the loser takes the next one
@@ -100,6 +153,7 @@ def reader_study_create(
                 create_role_groups(obj=study, roles=ROLE_PERMISSIONS)
                 add_member(obj=study, role="editors", user=creator, actor=creator, request=request)
                 _leaderboard_permission_set(study)
+                _logo_set(study, logo, remove=False)
                 return study
         except IntegrityError:
             study = ReaderStudy(title=title[:255], **settings)
@@ -107,11 +161,20 @@ def reader_study_create(
     raise ValidationError({"title": "Could not find a free slug for this title; try another."})
 
 
-def reader_study_update(*, reader_study: ReaderStudy, **changes: Any) -> ReaderStudy:
-    """Change the title or reading settings, keeping the cross-field rules."""
+def reader_study_update(
+    *,
+    reader_study: ReaderStudy,
+    logo: UploadedFile | None = None,
+    remove_logo: bool = False,
+    **changes: Any,
+) -> ReaderStudy:
+    """Change the title, reading settings and logo (a new one, or `remove_logo`) together,
+    keeping the cross-field rules: all of them or nothing."""
     unknown = sorted(set(changes) - set(SETTINGS) - {"title"})
     if unknown:
         raise ValidationError({name: "Unknown setting." for name in unknown})
+    if logo is not None:
+        _logo_check(logo)
     for name, value in changes.items():
         setattr(reader_study, name, value)
     reader_study.title = reader_study.title.strip()[:255]
@@ -121,6 +184,7 @@ def reader_study_update(*, reader_study: ReaderStudy, **changes: Any) -> ReaderS
     with transaction.atomic():
         reader_study.save()
         _leaderboard_permission_set(reader_study)
+        _logo_set(reader_study, logo, remove=remove_logo)
     return reader_study
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from reader_studies import case_views, edit_views, reading_views, views
+from reader_studies import case_views, edit_views, logo_views, reading_views, views
 
 app_name = "reader_studies"
 
@@ -18,7 +18,13 @@ urlpatterns = [
     path("<slug:slug>/results/", views.reader_study_results, name="results"),
     path("<slug:slug>/viewer/", views.reader_study_viewer_settings, name="viewer-settings"),
     path("<slug:slug>/settings/", edit_views.reader_study_settings, name="settings"),
+    path("<slug:slug>/logo", logo_views.reader_study_logo, name="logo"),
     path("<slug:slug>/questions/", edit_views.reader_study_questions, name="questions"),
+    path(
+        "<slug:slug>/questions/<uuid:pk>/",
+        edit_views.reader_study_question_edit,
+        name="question-edit",
+    ),
     path("<slug:slug>/members/", edit_views.reader_study_members, name="members"),
     path("<slug:slug>/ground-truth/", edit_views.reader_study_ground_truth, name="ground-truth"),
     path(

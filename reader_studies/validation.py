@@ -9,6 +9,7 @@ from typing import Any
 
 from cases.models import Image
 from components.kinds import IMAGE_KINDS
+from components.models import overlay_segments_problem
 from reader_studies.models import (
     ANNOTATION_TYPES,
     INTERFACE_KINDS,
@@ -108,6 +109,8 @@ def question_problems(question: Question, *, option_count: int | None = None) ->
             errors["answer_match_pattern"] = f"Not a regular expression: {e}."
     if q.overlay_segments and q.answer_type != AnswerType.MASK:
         errors["overlay_segments"] = "Only mask questions have overlay segments."
+    elif q.overlay_segments and (problem := overlay_segments_problem(q.overlay_segments)):
+        errors["overlay_segments"] = problem
     elif (
         q.overlay_segments
         and q.interface is not None

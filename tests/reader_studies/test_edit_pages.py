@@ -103,7 +103,7 @@ def test_questions_of_several_types_and_refusals_naming_them(client):
             answer_type="MASK",
             image_port="M",
             required="",
-            overlay_segments='[{"name": "lesion", "voxel_value": 1}]',
+            overlay_segments='[{"name": "lesion", "voxel_value": 1, "visible": true}]',
         ).status_code
         == 302
     )

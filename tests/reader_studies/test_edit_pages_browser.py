@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.contrib.auth.models import Group, User
+from PIL import Image as PILImage
 
 from cases.models import Image
 from reader_studies import services
@@ -20,7 +21,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 SHOTS = Path(settings.VAR_DIR) / "screenshots" / "reader-studies"
 
 
-def test_a_new_user_builds_a_study_through_the_pages(browser_as, live_server):  # noqa: F811
+def test_a_new_user_builds_a_study_through_the_pages(browser_as, live_server, tmp_path):  # noqa: F811
     user: User = UserFactory(username="ada")  # type: ignore[assignment]
     reader: User = UserFactory(username="grace")  # type: ignore[assignment]
     page = browser_as(user)
@@ -50,6 +51,26 @@ def test_a_new_user_builds_a_study_through_the_pages(browser_as, live_server):  
     page.get_by_role("button", name="Add question").click()
     assert "Question “Finding” added." in page.inner_text("main")
     assert "Nodule (default), Mass" in page.inner_text("table")
+    page.get_by_role("link", name="Edit the question Finding").click()
+    page.get_by_label("Help text").fill("The largest finding")
+    page.get_by_label("Options").fill("Nodule *\nMass\nCyst")
+    page.get_by_role("button", name="Save question").click()
+    assert "Question “Finding” saved." in page.inner_text("main")
+    assert "Nodule (default), Mass, Cyst" in page.inner_text("table")
+    question = study.questions.get()
+    assert question.help_text == "The largest finding"
+
+    page.goto(url + f"/reader-studies/{study.slug}/settings/")
+    logo = tmp_path / "logo.png"
+    PILImage.new("RGB", (64, 64), (30, 90, 200)).save(logo)
+    page.get_by_label("Logo").set_input_files(str(logo))
+    page.get_by_label("Case text (JSON)").fill('{"chest.mha": "Look at the **left** lung."}')
+    page.get_by_role("button", name="Save settings").click()
+    page.wait_for_url(f"**/reader-studies/{study.slug}/")
+    assert page.locator("h1 img").evaluate("img => img.naturalWidth") == 64
+    page.goto(url + "/reader-studies/")
+    logo_shown = page.get_by_role("img", name="Logo of Lung nodules")
+    assert logo_shown.evaluate("img => img.complete && img.naturalWidth") == 64
 
     page.goto(url + f"/reader-studies/{study.slug}/members/")
     page.get_by_label("Username").fill("grace")
@@ -80,6 +101,7 @@ def test_a_new_user_builds_a_study_through_the_pages(browser_as, live_server):  
             ("detail", f"/reader-studies/{study.slug}/"),
             ("settings", f"/reader-studies/{study.slug}/settings/"),
             ("questions", f"/reader-studies/{study.slug}/questions/"),
+            ("question-edit", f"/reader-studies/{study.slug}/questions/{question.pk}/"),
             ("members", f"/reader-studies/{study.slug}/members/"),
             ("ground-truth", f"/reader-studies/{study.slug}/ground-truth/"),
             ("results", f"/reader-studies/{study.slug}/results/"),
