@@ -702,8 +702,9 @@ class SubmissionCreateSerializer(StrictSerializer):
 
 
 class SubmissionViewSet(mixins.ListModelMixin, _PhaseChildViewSet):
-    """One's own submissions to a phase with their evaluations (admins: all); `POST` submits
-    `{"algorithm_image": <API URL>}` or `{"user_upload": <completed upload API URL>}`."""
+    """One's own and one's team's submissions to a phase with their evaluations (admins:
+    all); `POST` submits `{"algorithm_image": <API URL>}` or `{"user_upload": <completed
+    upload API URL>}`."""
 
     serializer_class = SubmissionSerializer
 
