@@ -6,24 +6,16 @@ from typing import Any
 import pytest
 from django.contrib.auth.models import Group
 from django.urls import reverse
-from rest_framework.test import APIClient
 
 from challenges import services
 from challenges.models import Challenge, Evaluation, Phase, Submission
 from tests.archives.helpers import new_user
 from tests.cases.helpers import completed_upload
-from tests.challenges.helpers import with_valid_method
+from tests.challenges.helpers import client, with_valid_method
 
 pytestmark = pytest.mark.django_db
 
 API = "/api/v1/"
-
-
-def client(user=None) -> APIClient:  # type: ignore[no-untyped-def]
-    c = APIClient()
-    if user is not None:
-        c.force_authenticate(user)
-    return c
 
 
 def upload_url(user, text: str, filename: str = "predictions.csv") -> str:  # type: ignore[no-untyped-def]
@@ -519,3 +511,53 @@ def test_the_leaderboard_as_json_and_csv(world):
     assert lines[0] == "#,User,Created,Dice,HD"
     assert lines[1].startswith("1,ann,") and lines[1].endswith(",0.90,1.00")
     assert len(lines) == 2
+
+
+def test_who_reaches_the_site_and_roles_by_script(world):
+    base = f"{API}challenges/lung-2026/"
+    admin_only_read = {"anon": 401, "eve": 404, "ann": 403, "bob": 403, "org": 200}
+    # a hidden challenge: 404 to outsiders, 403 to its participants
+    admin_only = {"anon": 404, "eve": 404, "ann": 403, "bob": 403, "org": 200}
+    signed_in_admin = {"anon": 401, "eve": 403, "ann": 403, "bob": 403}
+    assert statuses(world, "get", f"{base}members/") == admin_only_read
+    evaluator = {"role": "external_evaluators", "username": "eve"}
+    assert statuses(world, "post", f"{base}members/", evaluator) == admin_only_read
+    assert statuses(world, "patch", base, {"title": "Lung"}) == admin_only
+    # pages: read by permission level in a challenge one sees; written by admins
+    services.page_save(
+        challenge=world["debug"].challenge,
+        actor=world["org"],
+        fields={"display_title": "Notes", "permission_level": "ADM"},
+    )
+    page = {"display_title": "Rules", "permission_level": "REG"}
+    assert statuses(world, "post", f"{base}pages/", page) == {**admin_only, "org": 201}
+    site = {"anon": 404, "eve": 404, "ann": 200, "bob": 200, "org": 200}
+    assert statuses(world, "get", f"{base}pages/rules/") == site
+    assert statuses(world, "get", f"{base}pages/notes/") == {**site, "ann": 404, "bob": 404}
+    assert statuses(world, "patch", f"{base}pages/rules/", {"hidden": True}) == admin_only
+    # registration questions: like asking to join, for anyone signed in who knows the slug
+    question = {"question_text": "Institute?"}
+    assert statuses(world, "post", f"{base}registration-questions/", question) == {
+        **signed_in_admin,
+        "org": 201,
+    }
+    signed_in = {"anon": 401, "eve": 200, "ann": 200, "bob": 200, "org": 200}
+    assert statuses(world, "get", f"{base}registration-questions/") == signed_in
+    [pk] = world["debug"].challenge.registration_questions.values_list("pk", flat=True)
+    assert statuses(world, "delete", f"{base}registration-questions/{pk}/") == {
+        **signed_in_admin,
+        "org": 204,
+    }
+    # what the refused ones tried left nothing behind; the admin's changes are there
+    challenge = Challenge.objects.get()
+    assert challenge.title == "Lung"
+    evaluators = challenge.external_evaluators_group.user_set  # type: ignore[union-attr]
+    assert list(evaluators.values_list("username", flat=True)) == ["eve"]
+    assert list(challenge.pages.values_list("slug", "hidden")) == [
+        ("notes", False),
+        ("rules", True),
+    ]
+    remove = f"{base}members/?role=participants&username=bob"
+    assert statuses(world, "delete", remove) == admin_only_read
+    participants = challenge.participants_group.user_set  # type: ignore[union-attr]
+    assert list(participants.values_list("username", flat=True)) == ["ann"]
