@@ -1,11 +1,13 @@
 """The challenges API in GC's shape, driven as a script would, and who may do what."""
 
 import json
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.contrib.auth.models import Group
 from django.urls import reverse
+from django.utils import timezone
 
 from challenges import services
 from challenges.models import Challenge, Evaluation, Phase, Submission
@@ -437,6 +439,34 @@ def test_who_may_change_things(world):
     )
     assert r.status_code == 400
     assert r.json() == {"user_upload": [f"No upload of yours at {upload_url_of_ann!r}."]}
+
+
+def test_bad_submissions_by_script_are_named_and_leave_nothing(world):
+    ann, debug = world["ann"], world["debug"]
+    path = f"{API}challenges/lung-2026/phases/debug/submissions/"
+    before = (Submission.objects.count(), Evaluation.objects.count())
+    pdf = upload_url(ann, "%PDF-1.7 not a table", filename="p.pdf")
+    r = client(ann).post(path, {"user_upload": pdf}, format="json")
+    assert r.status_code == 400
+    assert r.json() == {"user_upload": ["p.pdf: application/pdf files are not supported."]}
+    closed_at = timezone.now() - timedelta(hours=1)
+    services.phase_save(
+        challenge=debug.challenge,
+        actor=world["org"],
+        phase=debug,
+        fields={
+            "submissions_open_at": closed_at - timedelta(days=1),
+            "submissions_close_at": closed_at,
+        },
+    )
+    r = client(ann).post(path, {"user_upload": upload_url(ann, "case,x\n")}, format="json")
+    assert r.status_code == 400
+    assert r.json() == {
+        "non_field_errors": [
+            f"The phase 'Debug' is not open for submissions. It closed at {closed_at.isoformat()}."
+        ]
+    }
+    assert (Submission.objects.count(), Evaluation.objects.count()) == before
 
 
 def test_registration_requests_are_seen_by_their_user_and_the_admins(world):
