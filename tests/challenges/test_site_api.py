@@ -1,13 +1,17 @@
 """An organiser sets up a challenge's site and roles by script (settings, registration
 questions, pages, admins and external evaluators) and a user joins answering the
-questions it reads from the API; each bad value is named. Who may do what is in the
+questions it reads from the API, let in as the challenge's handling says; the status
+follows the phases; each bad value is named. Who may do what is in the
 permission matrix of test_api.py."""
 
 import io
+from datetime import timedelta
 
 import pytest
+from allauth.account.models import EmailAddress
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
+from django.utils import timezone
 from PIL import Image
 from rest_framework.test import APIClient
 
@@ -189,3 +193,43 @@ def test_admins_and_external_evaluators_are_managed_by_script(user):  # type: ig
     r = zoe.delete(f"{path}?role=admins&username=zoe")
     assert r.status_code == 400
     assert r.json() == {"username": ["A challenge keeps at least one admin."]}
+
+
+def test_the_status_follows_the_visible_phases(user):  # type: ignore[no-untyped-def]
+    challenge = make_challenge(user, hidden=False)
+    now = timezone.now()
+
+    def status() -> str:
+        return client().get(API).json()["status"]  # type: ignore[no-any-return]
+
+    assert status() == "Closed"  # no phase yet
+    make_phase(
+        challenge,
+        title="Past",
+        submissions_open_at=now - timedelta(days=9),
+        submissions_close_at=now - timedelta(days=1),
+    )
+    assert status() == "Completed"
+    make_phase(challenge, title="Next", submissions_open_at=now + timedelta(days=1))
+    assert status() == "Opening soon"
+    make_phase(challenge, title="Secret", public=False)  # hidden phases are never open
+    assert status() == "Opening soon"
+    make_phase(challenge, title="Now")
+    assert status() == "Open"
+    page = Client().get("/challenges/").content.decode()
+    assert ">Open</span>" in page
+
+
+def test_verified_users_are_let_in_at_once_and_others_wait(user):  # type: ignore[no-untyped-def]
+    make_challenge(user, hidden=False, access_request_handling="ACCEPT_VERIFIED_USERS")
+    vera, ulf = new_user(username="vera"), new_user(username="ulf")
+    EmailAddress.objects.create(user=vera, email=vera.email, verified=True, primary=True)
+    path = f"{API}registration-requests/"
+    assert client(vera).post(path, {}, format="json").json()["status"] == "ACPT"
+    ulfs = client(ulf).post(path, {}, format="json").json()
+    assert ulfs["status"] == "PEND"
+    members = client(user).get(f"{API}members/").json()
+    assert members["participants"] == ["vera"]
+    r = client(user).patch(f"{path}{ulfs['pk']}/", {"status": "ACPT"}, format="json")
+    assert r.json()["status"] == "ACPT"
+    assert client(user).get(f"{API}members/").json()["participants"] == ["ulf", "vera"]
