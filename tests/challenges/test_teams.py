@@ -73,6 +73,13 @@ def test_teams_are_refused_where_the_challenge_does_not_use_them(user):  # type:
     ann = participant(challenge, "ann")
     with pytest.raises(ValidationError, match="does not use teams"):
         team_services.team_create(challenge=challenge, owner=ann, name="Lungs")
+    # no Teams tab for participants; admins have it, to turn teams on there
+    tabs = {}
+    for who in (ann, user):
+        page = Client()
+        login(page, who)
+        tabs[who.username] = ">Teams</a>" in page.get("/challenges/lung-2026/").content.decode()
+    assert tabs == {"ann": False, user.username: True}
     with pytest.raises(PermissionDenied):  # an admin's switch
         team_services.challenge_use_teams(challenge=challenge, actor=ann, on=True)
     team_services.challenge_use_teams(challenge=challenge, actor=user, on=True)
@@ -271,6 +278,9 @@ def test_the_teams_page(user):  # type: ignore[no-untyped-def]
     login(page, ann)
     html = page.get("/challenges/lung-2026/teams/").content.decode()
     assert "You are not in a team." in html and 'for="team-name"' in html
+    # a tab of the challenge site, reached from its other tabs
+    assert 'aria-current="page">Teams</a>' in html
+    assert ">Teams</a>" in page.get("/challenges/lung-2026/").content.decode()
     r = page.post("/challenges/lung-2026/teams/create/", {"name": "Lungs"}, follow=True)
     assert "The team &#x27;Lungs&#x27; is made" in r.content.decode()
     team = Team.objects.get()
