@@ -631,6 +631,12 @@ def _submission_data(request: Request | None, submission: Submission) -> dict[st
     }
 
 
+def _logs(evaluation: Evaluation) -> dict[str, str]:
+    """The evaluation container's output, for the challenge's admins only: it may quote the
+    hidden ground truth."""
+    return {"stdout": evaluation.stdout, "stderr": evaluation.stderr}
+
+
 class EvaluationSerializer(serializers.ModelSerializer):
     submission = serializers.SerializerMethodField()
     method = serializers.SerializerMethodField()
@@ -662,6 +668,12 @@ class EvaluationSerializer(serializers.ModelSerializer):
     def _admin(self, obj: Evaluation) -> bool:
         request = self.context.get("request")
         return bool(request and selectors.is_admin(request.user, obj.submission.phase.challenge))
+
+    def to_representation(self, instance: Evaluation) -> dict:
+        data = super().to_representation(instance)
+        if self._admin(instance):
+            data.update(_logs(instance))
+        return data
 
     def get_submission(self, obj: Evaluation) -> dict:
         return _submission_data(self.context.get("request"), obj.submission)
@@ -727,6 +739,7 @@ class SubmissionSerializer(serializers.ModelSerializer):
                     "rank_score": e.rank_score if shown else None,
                     "rank_per_metric": e.rank_per_metric if shown else None,
                     "metrics": _metrics_for(request, e, admin=admin) if shown else None,
+                    **(_logs(e) if admin else {}),
                 }
             )
         return rows

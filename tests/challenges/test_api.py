@@ -390,6 +390,34 @@ def test_who_sees_which_submissions_and_evaluations(world):
     }
 
 
+def test_evaluation_logs_are_the_admins(world):
+    ann_eval = Evaluation.objects.get(submission__creator=world["ann"])
+    Evaluation.objects.filter(pk=ann_eval.pk).update(
+        stdout="case_001: dice 0.9 against mask_001", stderr="warning: spacing"
+    )
+    detail = f"{API}evaluations/{ann_eval.pk}/"
+    submissions = f"{API}challenges/lung-2026/phases/debug/submissions/"
+    seen = {}
+    for actor in ("anon", "eve", "ann", "bob", "org"):
+        c = client(world[actor])
+        r = c.get(detail)
+        rows = c.get(submissions).json()["results"] if actor in ("ann", "org") else []
+        evaluation_rows = [e for s in rows for e in s["evaluations"] if e["pk"] == str(ann_eval.pk)]
+        seen[actor] = (
+            r.status_code,
+            r.json().get("stdout") if r.status_code == 200 else None,
+            [e.get("stderr") for e in evaluation_rows],
+        )
+    # ann's result is published: everyone who sees the challenge reads it, not its logs
+    assert seen == {
+        "anon": (404, None, []),
+        "eve": (404, None, []),
+        "ann": (200, None, [None]),
+        "bob": (200, None, []),
+        "org": (200, "case_001: dice 0.9 against mask_001", ["warning: spacing"]),
+    }
+
+
 def test_who_may_change_things(world):
     base = f"{API}challenges/lung-2026/"
     assert statuses(world, "post", f"{base}phases/", {"title": "New"}) == {
