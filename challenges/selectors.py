@@ -124,12 +124,17 @@ def submissions_visible_to(user: AnyUser) -> QuerySet[Submission]:
 
 def evaluations_visible_to(user: AnyUser) -> QuerySet[Evaluation]:
     """GC's rule: admins see all; published results of public phases are seen by everyone
-    (public challenge) or by participants (hidden challenge)."""
+    (public challenge) or by participants (hidden challenge); external evaluators see those
+    of the externally evaluated phases, which they claim and report on."""
     shown = Q(published=True, submission__phase__public=True)
     q = shown & Q(submission__phase__challenge__hidden=False)
     if _signed_in(user):
         q |= Q(submission__phase__challenge__in=challenges_administered_by(user))
         q |= shown & Q(submission__phase__challenge__participants_group__user=user)
+        q |= Q(
+            submission__phase__external_evaluation=True,
+            submission__phase__challenge__external_evaluators_group__user=user,
+        )
     ids = Evaluation.objects.filter(q).values("pk")
     return Evaluation.objects.filter(pk__in=ids).select_related(
         "submission__phase__challenge", "submission__creator", "submission__algorithm_image"
