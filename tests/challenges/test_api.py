@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from challenges import services
-from challenges.models import Challenge, Evaluation, Phase, Submission
+from challenges.models import Challenge, Evaluation, Phase, RegistrationRequest, Submission
 from tests.archives.helpers import new_user
 from tests.cases.helpers import completed_upload
 from tests.challenges.helpers import client, with_valid_method
@@ -619,3 +619,35 @@ def test_who_reaches_the_site_and_roles_by_script(world):
     assert statuses(world, "delete", remove) == admin_only_read
     participants = challenge.participants_group.user_set  # type: ignore[union-attr]
     assert list(participants.values_list("username", flat=True)) == ["ann"]
+
+
+def test_admin_writes_are_refused_to_everyone_else(world):
+    base = f"{API}challenges/lung-2026/"
+    for kind in ("methods", "ground-truths"):
+        # org's reaches the check of the (missing) upload; the others stop before it
+        assert statuses(world, "post", f"{base}phases/debug/{kind}/", {"comment": "v9"}) == {
+            "anon": 401,
+            "eve": 404,
+            "ann": 403,
+            "bob": 403,
+            "org": 400,
+        }
+    assert not world["debug"].methods.filter(comment="v9").exists()
+    assert not world["debug"].ground_truths.exists()
+    requests = {r.user.username: r.pk for r in RegistrationRequest.objects.all()}
+    path = f"{base}registration-requests/{requests['bob']}/"
+    # a request is its user's and the admins'; only admins decide
+    assert statuses(world, "get", path) == {
+        "anon": 401,
+        "eve": 404,
+        "ann": 404,
+        "bob": 200,
+        "org": 200,
+    }
+    assert statuses(world, "patch", path, {"status": "ACPT"}) == {
+        "anon": 401,
+        "eve": 404,
+        "ann": 404,
+        "bob": 403,
+        "org": 200,
+    }

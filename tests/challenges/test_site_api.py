@@ -233,3 +233,7 @@ def test_verified_users_are_let_in_at_once_and_others_wait(user):  # type: ignor
     r = client(user).patch(f"{path}{ulfs['pk']}/", {"status": "ACPT"}, format="json")
     assert r.json()["status"] == "ACPT"
     assert client(user).get(f"{API}members/").json()["participants"] == ["ulf", "vera"]
+    # rejected after all: out again (as in GC)
+    r = client(user).patch(f"{path}{ulfs['pk']}/", {"status": "RJCT"}, format="json")
+    assert r.json()["status"] == "RJCT"
+    assert client(user).get(f"{API}members/").json()["participants"] == ["vera"]
