@@ -557,7 +557,8 @@ class RegistrationRequestViewSet(
 ):
     """`POST` asks to join (any signed-in user who knows the slug, as in GC), with
     `{"answers": {"<question pk>": <answer>}}` when the challenge asks questions; admins list all
-    requests and accept or reject them with `PATCH {"status": "ACPT"|"RJCT"}`."""
+    requests (`?status=PEND` those waiting) and accept or reject them with
+    `PATCH {"status": "ACPT"|"RJCT"}`."""
 
     serializer_class = RegistrationRequestSerializer
     permission_classes = (IsAuthenticated,)
@@ -568,6 +569,12 @@ class RegistrationRequestViewSet(
     def get_queryset(self) -> QuerySet[RegistrationRequest]:
         challenge = self.challenge()
         requests = challenge.registration_requests.select_related("user", "challenge")
+        # `?status=PEND`: what waits for a decision
+        if (wanted := self.request.query_params.get("status")) is not None:
+            codes = RegistrationRequest.Status.values
+            if wanted not in codes:
+                raise ValidationError({"status": f"{wanted!r} is not one of {codes}."})
+            requests = requests.filter(status=wanted)
         if selectors.is_admin(self.request.user, challenge):
             return requests
         return requests.filter(user_id=self.request.user.pk or 0)

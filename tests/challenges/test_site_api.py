@@ -230,6 +230,10 @@ def test_verified_users_are_let_in_at_once_and_others_wait(user):  # type: ignor
     assert ulfs["status"] == "PEND"
     members = client(user).get(f"{API}members/").json()
     assert members["participants"] == ["vera"]
+    waiting = client(user).get(path, {"status": "PEND"}).json()["results"]
+    assert [r["user"] for r in waiting] == ["ulf"]
+    r = client(user).get(path, {"status": "waiting"})
+    assert r.json() == {"status": ["'waiting' is not one of ['PEND', 'ACPT', 'RJCT']."]}
     r = client(user).patch(f"{path}{ulfs['pk']}/", {"status": "ACPT"}, format="json")
     assert r.json()["status"] == "ACPT"
     assert client(user).get(f"{API}members/").json()["participants"] == ["ulf", "vera"]
