@@ -228,17 +228,9 @@ def registration_request_decide(
         )
         registration.save(update_fields=["status", "changed"])
         participants = role_group(registration.challenge, "participants").user_set
-        if accept:
-            add_member(
-                obj=registration.challenge,
-                role="participants",
-                user=registration.user,
-                actor=actor,
-                request=request,
-            )
-        elif participants.filter(pk=registration.user_id).exists():
-            # GC: rejecting an accepted request takes the user out again
-            remove_member(
+        # GC: rejecting an accepted request takes the user out again
+        if accept or participants.filter(pk=registration.user_id).exists():
+            (add_member if accept else remove_member)(
                 obj=registration.challenge,
                 role="participants",
                 user=registration.user,
