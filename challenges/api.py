@@ -24,7 +24,7 @@ from app.http import absolute, request_user
 from app.permissions import can, may_create
 from app.urlresolve import UUID_PATTERN, pk_from_api_url
 from archives.models import Archive
-from challenges import leaderboard_display, selectors, services
+from challenges import leaderboard_display, selectors, services, team_services
 from challenges.models import (
     Challenge,
     Evaluation,
@@ -42,11 +42,11 @@ def _url(request: Request | None, name: str, **kwargs: Any) -> str:
     return absolute(request, reverse(f"api:{name}", kwargs=kwargs))
 
 
-def _visible_challenge(request: Request, slug: str) -> Challenge:
+def visible_challenge(request: Request, slug: str) -> Challenge:
     return get_object_or_404(selectors.challenges_visible_to(request.user), slug=slug)
 
 
-def _require_admin(request: Request, challenge: Challenge) -> None:
+def require_admin(request: Request, challenge: Challenge) -> None:
     if not selectors.is_admin(request.user, challenge):
         raise PermissionDenied(f"Only admins of the challenge {challenge.slug!r} may do this.")
 
@@ -60,6 +60,7 @@ class ChallengeSerializer(serializers.ModelSerializer):
     public = serializers.BooleanField()
     status = serializers.CharField()
     logo = serializers.SerializerMethodField()
+    banner = serializers.SerializerMethodField()
     submission_types = serializers.SerializerMethodField()
     start_date = serializers.SerializerMethodField()
     end_date = serializers.SerializerMethodField()
@@ -87,6 +88,7 @@ class ChallengeSerializer(serializers.ModelSerializer):
             "access_request_handling",
             "contact_email",
             "use_teams",
+            "banner",
         )
 
     def _phases(self, obj: Challenge) -> list[Phase]:
@@ -100,6 +102,9 @@ class ChallengeSerializer(serializers.ModelSerializer):
 
     def get_logo(self, obj: Challenge) -> str | None:
         return obj.logo.url if obj.logo else None
+
+    def get_banner(self, obj: Challenge) -> str | None:
+        return obj.banner.url if obj.banner else None
 
     def get_submission_types(self, obj: Challenge) -> list[str]:
         return sorted({p.get_submission_kind_display() for p in self._phases(obj)})
@@ -136,8 +141,23 @@ class ChallengeCreateSerializer(StrictSerializer):
     use_teams = serializers.BooleanField(default=False)
 
 
+class ChallengeUpdateSerializer(StrictSerializer):
+    title = serializers.CharField(max_length=64, required=False, allow_blank=True)
+    description = serializers.CharField(max_length=1024, required=False, allow_blank=True)
+    access_request_handling = serializers.ChoiceField(
+        choices=Challenge.AccessRequestHandling.choices, required=False
+    )
+    contact_email = serializers.EmailField(required=False, allow_blank=True)
+    public = serializers.BooleanField(required=False)
+    use_teams = serializers.BooleanField(required=False)
+    # multipart; null removes the image
+    logo = serializers.ImageField(required=False, allow_null=True)
+    banner = serializers.ImageField(required=False, allow_null=True)
+
+
 class ChallengeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    """Challenges the user may see (public ones for everyone); `POST` for challenge creators."""
+    """Challenges the user may see (public ones for everyone); `POST` for challenge creators;
+    `PATCH` for the challenge's admins (its settings; the slug stays, URLs use it)."""
 
     serializer_class = ChallengeSerializer
     permission_classes = (AllowAny,)  # public challenges are public; writes check rights
@@ -162,6 +182,29 @@ class ChallengeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
             **fields,
         )
         return Response(self.get_serializer(challenge).data, status=status.HTTP_201_CREATED)
+
+    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        challenge = self.get_object()
+        require_admin(request, challenge)
+        data = ChallengeUpdateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = dict(data.validated_data)
+        use_teams = fields.pop("use_teams", None)
+        if "public" in fields:
+            fields["hidden"] = not fields.pop("public")
+        for image in ("logo", "banner"):
+            if image in fields and fields[image] is None:
+                fields[image] = ""
+        actor = request_user(request)
+        if fields:
+            challenge = services.challenge_update(
+                challenge=challenge, actor=actor, fields=fields, request=request._request
+            )
+        if use_teams is not None and use_teams != challenge.use_teams:
+            challenge = team_services.challenge_use_teams(
+                challenge=challenge, actor=actor, on=use_teams, request=request._request
+            )
+        return Response(self.get_serializer(challenge).data)
 
 
 # --- phases --------------------------------------------------------------------------
@@ -350,7 +393,7 @@ class PhaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     lookup_field = "slug"
 
     def challenge(self) -> Challenge:
-        return _visible_challenge(self.request, self.kwargs["challenge_slug"])
+        return visible_challenge(self.request, self.kwargs["challenge_slug"])
 
     def get_queryset(self) -> QuerySet[Phase]:
         return (
@@ -367,7 +410,7 @@ class PhaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         challenge = self.challenge()
-        _require_admin(request, challenge)
+        require_admin(request, challenge)
         data = PhaseWriteSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         fields, interfaces = _phase_fields(request, challenge, data.validated_data)
@@ -382,7 +425,7 @@ class PhaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
 
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         phase = self.get_object()
-        _require_admin(request, phase.challenge)
+        require_admin(request, phase.challenge)
         data = PhaseWriteSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
         fields, interfaces = _phase_fields(request, phase.challenge, data.validated_data)
@@ -442,7 +485,7 @@ class _VersionViewSet(mixins.ListModelMixin, _PhaseChildViewSet):
 
     def admin_phase(self) -> Phase:
         phase = self.phase()
-        _require_admin(self.request, phase.challenge)
+        require_admin(self.request, phase.challenge)
         return phase
 
     def get_queryset(self) -> QuerySet:
@@ -514,7 +557,8 @@ class RegistrationRequestViewSet(
 ):
     """`POST` asks to join (any signed-in user who knows the slug, as in GC), with
     `{"answers": {"<question pk>": <answer>}}` when the challenge asks questions; admins list all
-    requests and accept or reject them with `PATCH {"status": "ACPT"|"RJCT"}`."""
+    requests (`?status=PEND` those waiting) and accept or reject them with
+    `PATCH {"status": "ACPT"|"RJCT"}`."""
 
     serializer_class = RegistrationRequestSerializer
     permission_classes = (IsAuthenticated,)
@@ -525,6 +569,12 @@ class RegistrationRequestViewSet(
     def get_queryset(self) -> QuerySet[RegistrationRequest]:
         challenge = self.challenge()
         requests = challenge.registration_requests.select_related("user", "challenge")
+        # `?status=PEND`: what waits for a decision
+        if (wanted := self.request.query_params.get("status")) is not None:
+            codes = RegistrationRequest.Status.values
+            if wanted not in codes:
+                raise ValidationError({"status": f"{wanted!r} is not one of {codes}."})
+            requests = requests.filter(status=wanted)
         if selectors.is_admin(self.request.user, challenge):
             return requests
         return requests.filter(user_id=self.request.user.pk or 0)
@@ -542,7 +592,7 @@ class RegistrationRequestViewSet(
 
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         registration = self.get_object()
-        _require_admin(request, registration.challenge)
+        require_admin(request, registration.challenge)
         data = DecisionSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         registration = services.registration_request_decide(
@@ -588,6 +638,12 @@ def _submission_data(request: Request | None, submission: Submission) -> dict[st
     }
 
 
+def _logs(evaluation: Evaluation) -> dict[str, str]:
+    """The evaluation container's output, for the challenge's admins only: it may quote the
+    hidden ground truth."""
+    return {"stdout": evaluation.stdout, "stderr": evaluation.stderr}
+
+
 class EvaluationSerializer(serializers.ModelSerializer):
     submission = serializers.SerializerMethodField()
     method = serializers.SerializerMethodField()
@@ -619,6 +675,12 @@ class EvaluationSerializer(serializers.ModelSerializer):
     def _admin(self, obj: Evaluation) -> bool:
         request = self.context.get("request")
         return bool(request and selectors.is_admin(request.user, obj.submission.phase.challenge))
+
+    def to_representation(self, instance: Evaluation) -> dict:
+        data = super().to_representation(instance)
+        if self._admin(instance):
+            data.update(_logs(instance))
+        return data
 
     def get_submission(self, obj: Evaluation) -> dict:
         return _submission_data(self.context.get("request"), obj.submission)
@@ -684,6 +746,7 @@ class SubmissionSerializer(serializers.ModelSerializer):
                     "rank_score": e.rank_score if shown else None,
                     "rank_per_metric": e.rank_per_metric if shown else None,
                     "metrics": _metrics_for(request, e, admin=admin) if shown else None,
+                    **(_logs(e) if admin else {}),
                 }
             )
         return rows
@@ -702,8 +765,9 @@ class SubmissionCreateSerializer(StrictSerializer):
 
 
 class SubmissionViewSet(mixins.ListModelMixin, _PhaseChildViewSet):
-    """One's own submissions to a phase with their evaluations (admins: all); `POST` submits
-    `{"algorithm_image": <API URL>}` or `{"user_upload": <completed upload API URL>}`."""
+    """One's own and one's team's submissions to a phase with their evaluations (admins:
+    all); `POST` submits `{"algorithm_image": <API URL>}` or `{"user_upload": <completed
+    upload API URL>}`."""
 
     serializer_class = SubmissionSerializer
 
@@ -829,7 +893,7 @@ class EvaluationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
 
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         evaluation = self.get_object()
-        _require_admin(request, evaluation.submission.phase.challenge)
+        require_admin(request, evaluation.submission.phase.challenge)
         data = PublishSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         evaluation = services.evaluation_publish(

@@ -5,7 +5,7 @@ from typing import Any
 from django.urls import path
 from rest_framework import routers
 
-from challenges import api, combined_api, team_api
+from challenges import api, combined_api, site_api, team_api
 
 router = routers.SimpleRouter()
 router.register("evaluations", api.EvaluationViewSet, basename="evaluation")
@@ -17,7 +17,7 @@ urlpatterns = [
     path("challenges/", api.ChallengeViewSet.as_view(LIST), name="challenge-list"),
     path(
         "challenges/<slug:slug>/",
-        api.ChallengeViewSet.as_view({"get": "retrieve"}),
+        api.ChallengeViewSet.as_view({"get": "retrieve", "patch": "partial_update"}),
         name="challenge-detail",
     ),
     path(
@@ -54,6 +54,34 @@ urlpatterns = [
         name="registration-request-detail",
     ),
     *router.urls,
+    # the site and roles by script
+    path(
+        "challenges/<slug:challenge_slug>/members/",
+        site_api.MembersViewSet.as_view({"get": "list", "post": "create", "delete": "destroy"}),
+        name="challenge-members",
+    ),
+    path(
+        "challenges/<slug:challenge_slug>/registration-questions/",
+        site_api.RegistrationQuestionViewSet.as_view(LIST),
+        name="registration-question-list",
+    ),
+    path(
+        "challenges/<slug:challenge_slug>/registration-questions/<int:pk>/",
+        site_api.RegistrationQuestionViewSet.as_view({"get": "retrieve", "delete": "destroy"}),
+        name="registration-question-detail",
+    ),
+    path(
+        "challenges/<slug:challenge_slug>/pages/",
+        site_api.PageViewSet.as_view(LIST),
+        name="challenge-page-list",
+    ),
+    path(
+        "challenges/<slug:challenge_slug>/pages/<slug:slug>/",
+        site_api.PageViewSet.as_view(
+            {"get": "retrieve", "patch": "partial_update", "delete": "destroy"}
+        ),
+        name="challenge-page-detail",
+    ),
     # teams
     path(
         "challenges/<slug:challenge_slug>/teams/",

@@ -96,23 +96,45 @@ def phases_visible_to(user: AnyUser) -> QuerySet[Phase]:
     ).select_related("challenge")
 
 
+def _own_or_teams(user: AnyUser) -> Q:
+    """One's own submissions and, where the challenge uses teams, those made for a team
+    one is in now (members share the limit and the leaderboard row, so they see them)."""
+    teams = Team.objects.filter(members__user_id=user.pk or 0).values("pk")
+    return Q(creator_id=user.pk or 0) | Q(team__in=teams, phase__challenge__use_teams=True)
+
+
+def submissions_of(user: AnyUser) -> QuerySet[Submission]:
+    """What "My submissions" lists: one's own and one's team's."""
+    if not _signed_in(user):
+        return Submission.objects.none()
+    return Submission.objects.filter(_own_or_teams(user)).select_related(
+        "phase__challenge", "creator", "team", "algorithm_image"
+    )
+
+
 def submissions_visible_to(user: AnyUser) -> QuerySet[Submission]:
-    """One's own submissions, and every submission for the challenge's admins."""
+    """One's own and one's team's submissions, and every submission for the challenge's
+    admins."""
     if not _signed_in(user):
         return Submission.objects.none()
     return Submission.objects.filter(
-        Q(creator=user) | Q(phase__challenge__in=challenges_administered_by(user))
+        _own_or_teams(user) | Q(phase__challenge__in=challenges_administered_by(user))
     ).select_related("phase__challenge", "creator", "team", "algorithm_image")
 
 
 def evaluations_visible_to(user: AnyUser) -> QuerySet[Evaluation]:
     """GC's rule: admins see all; published results of public phases are seen by everyone
-    (public challenge) or by participants (hidden challenge)."""
+    (public challenge) or by participants (hidden challenge); external evaluators see those
+    of the externally evaluated phases, which they claim and report on."""
     shown = Q(published=True, submission__phase__public=True)
     q = shown & Q(submission__phase__challenge__hidden=False)
     if _signed_in(user):
         q |= Q(submission__phase__challenge__in=challenges_administered_by(user))
         q |= shown & Q(submission__phase__challenge__participants_group__user=user)
+        q |= Q(
+            submission__phase__external_evaluation=True,
+            submission__phase__challenge__external_evaluators_group__user=user,
+        )
     ids = Evaluation.objects.filter(q).values("pk")
     return Evaluation.objects.filter(pk__in=ids).select_related(
         "submission__phase__challenge", "submission__creator", "submission__algorithm_image"

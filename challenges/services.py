@@ -227,8 +227,10 @@ def registration_request_decide(
             RegistrationRequest.Status.ACCEPTED if accept else RegistrationRequest.Status.REJECTED
         )
         registration.save(update_fields=["status", "changed"])
-        if accept:
-            add_member(
+        participants = role_group(registration.challenge, "participants").user_set
+        # GC: rejecting an accepted request takes the user out again
+        if accept or participants.filter(pk=registration.user_id).exists():
+            (add_member if accept else remove_member)(
                 obj=registration.challenge,
                 role="participants",
                 user=registration.user,
@@ -337,18 +339,28 @@ def page_save(
 
 def page_move(*, page: ChallengePage, actor: User, up: bool) -> None:
     """Swap the page with its neighbour above (up) or below; orders are renumbered 1..n."""
+    page_place(page=page, actor=actor, step=-1 if up else 1)
+
+
+def page_place(
+    *, page: ChallengePage, actor: User, position: int | None = None, step: int = 0
+) -> ChallengePage:
+    """Put the page at `position` (1 = first), or `step` places down (up if negative) from
+    where it is; past either end it goes first or last. Pages are renumbered 1..n."""
     challenge = page.challenge
     if not selectors.is_admin(actor, challenge):
         raise PermissionDenied("Only the challenge's admins may reorder its pages.")
     with transaction.atomic():
         pages = list(challenge.pages.select_for_update().order_by("order", "created"))
         at = next(i for i, p in enumerate(pages) if p.pk == page.pk)
-        to = at - 1 if up else at + 1
-        if 0 <= to < len(pages):
-            pages[at], pages[to] = pages[to], pages[at]
+        to = position - 1 if position is not None else at + step
+        moved = pages.pop(at)
+        pages.insert(min(max(to, 0), len(pages)), moved)
         for n, p in enumerate(pages, start=1):
             p.order = n
         ChallengePage.objects.bulk_update(pages, ["order"])
+    page.order = moved.order
+    return page
 
 
 def page_delete(*, page: ChallengePage, actor: User, request: HttpRequest | None = None) -> None:

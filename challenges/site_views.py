@@ -231,14 +231,16 @@ def submit(request: HttpRequest, slug: str, phase_slug: str) -> HttpResponse:
 
 @login_required
 def submission_list(request: HttpRequest, slug: str) -> HttpResponse:
-    """One's own submissions (admins see everyone's on the evaluations page)."""
+    """One's own submissions and one's team's (admins see everyone's on the evaluations
+    page)."""
     challenge = visible_challenge(request, slug)
     submissions = (
-        selectors.submissions_visible_to(request.user)
-        .filter(phase__challenge=challenge, creator_id=request.user.pk)
+        selectors.submissions_of(request.user)
+        .filter(phase__challenge=challenge)
         .prefetch_related("evaluations")
     )
     context = site_context(request, challenge, "submissions")
+    context["team"] = selectors.team_of(challenge=challenge, user=request.user)
     context["rows"] = [
         {
             "submission": s,
@@ -257,8 +259,8 @@ def submission_detail(request: HttpRequest, slug: str, pk: str) -> HttpResponse:
     submission: Submission = get_object_or_404(
         selectors.submissions_visible_to(request.user), phase__challenge=challenge, pk=pk
     )
-    # an admin looking at someone else's submission came from the admin pages
-    mine = submission.creator_id == request.user.pk
+    # an admin looking at someone else's (not their team's) came from the admin pages
+    mine = selectors.submissions_of(request.user).filter(pk=submission.pk).exists()
     context = site_context(request, challenge, "submissions" if mine else "admin")
     visible = set(
         selectors.evaluations_visible_to(request.user)

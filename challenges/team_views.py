@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from app.http import request_user
 from challenges import selectors, team_services
 from challenges.models import Challenge, Team, TeamInvitation
+from challenges.site_views import site_context
 
 
 def _challenge(request: HttpRequest, slug: str) -> Challenge:
@@ -40,15 +41,13 @@ def _done(request: HttpRequest, challenge: Challenge, action, success: str) -> H
 def teams(request: HttpRequest, slug: str) -> HttpResponse:
     challenge = _challenge(request, slug)
     mine = selectors.team_of(challenge=challenge, user=request.user)
-    return render(
-        request,
-        "challenges/teams.html",
+    # a tab of the challenge site
+    context = site_context(request, challenge, "teams")
+    context.update(
         {
-            "challenge": challenge,
             "teams": selectors.teams_visible_to(challenge=challenge, user=request.user),
             "my_team": mine,
             "is_owner": mine is not None and mine.owner_id == request.user.pk,
-            "is_admin": selectors.is_admin(request.user, challenge),
             "waiting": selectors.invitations_for(challenge=challenge, user=request.user),
             "asked": TeamInvitation.objects.filter(
                 team__challenge=challenge, user_id=request.user.pk or 0
@@ -58,8 +57,9 @@ def teams(request: HttpRequest, slug: str) -> HttpResponse:
             ).select_related("user")
             if mine
             else [],
-        },
+        }
     )
+    return render(request, "challenges/teams.html", context)
 
 
 @require_POST

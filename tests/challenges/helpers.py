@@ -6,6 +6,7 @@ from typing import Any
 
 from django.contrib.auth.models import User
 from django.utils import timezone
+from rest_framework.test import APIClient
 
 from algorithms.models import Algorithm, AlgorithmImage
 from app.permissions import add_member
@@ -17,6 +18,14 @@ from components.models import ComponentInterface
 from components.services import socket_value_create
 from tests.archives.helpers import new_user, stored_image
 from tests.cases.helpers import completed_upload
+
+
+def client(user: User | None = None) -> APIClient:
+    """An API client signed in as user (anonymous for None)."""
+    c = APIClient()
+    if user is not None:
+        c.force_authenticate(user)
+    return c
 
 
 def make_challenge(admin: User, slug: str = "lung-2026", **fields: Any) -> Challenge:

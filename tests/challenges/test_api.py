@@ -1,29 +1,23 @@
 """The challenges API in GC's shape, driven as a script would, and who may do what."""
 
 import json
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.contrib.auth.models import Group
 from django.urls import reverse
-from rest_framework.test import APIClient
+from django.utils import timezone
 
 from challenges import services
-from challenges.models import Challenge, Evaluation, Phase, Submission
+from challenges.models import Challenge, Evaluation, Phase, RegistrationRequest, Submission
 from tests.archives.helpers import new_user
 from tests.cases.helpers import completed_upload
-from tests.challenges.helpers import with_valid_method
+from tests.challenges.helpers import client, with_valid_method
 
 pytestmark = pytest.mark.django_db
 
 API = "/api/v1/"
-
-
-def client(user=None) -> APIClient:  # type: ignore[no-untyped-def]
-    c = APIClient()
-    if user is not None:
-        c.force_authenticate(user)
-    return c
 
 
 def upload_url(user, text: str, filename: str = "predictions.csv") -> str:  # type: ignore[no-untyped-def]
@@ -396,6 +390,34 @@ def test_who_sees_which_submissions_and_evaluations(world):
     }
 
 
+def test_evaluation_logs_are_the_admins(world):
+    ann_eval = Evaluation.objects.get(submission__creator=world["ann"])
+    Evaluation.objects.filter(pk=ann_eval.pk).update(
+        stdout="case_001: dice 0.9 against mask_001", stderr="warning: spacing"
+    )
+    detail = f"{API}evaluations/{ann_eval.pk}/"
+    submissions = f"{API}challenges/lung-2026/phases/debug/submissions/"
+    seen = {}
+    for actor in ("anon", "eve", "ann", "bob", "org"):
+        c = client(world[actor])
+        r = c.get(detail)
+        rows = c.get(submissions).json()["results"] if actor in ("ann", "org") else []
+        evaluation_rows = [e for s in rows for e in s["evaluations"] if e["pk"] == str(ann_eval.pk)]
+        seen[actor] = (
+            r.status_code,
+            r.json().get("stdout") if r.status_code == 200 else None,
+            [e.get("stderr") for e in evaluation_rows],
+        )
+    # ann's result is published: everyone who sees the challenge reads it, not its logs
+    assert seen == {
+        "anon": (404, None, []),
+        "eve": (404, None, []),
+        "ann": (200, None, [None]),
+        "bob": (200, None, []),
+        "org": (200, "case_001: dice 0.9 against mask_001", ["warning: spacing"]),
+    }
+
+
 def test_who_may_change_things(world):
     base = f"{API}challenges/lung-2026/"
     assert statuses(world, "post", f"{base}phases/", {"title": "New"}) == {
@@ -445,6 +467,34 @@ def test_who_may_change_things(world):
     )
     assert r.status_code == 400
     assert r.json() == {"user_upload": [f"No upload of yours at {upload_url_of_ann!r}."]}
+
+
+def test_bad_submissions_by_script_are_named_and_leave_nothing(world):
+    ann, debug = world["ann"], world["debug"]
+    path = f"{API}challenges/lung-2026/phases/debug/submissions/"
+    before = (Submission.objects.count(), Evaluation.objects.count())
+    pdf = upload_url(ann, "%PDF-1.7 not a table", filename="p.pdf")
+    r = client(ann).post(path, {"user_upload": pdf}, format="json")
+    assert r.status_code == 400
+    assert r.json() == {"user_upload": ["p.pdf: application/pdf files are not supported."]}
+    closed_at = timezone.now() - timedelta(hours=1)
+    services.phase_save(
+        challenge=debug.challenge,
+        actor=world["org"],
+        phase=debug,
+        fields={
+            "submissions_open_at": closed_at - timedelta(days=1),
+            "submissions_close_at": closed_at,
+        },
+    )
+    r = client(ann).post(path, {"user_upload": upload_url(ann, "case,x\n")}, format="json")
+    assert r.status_code == 400
+    assert r.json() == {
+        "non_field_errors": [
+            f"The phase 'Debug' is not open for submissions. It closed at {closed_at.isoformat()}."
+        ]
+    }
+    assert (Submission.objects.count(), Evaluation.objects.count()) == before
 
 
 def test_registration_requests_are_seen_by_their_user_and_the_admins(world):
@@ -519,3 +569,85 @@ def test_the_leaderboard_as_json_and_csv(world):
     assert lines[0] == "#,User,Created,Dice,HD"
     assert lines[1].startswith("1,ann,") and lines[1].endswith(",0.90,1.00")
     assert len(lines) == 2
+
+
+def test_who_reaches_the_site_and_roles_by_script(world):
+    base = f"{API}challenges/lung-2026/"
+    admin_only_read = {"anon": 401, "eve": 404, "ann": 403, "bob": 403, "org": 200}
+    # a hidden challenge: 404 to outsiders, 403 to its participants
+    admin_only = {"anon": 404, "eve": 404, "ann": 403, "bob": 403, "org": 200}
+    signed_in_admin = {"anon": 401, "eve": 403, "ann": 403, "bob": 403}
+    assert statuses(world, "get", f"{base}members/") == admin_only_read
+    evaluator = {"role": "external_evaluators", "username": "eve"}
+    assert statuses(world, "post", f"{base}members/", evaluator) == admin_only_read
+    assert statuses(world, "patch", base, {"title": "Lung"}) == admin_only
+    # pages: read by permission level in a challenge one sees; written by admins
+    services.page_save(
+        challenge=world["debug"].challenge,
+        actor=world["org"],
+        fields={"display_title": "Notes", "permission_level": "ADM"},
+    )
+    page = {"display_title": "Rules", "permission_level": "REG"}
+    assert statuses(world, "post", f"{base}pages/", page) == {**admin_only, "org": 201}
+    site = {"anon": 404, "eve": 404, "ann": 200, "bob": 200, "org": 200}
+    assert statuses(world, "get", f"{base}pages/rules/") == site
+    assert statuses(world, "get", f"{base}pages/notes/") == {**site, "ann": 404, "bob": 404}
+    assert statuses(world, "patch", f"{base}pages/rules/", {"hidden": True}) == admin_only
+    # registration questions: like asking to join, for anyone signed in who knows the slug
+    question = {"question_text": "Institute?"}
+    assert statuses(world, "post", f"{base}registration-questions/", question) == {
+        **signed_in_admin,
+        "org": 201,
+    }
+    signed_in = {"anon": 401, "eve": 200, "ann": 200, "bob": 200, "org": 200}
+    assert statuses(world, "get", f"{base}registration-questions/") == signed_in
+    [pk] = world["debug"].challenge.registration_questions.values_list("pk", flat=True)
+    assert statuses(world, "delete", f"{base}registration-questions/{pk}/") == {
+        **signed_in_admin,
+        "org": 204,
+    }
+    # what the refused ones tried left nothing behind; the admin's changes are there
+    challenge = Challenge.objects.get()
+    assert challenge.title == "Lung"
+    evaluators = challenge.external_evaluators_group.user_set  # type: ignore[union-attr]
+    assert list(evaluators.values_list("username", flat=True)) == ["eve"]
+    assert list(challenge.pages.values_list("slug", "hidden")) == [
+        ("notes", False),
+        ("rules", True),
+    ]
+    remove = f"{base}members/?role=participants&username=bob"
+    assert statuses(world, "delete", remove) == admin_only_read
+    participants = challenge.participants_group.user_set  # type: ignore[union-attr]
+    assert list(participants.values_list("username", flat=True)) == ["ann"]
+
+
+def test_admin_writes_are_refused_to_everyone_else(world):
+    base = f"{API}challenges/lung-2026/"
+    for kind in ("methods", "ground-truths"):
+        # org's reaches the check of the (missing) upload; the others stop before it
+        assert statuses(world, "post", f"{base}phases/debug/{kind}/", {"comment": "v9"}) == {
+            "anon": 401,
+            "eve": 404,
+            "ann": 403,
+            "bob": 403,
+            "org": 400,
+        }
+    assert not world["debug"].methods.filter(comment="v9").exists()
+    assert not world["debug"].ground_truths.exists()
+    requests = {r.user.username: r.pk for r in RegistrationRequest.objects.all()}
+    path = f"{base}registration-requests/{requests['bob']}/"
+    # a request is its user's and the admins'; only admins decide
+    assert statuses(world, "get", path) == {
+        "anon": 401,
+        "eve": 404,
+        "ann": 404,
+        "bob": 200,
+        "org": 200,
+    }
+    assert statuses(world, "patch", path, {"status": "ACPT"}) == {
+        "anon": 401,
+        "eve": 404,
+        "ann": 404,
+        "bob": 403,
+        "org": 200,
+    }

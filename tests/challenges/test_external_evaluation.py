@@ -89,6 +89,12 @@ def test_claim_and_report_an_external_evaluation(user):
     assert client(ann).patch(f"{API}evaluations/{evaluation.pk}/claim/").status_code == 404
     r = client(evaluator).patch(f"{API}evaluations/{evaluation.pk}/claim/")
     assert (r.status_code, r.json()["status"]) == (200, "External Execution In Progress")
+    # the evaluator follows the externally evaluated phase's evaluations (GC), no others
+    listed = client(evaluator).get(f"{API}evaluations/").json()["results"]
+    assert [(e["pk"], e["status"]) for e in listed] == [
+        (str(evaluation.pk), "External Execution In Progress")
+    ]
+    assert client(new_user()).get(f"{API}evaluations/{evaluation.pk}/").status_code == 404
     r = client(evaluator).patch(f"{API}evaluations/{evaluation.pk}/claim/")
     assert r.status_code == 400
     assert r.json() == {

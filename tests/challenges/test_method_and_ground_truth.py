@@ -103,6 +103,10 @@ def test_a_method_running_as_root_is_refused(user, tmp_path):
     assert method.status_reason.startswith("The image runs as root (USER 0)")
     assert not method.is_active
     assert not method.image
+    listed = s3_client("private").list_objects_v2(
+        Bucket=bucket_name("private"), Prefix=f"evaluation-methods/{phase.pk}/"
+    )
+    assert listed.get("KeyCount", 0) == 0
 
 
 def test_a_ground_truth_tarball_is_kept_and_the_newest_is_active(user):

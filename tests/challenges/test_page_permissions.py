@@ -62,6 +62,7 @@ ADMIN = {"anon": 302, "eve": 404, "ann": 404, "bob": 404, "org": 200}
         ("combined-leaderboards/overall/", SITE),
         ("submissions/", SIGNED_IN_SITE),
         ("phases/debug/submit/", SIGNED_IN_SITE),
+        ("teams/", SIGNED_IN_SITE),
         ("admin/", ADMIN),
         ("admin/combined-leaderboards/", ADMIN),
         ("admin/combined-leaderboards/create/", ADMIN),

@@ -210,6 +210,8 @@ def test_pages_are_shown_by_permission_level_in_order(user):
     for _ in range(2):
         admin.post(f"/challenges/{challenge.slug}/admin/pages/", {"pk": notes.pk, "action": "up"})
     assert tabs(admin) == ["notes", "rules", "data"]
+    admin.post(f"/challenges/{challenge.slug}/admin/pages/", {"pk": notes.pk, "action": "down"})
+    assert tabs(admin) == ["rules", "notes", "data"]
 
 
 def test_registration_questions_are_validated_by_their_schema(user):

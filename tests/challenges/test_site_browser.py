@@ -14,13 +14,14 @@ from django.db import connections
 from django.test import Client
 
 from algorithms.models import Job
-from challenges import combined_services, services
+from challenges import combined_services, services, team_services
 from challenges.models import Evaluation, Method
 from tests.algorithms import images
 from tests.algorithms.test_jobs_support import wait_for
 from tests.archives.helpers import login, new_user
 from tests.browser_checks import axe_violations, sign_in
 from tests.challenges.helpers import (
+    fail,
     make_challenge,
     make_phase,
     participant,
@@ -299,5 +300,32 @@ def test_an_algorithm_phase_as_its_participant_and_its_admin(browser, live_serve
         assert admin_page.locator("h3", has_text="Jobs (admins only)").count() == 1
         assert admin_page.locator("table tbody tr").count() == 2  # one row per case
         _shoot(admin_page, shots, "submission-algorithm-admin")
+    finally:
+        connections.close_all()
+
+
+def test_a_team_members_pages_fit_a_phone_and_pass_axe(browser, live_server, user):  # type: ignore[no-untyped-def]
+    shots = Path(settings.VAR_DIR) / "screenshots" / "challenges"
+    shots.mkdir(parents=True, exist_ok=True)
+    challenge = make_challenge(user, "team-lungs", hidden=False, use_teams=True)
+    phase = make_phase(challenge)
+    ann, bob = participant(challenge, "ann"), participant(challenge, "bob")
+    team = team_services.team_create(challenge=challenge, owner=ann, name="Lungs")
+    team_services.team_invitation_accept(
+        invitation=team_services.team_invite(team=team, actor=ann, user=bob), actor=bob
+    )
+    succeed(submit(phase, ann), {"dice": 0.5})
+    fail(submit(phase, bob), "The evaluation container exited with code 1: no cases")
+    try:
+        page = _as(browser, live_server, ann)
+        page.goto(f"{live_server.url}/challenges/team-lungs/submissions/")
+        rows = page.locator("main tbody tr")
+        assert rows.count() == 2
+        assert "bob" in rows.nth(0).inner_text() and "no cases" in rows.nth(0).inner_text()
+        _shoot(page, shots, "team-submissions")
+        page.get_by_role("link", name="Teams", exact=True).click()
+        page.wait_for_url("**/challenges/team-lungs/teams/")
+        assert "You are in Lungs (you own it)." in page.inner_text("main")
+        _shoot(page, shots, "teams")
     finally:
         connections.close_all()

@@ -191,6 +191,13 @@ def test_a_predictions_file_of_an_unsupported_type_is_refused(user):
         "user_upload": ["p.gz: application/gzip files are not supported."]
     }
     assert not Submission.objects.exists()
+    assert not Evaluation.objects.exists()
+    # the upload stays for another try; nothing was copied for the evaluation
+    assert UserUpload.objects.get(pk=upload.pk).status == UserUpload.Status.COMPLETED
+    listed = s3_client("private").list_objects_v2(
+        Bucket=bucket_name("private"), Prefix=f"evaluation-predictions/{phase.pk}/"
+    )
+    assert listed.get("KeyCount", 0) == 0
 
 
 def _zip(members: dict[str, bytes]) -> bytes:

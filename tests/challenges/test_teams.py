@@ -73,6 +73,13 @@ def test_teams_are_refused_where_the_challenge_does_not_use_them(user):  # type:
     ann = participant(challenge, "ann")
     with pytest.raises(ValidationError, match="does not use teams"):
         team_services.team_create(challenge=challenge, owner=ann, name="Lungs")
+    # no Teams tab for participants; admins have it, to turn teams on there
+    tabs = {}
+    for who in (ann, user):
+        page = Client()
+        login(page, who)
+        tabs[who.username] = ">Teams</a>" in page.get("/challenges/lung-2026/").content.decode()
+    assert tabs == {"ann": False, user.username: True}
     with pytest.raises(PermissionDenied):  # an admin's switch
         team_services.challenge_use_teams(challenge=challenge, actor=ann, on=True)
     team_services.challenge_use_teams(challenge=challenge, actor=user, on=True)
@@ -188,6 +195,42 @@ def test_a_submission_stays_with_the_team_it_was_made_for(user):  # type: ignore
     ]
 
 
+def test_members_see_their_teams_submissions_and_no_one_elses(user):  # type: ignore[no-untyped-def]
+    challenge, ann, bob, cat = _team_world(user)
+    phase = make_phase(challenge)
+    team = _team_of(challenge, ann, bob)
+    anns, bobs = submit(phase, ann), submit(phase, bob)
+    cats = submit(phase, cat)
+    fail(bobs, "The evaluation container exited with code 1: no cases")
+
+    def listed(u) -> list[str]:  # type: ignore[no-untyped-def]
+        rows = _api(u).get(f"{API}phases/{phase.slug}/submissions/").json()["results"]
+        return sorted(s["creator"]["username"] for s in rows)
+
+    assert {u.username: listed(u) for u in (ann, bob, cat)} == {
+        "ann": ["ann", "bob"],
+        "bob": ["ann", "bob"],
+        "cat": ["cat"],
+    }
+    # the "My submissions" tab: the team's, with who made each and why one failed
+    page = Client()
+    login(page, ann)
+    html = page.get("/challenges/lung-2026/submissions/").content.decode()
+    assert "those of your team <strong>Lungs</strong>" in html
+    assert "<td>bob</td>" in html and "exited with code 1: no cases" in html
+    assert f"/submissions/{cats.pk}/" not in html
+    # a teammate's submission opens under "My submissions"; another participant's is 404
+    detail = page.get(f"/challenges/lung-2026/submissions/{bobs.pk}/")
+    assert 'aria-current="page">My submissions</a>' in detail.content.decode()
+    assert page.get(f"/challenges/lung-2026/submissions/{cats.pk}/").status_code == 404
+    # bob leaves: the team's submissions stay the team's; he keeps only his own
+    team_services.team_leave(team=team, user=bob)
+    assert (listed(ann), listed(bob)) == (["ann", "bob"], ["bob"])
+    other = Client()
+    login(other, bob)
+    assert other.get(f"/challenges/lung-2026/submissions/{anns.pk}/").status_code == 404
+
+
 def test_the_migration_records_todays_team_on_earlier_submissions(user):  # type: ignore[no-untyped-def]
     challenge, ann, _bob, cat = _team_world(user)
     phase = make_phase(challenge)
@@ -235,6 +278,9 @@ def test_the_teams_page(user):  # type: ignore[no-untyped-def]
     login(page, ann)
     html = page.get("/challenges/lung-2026/teams/").content.decode()
     assert "You are not in a team." in html and 'for="team-name"' in html
+    # a tab of the challenge site, reached from its other tabs
+    assert 'aria-current="page">Teams</a>' in html
+    assert ">Teams</a>" in page.get("/challenges/lung-2026/").content.decode()
     r = page.post("/challenges/lung-2026/teams/create/", {"name": "Lungs"}, follow=True)
     assert "The team &#x27;Lungs&#x27; is made" in r.content.decode()
     team = Team.objects.get()
