@@ -1,6 +1,7 @@
 // Lays out the viewports of a hanging protocol on the page (layout.mjs computes where)
 // and switches between the protocols offered. Load it before viewer.mjs.
 import { layoutFor, startSlice } from "./layout.mjs";
+import { forActiveViewport } from "./help.mjs";
 import { drawIndicator } from "./slice-indicator.mjs";
 import { makeDraggable } from "./viewport-drag.mjs";
 
@@ -13,6 +14,7 @@ if (root) {
   let settings = new Map(); // viewport name -> its settings under the active protocol
 
   const viewerOf = (el) => el.querySelector(".tessera-viewer");
+  const canvasOf = (el) => viewerOf(el)?.querySelector("canvas[data-viewer=canvas]");
 
   /** The viewer opens at the protocol's start slice; an open one goes there now. */
   const start = (viewer, s) => {
@@ -68,24 +70,46 @@ if (root) {
   // after every draw of a viewer (a new size, zoom, pan) its lines follow, as visible as they were
   grid.addEventListener("tessera:drawn", (e) => redraw(nameOf(e.target), { quiet: true }));
 
-  // GC's selectable: a click or focus makes a selectable viewport the active one
+  // GC's selectable: a click or focus makes a selectable viewport the active one, and the
+  // viewer keys act on it. Captured: a drawing tool keeps its pointer events to itself.
   const select = (el) => {
-    if (!el || el.dataset.selectable !== "true") return;
+    if (!el || el.dataset.selectable !== "true") return false;
     for (const other of elements.values()) other.removeAttribute("aria-current");
     el.setAttribute("aria-current", "true");
     root.dataset.selected = el.dataset.viewport;
+    return true;
   };
   for (const el of elements.values()) {
-    el.addEventListener("pointerdown", (e) => e.target.closest("[data-viewport]") === el && select(el));
+    el.addEventListener(
+      "pointerdown",
+      (e) => {
+        if (e.target.closest("[data-viewport]") !== el) return;
+        if (select(el)) return;
+        // a viewport that cannot be active takes no keys from a click on its image: the
+        // focus goes back to the active one once the click has focused this canvas
+        const active = elements.get(root.dataset.selected);
+        if (active && e.target.closest(".viewer-canvas")) setTimeout(() => canvasOf(active)?.focus({ preventScroll: true }));
+      },
+      { capture: true },
+    );
     el.addEventListener("focusin", (e) => e.target.closest("[data-viewport]") === el && select(el));
     makeDraggable(el, el.querySelector(".hp-title"));
   }
+  // keys pressed elsewhere on the page (a viewport's title or tools, the page itself) act
+  // on the active viewport; on window, after the page's own handlers had their turn
+  window.addEventListener("keydown", (e) => {
+    const active = root.dataset.selected && elements.get(root.dataset.selected);
+    const viewer = active && !active.hidden ? viewerOf(active)?.viewer : null;
+    if (!viewer?.nv || typeof viewer.key !== "function" || !forActiveViewport(e)) return;
+    viewer.key(e);
+  });
 
   const apply = (pk) => {
     const protocol = protocols.find((p) => p.pk === pk) || protocols[0];
     const layout = layoutFor(protocol.json, [...elements.keys()]);
     grid.style.gridTemplateColumns = `repeat(${layout.columns}, minmax(0, 1fr))`;
     settings = new Map(layout.viewports.filter((v) => v.visible).map((v) => [v.name, v.settings]));
+    delete root.dataset.selected; // a new layout: no viewport is active until chosen
     // top-level viewports on the grid in page order; nested ones inside their parent
     for (const el of order) grid.append(el);
     for (const v of layout.viewports) {

@@ -2,7 +2,7 @@
 relative_start_position opens the first or last slice, slice_plane_indicator draws where
 another viewport's plane cuts this one and follows its slice, order stacks overlapping
 viewports, opacity lets the page through, fullsizable alone offers full screen,
-selectable viewports become the active one, a draggable viewport moves inside its parent."""
+selectable viewports become the active one (the keys act on it), a draggable viewport moves inside its parent."""
 
 import io
 
@@ -132,6 +132,27 @@ def test_viewport_keys_on_screen(live_server, browser_as) -> None:  # type: igno
     assert abs(rows_first.mean() - (1 - 0.5 / 40) * height) < 0.03 * height
     assert abs(rows_moved.mean() - (1 - 20.5 / 40) * height) < 0.03 * height
     assert label(secondary) == "Coronal slice 64 of 64"  # not linked: it stays
+
+    # the keys act on the active viewport: a click on the nested sagittal view makes it
+    # the one that scrolls, though the main viewport's canvas had the focus
+    sagittal = label(tertiary)
+    canvas(tertiary).click()
+    assert tertiary.get_attribute("aria-current") == "true"
+    page.keyboard.press("PageUp")
+    page.wait_for_timeout(200)
+    assert label(tertiary) != sagittal
+    assert label(main) == "Axial slice 21 of 40"
+    # a click on a viewport's title (the focus leaves the canvases) keeps the keys on it
+    main.locator(".hp-title").first.click()
+    page.keyboard.press("ArrowDown")
+    page.wait_for_timeout(200)
+    assert label(main) == "Axial slice 20 of 40"
+    # the secondary viewport cannot be active: a click on it leaves the keys on the main one
+    canvas(secondary).click()
+    page.keyboard.press("ArrowUp")
+    page.wait_for_timeout(200)
+    assert label(main) == "Axial slice 21 of 40"
+    assert label(secondary) == "Coronal slice 64 of 64"
 
     # fullsizable: only the main viewport offers full screen
     assert main.get_by_role("button", name="Full screen").first.is_visible()
