@@ -1,6 +1,6 @@
 // Lays out the viewports of a hanging protocol on the page (layout.mjs computes where)
 // and switches between the protocols offered. Load it before viewer.mjs.
-import { layoutFor, startSlice } from "./layout.mjs";
+import { layoutFor, startSlice, undrawnViews } from "./layout.mjs";
 import { forActiveViewport } from "./help.mjs";
 import { drawIndicator } from "./slice-indicator.mjs";
 import { makeDraggable } from "./viewport-drag.mjs";
@@ -128,6 +128,7 @@ if (root) {
       el.dataset.draggable = String(s.draggable);
       el.style.translate = "";
       el.querySelector("[data-hp-label]").textContent = s.label;
+      el.dataset.scalebar = String(s.scalebar); // a whole-slide image's scale bar (viewer.css)
       const viewer = viewerOf(el);
       if (!viewer) continue;
       // the viewer opens in the viewport's orientation; an open one turns to it now
@@ -135,12 +136,18 @@ if (root) {
       viewer.dataset.linkable = String(s.linkable);
       viewer.querySelector("[data-viewer=slice-label]").hidden = !s.showSlice;
       viewer.querySelector(".viewer-readout").hidden = !s.showReadout;
+      viewer.dataset.readout = s.readout;
       // GC's fullsizable: the full-screen toggle only where the protocol offers it
       viewer.querySelector("[data-viewer=fullscreen]").hidden = !s.fullsizable;
       if (s.plane) viewer.dataset.initialPlane = s.plane;
       else delete viewer.dataset.initialPlane;
       start(viewer, s);
     }
+    // the protocol's views this viewer leaves out are named, not dropped silently
+    const notes = root.querySelector("[data-hp-notes]");
+    const undrawn = undrawnViews(protocol.json);
+    notes.replaceChildren(...undrawn.map((text) => Object.assign(document.createElement("p"), { textContent: text })));
+    notes.hidden = !undrawn.length;
     root.dataset.protocol = protocol.pk;
     redraw();
   };
