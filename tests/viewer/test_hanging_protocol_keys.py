@@ -2,7 +2,9 @@
 relative_start_position opens the first or last slice, slice_plane_indicator draws where
 another viewport's plane cuts this one and follows its slice, order stacks overlapping
 viewports, opacity lets the page through, fullsizable alone offers full screen,
-selectable viewports become the active one (the keys act on it), a draggable viewport moves inside its parent."""
+selectable viewports become the active one (the keys act on it), a draggable viewport
+moves inside its parent, the readout shows what the protocol leaves on, views the viewer
+does not draw are named."""
 
 import io
 
@@ -50,6 +52,10 @@ LAST = [{**MAIN, "relative_start_position": 1}, SECONDARY, DRAGGED]
 STACKED = [{**MAIN, "order": 1}, {**SECONDARY, "x": 0, "order": 0}]
 SEE_THROUGH = [{**MAIN, "relative_start_position": 0, "opacity": 0.5}]
 FADING = [MAIN, {**SECONDARY, "slice_plane_indicator_fade_ms": 300}]
+VALUE_ONLY = [
+    {**MAIN, "show_mouse_coordinate": False},
+    {"viewport_name": "mini", **CELL, "specialized_view": "minimap", "parent_id": "main"},
+]
 
 
 def rgb(png: bytes) -> np.ndarray:
@@ -83,6 +89,7 @@ def test_viewport_keys_on_screen(live_server, browser_as) -> None:  # type: igno
             protocol(user, "Stacked", STACKED),
             protocol(user, "See through", SEE_THROUGH),
             protocol(user, "Fading line", FADING),
+            protocol(user, "Value only", VALUE_ONLY),
         ],
         view_content={
             "main": ["generic-medical-image"],
@@ -248,4 +255,16 @@ def test_viewport_keys_on_screen(live_server, browser_as) -> None:  # type: igno
     corner = rgb(canvas(main).screenshot(path=str(SHOTS / "hp-keys-opacity.png")))[5:15, 5:15]
     assert opaque_corner < 20
     assert 100 < corner.mean() < 160
+
+    # show_mouse_coordinate: false leaves the voxel value alone under the mouse; the
+    # minimap, which this viewer does not draw, is named above the layout
+    notes = page.locator("[data-hp-notes]")
+    assert notes.is_hidden()
+    page.get_by_role("radio", name="Value only").check()
+    page.wait_for_timeout(300)
+    box = canvas(main).bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    readout = main.locator("[data-viewer=readout]").first.inner_text()
+    assert readout.startswith("value ") and "mm" not in readout and "voxel" not in readout
+    assert notes.inner_text() == "Viewport 'mini' is a minimap, which this viewer does not draw."
     assert page.console_errors == []  # type: ignore[attr-defined]
