@@ -133,11 +133,11 @@ export function readoutText({ point, voxel, value, parts = "coordinate value" })
   return text.join(" · ");
 }
 
-// specialized views this viewer does not draw (3D side views it does: a 3D rendering)
+// specialized views this viewer does not draw (3D side views it does: a 3D rendering; the
+// intensity over time is charted under every 4D image's time slider, time-curve.mjs)
 const UNDRAWN = {
   minimap: "a minimap",
   clientside: "a client-side view",
-  "intensity-over-time-chart": "an intensity-over-time chart",
 };
 
 /** A sentence for each viewport of the protocol the viewer leaves out, naming it. */

@@ -9,6 +9,7 @@ import { QuickLook } from "./quick-look.mjs";
 import { thresholdLabel, thresholdValue } from "./heatmap.mjs";
 import { installHelp } from "./help.mjs";
 import { readoutText, startSlice } from "./layout.mjs";
+import { TimeCurve } from "./time-curve.mjs";
 import { deferGradients } from "./lazy-gradients.mjs";
 import { labelColormap, segmentColour } from "./segments.mjs";
 import { presetsFor, windowRange } from "./windows.mjs";
@@ -214,6 +215,7 @@ class Viewer {
       show();
     });
     show();
+    this.timeCurve = new TimeCurve(this); // the intensity at the crosshair over time
   }
 
   fillPresets() {

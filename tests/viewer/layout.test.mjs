@@ -149,12 +149,13 @@ test("scalebar_visible: false hides a slide's scale bar; it shows otherwise", ()
   assert.equal(viewportSettings([{ viewport_name: "main" }], "main").scalebar, true);
 });
 
-test("specialized views the viewer does not draw are named, 3D side views are drawn", () => {
+test("specialized views the viewer does not draw are named; 3D side views and time charts are drawn", () => {
   const notes = undrawnViews([
     { viewport_name: "main" },
     { viewport_name: "mini", specialized_view: "minimap", parent_id: "main" },
     { viewport_name: "s3d", specialized_view: "3D-sideview", parent_id: "main", orientation: "axial" },
     { viewport_name: "secondary", specialized_view: "clientside" },
+    { viewport_name: "tertiary", specialized_view: "intensity-over-time-chart", parent_id: "main" },
   ]);
   assert.deepEqual(notes, [
     "Viewport 'mini' is a minimap, which this viewer does not draw.",
