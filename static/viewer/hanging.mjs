@@ -79,22 +79,21 @@ if (root) {
     root.dataset.selected = el.dataset.viewport;
     return true;
   };
+  // a viewport that cannot be active takes no keys from a click on its image: the focus
+  // the click gives its canvas goes straight back to the active one (the Tab key may still
+  // bring the focus there on purpose)
+  let clicked = null;
   for (const el of elements.values()) {
-    el.addEventListener(
-      "pointerdown",
-      (e) => {
-        if (e.target.closest("[data-viewport]") !== el) return;
-        if (select(el)) return;
-        // a viewport that cannot be active takes no keys from a click on its image: the
-        // focus goes back to the active one once the click has focused this canvas
-        const active = elements.get(root.dataset.selected);
-        if (active && e.target.closest(".viewer-canvas")) setTimeout(() => canvasOf(active)?.focus({ preventScroll: true }));
-      },
-      { capture: true },
-    );
-    el.addEventListener("focusin", (e) => e.target.closest("[data-viewport]") === el && select(el));
+    const own = (e) => e.target.closest("[data-viewport]") === el;
+    el.addEventListener("pointerdown", (e) => { if (own(e)) clicked = select(el) ? null : el; }, { capture: true });
+    el.addEventListener("focusin", (e) => {
+      if (!own(e) || select(el)) return;
+      const active = elements.get(root.dataset.selected);
+      if (clicked === el && active && e.target.matches("canvas[data-viewer=canvas]")) canvasOf(active)?.focus({ preventScroll: true });
+    });
     makeDraggable(el, el.querySelector(".hp-title"));
   }
+  window.addEventListener("pointerup", () => (clicked = null), { capture: true });
   // keys pressed elsewhere on the page (a viewport's title or tools, the page itself) act
   // on the active viewport; on window, after the page's own handlers had their turn
   window.addEventListener("keydown", (e) => {
