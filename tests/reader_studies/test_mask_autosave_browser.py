@@ -13,14 +13,13 @@ from django.contrib.auth.models import User
 from playwright.sync_api import expect
 
 from cases.models import RawImageUploadSession
-from components.models import ComponentInterface
-from components.services import socket_value_create
 from reader_studies import services
 from reader_studies.models import Answer
 from tests.factories import UserFactory
 from tests.reader_studies.test_mask_painting_browser import (
     SEGMENTS,
     SHOTS,
+    mask_study,
     small_volume,
     stored_array,
     voxel_under,
@@ -72,28 +71,14 @@ def test_a_painted_mask_is_autosaved_and_the_correct_mask_shown(  # type: ignore
 ):
     editor: User = UserFactory()  # type: ignore[assignment]
     reader: User = UserFactory()  # type: ignore[assignment]
-    study = services.reader_study_create(
-        creator=editor,
-        title="Paint and learn",
-        view_content={"main": ["generic-medical-image"]},
-        allow_case_navigation=True,
-        allow_answer_modification=True,
+    study = mask_study(
+        editor,
+        reader,
         enable_autosaving=True,
         is_educational=True,
         allow_show_all_annotations=True,
     )
-    socket = ComponentInterface.objects.get(slug="generic-medical-image")
-    case = services.display_set_create(reader_study=study, title="Slice")
-    image = store_volume(small_volume(), name="volume", window=(200, 400))
-    case.values.add(socket_value_create(socket=socket, image=image))
-    question = services.question_create(
-        reader_study=study,
-        question_text="Paint the lesion",
-        answer_type="MASK",
-        image_port="M",
-        overlay_segments=SEGMENTS,
-        order=1,
-    )
+    case, question = study.display_sets.get(), study.questions.get()
     vessels = services.question_create(
         reader_study=study,
         question_text="Paint the vessels",
@@ -101,9 +86,8 @@ def test_a_painted_mask_is_autosaved_and_the_correct_mask_shown(  # type: ignore
         image_port="M",
         overlay_segments=SEGMENTS,
         required=False,
-        order=2,
+        order=question.order + 1,
     )
-    services.reader_study_member_add(reader_study=study, role="readers", user=reader, actor=editor)
     services.answer_create(
         creator=editor,
         question=question,
