@@ -268,3 +268,32 @@ def test_viewport_keys_on_screen(live_server, browser_as) -> None:  # type: igno
     assert readout.startswith("value ") and "mm" not in readout and "voxel" not in readout
     assert notes.inner_text() == "Viewport 'mini' is a minimap, which this viewer does not draw."
     assert page.console_errors == []  # type: ignore[attr-defined]
+
+
+def test_scalebar_visible_hides_a_slides_scale_bar(live_server, browser_as, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from tests.viewer.test_slide_viewer import slide_in_archive, stage_pixels, wait_ready
+
+    user: User = layout_maker()
+    item, _ = slide_in_archive(user, tmp_path)
+    viewer_settings_update(
+        obj=item.archive,
+        hanging_protocol=protocol(
+            user, "Bar hidden", [{**CELL, "viewport_name": "main", "scalebar_visible": False}]
+        ),
+        optional_hanging_protocols=[
+            protocol(user, "Scale bar", [{**CELL, "viewport_name": "main"}])
+        ],
+        view_content={"main": ["generic-medical-image"]},
+    )
+    page = browser_as(user)
+    page.goto(live_server.url + item.get_absolute_url())
+    wait_ready(page)
+    bar = page.locator("[data-slide=scalebar]")
+    without = stage_pixels(page, "hp-no-scalebar")
+    assert bar.is_hidden()
+    page.get_by_role("radio", name="Scale bar").check()
+    assert bar.is_visible() and bar.locator(".label").inner_text().endswith("µm")
+    # the bar's white box appears in its corner of the stage
+    corner = (slice(-60, None), slice(0, 150))
+    assert stage_pixels(page, "hp-scalebar")[corner].mean() > without[corner].mean() + 20
+    assert page.console_errors == []  # type: ignore[attr-defined]
