@@ -154,6 +154,7 @@ def test_viewport_keys_on_screen(live_server, browser_as) -> None:  # type: igno
     page.keyboard.press("ArrowDown")
     page.wait_for_timeout(200)
     assert label(main) == "Axial slice 20 of 40"
+    page.screenshot(path=str(SHOTS / "hp-keys-active.png"), full_page=True)
     # the secondary viewport cannot be active: a click on it leaves the keys on the main one
     canvas(secondary).click()
     page.keyboard.press("ArrowUp")
@@ -267,6 +268,7 @@ def test_viewport_keys_on_screen(live_server, browser_as) -> None:  # type: igno
     readout = main.locator("[data-viewer=readout]").first.inner_text()
     assert readout.startswith("value ") and "mm" not in readout and "voxel" not in readout
     assert notes.inner_text() == "Viewport 'mini' is a minimap, which this viewer does not draw."
+    page.screenshot(path=str(SHOTS / "hp-keys-value-only.png"), full_page=True)
     assert page.console_errors == []  # type: ignore[attr-defined]
 
 
