@@ -110,21 +110,36 @@ class Mask {
 
   paint(on) {
     const nv = this.nv;
-    const switched = owners.get(nv) !== this;
+    const shown = owners.get(nv);
+    if (on && shown && shown !== this && shown.painting) shown.pressed(false); // its pen is put away
     this.show();
-    if (switched) this.onSwitch?.();
+    if (shown !== this) this.onSwitch?.();
     if (on) {
       this.root.viewer.annotations?.deactivate();
       nv.opts.penSize = this.size;
       nv.setPenValue(this.pen, false);
     }
     nv.setDrawingEnabled(on);
+    this.pressed(on);
+    this.root.dataset.painting = on ? this.pk : "";
+    if (on) this.setStatus(this.pk, `Paint on the image: drag with the left button (${this.penName()}).`);
+  }
+
+  /** The Paint button's state. */
+  pressed(on) {
     this.painting = on;
     const button = this.tools.querySelector("[data-mask-paint]");
     button.textContent = on ? "Stop painting" : "Paint";
     button.setAttribute("aria-pressed", String(on));
-    this.root.dataset.painting = on ? this.pk : "";
-    if (on) this.setStatus(this.pk, `Paint on the image: drag with the left button (${this.penName()}).`);
+  }
+
+  /** The reader turned to this question: its mask is the one on the image (as GC shows
+   * the drawing of the question being answered), unless another is being painted. */
+  focus() {
+    const shown = this.nv && owners.get(this.nv);
+    if (!shown || shown === this || shown.painting) return;
+    this.show();
+    this.onSwitch?.();
   }
 
   penName() {
@@ -276,6 +291,7 @@ export function bindMasks({ form, viewerFor, viewerReady, setStatus, csrf, onCha
     const mask = new Mask({ form, field, config, setStatus, onChange });
     mask.onSwitch = () => showingAll && refresh();
     masks.push(mask);
+    field.closest("fieldset")?.addEventListener("focusin", () => mask.focus());
     const root = viewerFor({ sockets: config.socket ? [config.socket] : [] });
     const fallback = (why) => setStatus(mask.pk, why);
     if (!config.geometry || !root) { fallback("This case has no image to paint on."); continue; }

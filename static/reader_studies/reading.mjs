@@ -76,7 +76,8 @@ function scheduleAutosave(delay = 800) {
   clearTimeout(timer);
   timer = setTimeout(autosave, delay);
 }
-form.addEventListener("change", scheduleAutosave);
+// a change of answer, not of a painting tool (pen, brush size): strokes schedule their own
+form.addEventListener("change", (e) => e.target.closest?.("[data-mask-tools]") || scheduleAutosave());
 
 // --- annotations ---------------------------------------------------------------------
 function viewerReady(root) {

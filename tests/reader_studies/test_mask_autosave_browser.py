@@ -1,8 +1,9 @@
 """Painted masks in a study with autosave, "show all annotations" and educational
 verification, in a real Chromium: a mask is saved a moment after the last stroke without
 the reader pressing Save (uploaded, built and stored); while another question's mask is
-painted, "Show all annotations" shows the first one too; once the case is answered the
-correct mask is painted over the image in the ground truth's colour."""
+painted, "Show all annotations" shows the first one too, and turning back to the first
+question shows its mask again; once the case is answered the correct mask is painted over
+the image in the ground truth's colour."""
 
 import re
 
@@ -154,6 +155,16 @@ def test_a_painted_mask_is_autosaved_and_the_correct_mask_shown(  # type: ignore
     page.wait_for_selector("#reading-form[data-masks-shown='0']")
     page.wait_for_timeout(300)
     assert warmer(put_away, canvas.screenshot()) == 0
+    # one pen paints at a time: the first question's Paint button is up again
+    first_paint = tools.get_by_role("button", name="Paint", exact=True)
+    assert first_paint.get_attribute("aria-pressed") == "false"
+    # the reader stops painting and turns back to the first question: its mask shows again
+    page.locator(f"[data-mask-tools='{vessels.pk}']").get_by_role(
+        "button", name="Stop painting"
+    ).click()
+    tools.get_by_role("radio", name="lesion").focus()
+    page.wait_for_timeout(300)
+    assert warmer(put_away, canvas.screenshot(path=str(SHOTS / "mask-refocused.png"))) > 2000
 
     # answered: the case shows the correct mask, in green, under the reader's own
     page.goto(case_url)
