@@ -1,7 +1,8 @@
 """What the reading page needs to let a reader paint a mask answer: the question's
 segments (one pen each), the exact geometry of the image it is painted on (the browser
-writes the label map with it) and the reader's saved mask to show again. One query for
-the saved masks' files, and none when there are none."""
+writes the label map with it), the reader's saved mask to show again and, in educational
+verification, the correct one. One query for the saved masks' files, and none when there
+are none."""
 
 from collections.abc import Sequence
 from typing import Any
@@ -9,7 +10,7 @@ from typing import Any
 from cases.models import Image
 from cases.viewing import viewable_file, viewer_config
 from components.models import ComponentInterfaceValue
-from reader_studies.models import AnswerType, ReaderStudy
+from reader_studies.models import Answer, AnswerType, ReaderStudy
 from reader_studies.reading import QuestionState
 from reader_studies.validation import viewport_name
 
@@ -48,6 +49,13 @@ def geometry(image: Image) -> dict[str, list[Any]]:
     }
 
 
+def _file_of(saved: dict[Any, Image], answer: Answer | None) -> dict[str, Any] | None:
+    """{url, name} of a mask answer's label map for the viewer, or None."""
+    image = saved.get(answer.answer_image_id) if answer and answer.answer_image_id else None
+    view = viewer_config(image=image) if image and viewable_file(image) else None
+    return view["image"]["file"] if view else None
+
+
 def mask_configs(
     *,
     study: ReaderStudy,
@@ -58,7 +66,8 @@ def mask_configs(
     masks = [s for s in states if s.question.answer_type == AnswerType.MASK]
     if not masks:
         return {}
-    saved_pks = [s.answer.answer_image_id for s in masks if s.answer and s.answer.answer_image_id]
+    stored = [s.answer for s in masks] + [s.ground_truth for s in masks]
+    saved_pks = [a.answer_image_id for a in stored if a and a.answer_image_id]
     saved = (
         {i.pk: i for i in Image.objects.filter(pk__in=saved_pks).prefetch_related("files")}
         if saved_pks
@@ -68,16 +77,8 @@ def mask_configs(
     for state in masks:
         q = state.question
         civ = _image_for(state, study, values)
-        mask_image = (
-            saved.get(state.answer.answer_image_id)
-            if state.answer and state.answer.answer_image_id
-            else None
-        )
-        mask_view = (
-            viewer_config(image=mask_image)
-            if mask_image is not None and viewable_file(mask_image) is not None
-            else None
-        )
+        mask_view = _file_of(saved, state.answer)
+        truth_view = _file_of(saved, state.ground_truth)
         configs[q.pk] = {
             "id": str(q.pk),
             "label": q.question_text,
@@ -90,6 +91,8 @@ def mask_configs(
                 for s in q.overlay_segments or []
                 if 0 < int(s["voxel_value"]) < 256
             ],
-            "saved": mask_view["image"]["file"] if mask_view else None,  # {url, name}
+            "saved": mask_view,  # {url, name}
+            # educational studies, once answered: the correct mask over the image
+            "truth": truth_view,
         }
     return configs

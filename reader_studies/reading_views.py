@@ -249,7 +249,7 @@ def _context(
                 ),
             }
         )
-    drawings = any(row["annotation"] for row in rows)
+    drawings = any(row["annotation"] or row["mask"] for row in rows)  # masks are drawings too
     editable = any(
         not s.read_only and s.question.answer_type not in answer_form.SKIPPED for s in states
     )

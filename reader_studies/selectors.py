@@ -13,6 +13,7 @@ from django.db.models import (
     Exists,
     F,
     IntegerField,
+    OuterRef,
     Q,
     QuerySet,
     Subquery,
@@ -127,11 +128,25 @@ def display_sets_unanswered_by(
 
 def images_in_reader_studies_visible_to(user: User) -> QuerySet[Image]:
     """Registered with `cases.selectors.register_image_visibility`: readers and editors
-    see the images of the study's cases."""
+    see the images of the study's cases and, in educational studies, the ground-truth
+    mask of each question they have answered for a case (GC shows it once answered)."""
+    readable = reader_studies_readable_by(user).values("pk")
+    answered = Answer.objects.filter(
+        creator=user,
+        is_ground_truth=False,
+        question=OuterRef("question"),
+        display_set=OuterRef("display_set"),
+    )
+    truths = Answer.objects.filter(
+        Exists(answered),
+        is_ground_truth=True,
+        answer_image__isnull=False,
+        question__reader_study__is_educational=True,
+        question__reader_study__in=readable,
+    )
     return Image.objects.filter(
-        componentinterfacevalue__display_sets__reader_study__in=reader_studies_readable_by(
-            user
-        ).values("pk")
+        Q(componentinterfacevalue__display_sets__reader_study__in=readable)
+        | Q(pk__in=truths.values("answer_image"))
     )
 
 

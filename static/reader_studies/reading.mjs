@@ -8,6 +8,7 @@ import { optionTarget, shortcutFor } from "./shortcuts.mjs";
 const form = document.getElementById("reading-form");
 const settings = JSON.parse(document.getElementById("reading-settings").textContent);
 const opened = performance.now();
+const MASK_AUTOSAVE_MS = 1500;
 const layers = new Map(); // question pk -> annotation layer
 const layerConfigs = new Map(); // question pk -> its layer's config (and ground truth)
 const truths = new Map(); // question pk -> the ground truth's read-only layer
@@ -32,12 +33,33 @@ for (const range of form.querySelectorAll("[data-range-output]")) {
 
 // --- autosave --------------------------------------------------------------------
 let timer = null;
-async function autosave() {
+let saving = null; // the autosave under way: one at a time, a change meanwhile saves again after
+let again = false;
+function autosave() {
+  if (saving) {
+    again = true;
+    return saving;
+  }
+  saving = saveNow().finally(() => {
+    saving = null;
+    if (again) {
+      again = false;
+      autosave();
+    }
+  });
+  return saving;
+}
+async function saveNow() {
   const status = document.getElementById("autosave-status");
+  status.value = "Saving…";
+  // masks painted since the last save go up first; one that cannot says why beside it
+  if (!(await masks.upload({ changedOnly: true }))) {
+    status.value = "Not saved: a mask could not be uploaded.";
+    return;
+  }
   stampDuration();
   const body = new FormData(form);
   body.set("autosave", "1");
-  status.value = "Saving…";
   try {
     const response = await fetch(location.href, {
       method: "POST", body, headers: { Accept: "application/json", "X-CSRFToken": csrf() },
@@ -49,12 +71,13 @@ async function autosave() {
     status.value = `Not saved: ${err.message}`;
   }
 }
-function scheduleAutosave() {
+function scheduleAutosave(delay = 800) {
   if (!settings.autosave) return;
   clearTimeout(timer);
-  timer = setTimeout(autosave, 800);
+  timer = setTimeout(autosave, delay);
 }
-form.addEventListener("change", scheduleAutosave);
+// a change of answer, not of a painting tool (pen, brush size): strokes schedule their own
+form.addEventListener("change", (e) => e.target.closest?.("[data-mask-tools]") || scheduleAutosave());
 
 // --- annotations ---------------------------------------------------------------------
 function viewerReady(root) {
@@ -153,7 +176,10 @@ function makeActive(pk) {
   showLayers();
 }
 
-showAll?.addEventListener("change", showLayers);
+showAll?.addEventListener("change", () => {
+  showLayers();
+  masks.showAll(showAll.checked);
+});
 form.addEventListener("focusin", (e) => {
   const pk = e.target.closest?.("fieldset.question")?.querySelector("[data-annotation]")?.dataset.annotation;
   if (pk) makeActive(pk);
@@ -171,8 +197,10 @@ for (const button of form.querySelectorAll("[data-clear]")) {
 }
 
 // --- masks: painted with Niivue's drawing, uploaded as a label map before the post ---
-const uploadMasks = bindMasks({
+const masks = bindMasks({
   form, viewerFor, viewerReady, csrf,
+  // a mask goes up and is built before it is saved: a pause in the painting, not each stroke
+  onChange: () => scheduleAutosave(MASK_AUTOSAVE_MS),
   setStatus: (pk, text) => {
     const out = form.querySelector(`[data-mask-status="${pk}"]`);
     if (out) out.value = text;
@@ -183,7 +211,9 @@ if (form.querySelector("[data-mask]")) {
     e.preventDefault();
     const save = document.getElementById("save");
     if (save) save.disabled = true;
-    const ok = await uploadMasks();
+    clearTimeout(timer);
+    while (saving) await saving; // an autosave under way finishes its upload first
+    const ok = await masks.upload();
     if (save) save.disabled = false;
     if (!ok) return;
     stampDuration();

@@ -1,6 +1,7 @@
 // Lays out the viewports of a hanging protocol on the page (layout.mjs computes where)
 // and switches between the protocols offered. Load it before viewer.mjs.
-import { layoutFor, startSlice } from "./layout.mjs";
+import { layoutFor, startSlice, undrawnViews } from "./layout.mjs";
+import { forActiveViewport } from "./help.mjs";
 import { drawIndicator } from "./slice-indicator.mjs";
 import { makeDraggable } from "./viewport-drag.mjs";
 
@@ -13,6 +14,7 @@ if (root) {
   let settings = new Map(); // viewport name -> its settings under the active protocol
 
   const viewerOf = (el) => el.querySelector(".tessera-viewer");
+  const canvasOf = (el) => viewerOf(el)?.querySelector("canvas[data-viewer=canvas]");
 
   /** The viewer opens at the protocol's start slice; an open one goes there now. */
   const start = (viewer, s) => {
@@ -68,24 +70,45 @@ if (root) {
   // after every draw of a viewer (a new size, zoom, pan) its lines follow, as visible as they were
   grid.addEventListener("tessera:drawn", (e) => redraw(nameOf(e.target), { quiet: true }));
 
-  // GC's selectable: a click or focus makes a selectable viewport the active one
+  // GC's selectable: a click or focus makes a selectable viewport the active one, and the
+  // viewer keys act on it. Captured: a drawing tool keeps its pointer events to itself.
   const select = (el) => {
-    if (!el || el.dataset.selectable !== "true") return;
+    if (!el || el.dataset.selectable !== "true") return false;
     for (const other of elements.values()) other.removeAttribute("aria-current");
     el.setAttribute("aria-current", "true");
     root.dataset.selected = el.dataset.viewport;
+    return true;
   };
+  // a viewport that cannot be active takes no keys from a click on its image: the focus
+  // the click gives its canvas goes straight back to the active one (the Tab key may still
+  // bring the focus there on purpose)
+  let clicked = null;
   for (const el of elements.values()) {
-    el.addEventListener("pointerdown", (e) => e.target.closest("[data-viewport]") === el && select(el));
-    el.addEventListener("focusin", (e) => e.target.closest("[data-viewport]") === el && select(el));
+    const own = (e) => e.target.closest("[data-viewport]") === el;
+    el.addEventListener("pointerdown", (e) => { if (own(e)) clicked = select(el) ? null : el; }, { capture: true });
+    el.addEventListener("focusin", (e) => {
+      if (!own(e) || select(el)) return;
+      const active = elements.get(root.dataset.selected);
+      if (clicked === el && active && e.target.matches("canvas[data-viewer=canvas]")) canvasOf(active)?.focus({ preventScroll: true });
+    });
     makeDraggable(el, el.querySelector(".hp-title"));
   }
+  window.addEventListener("pointerup", () => (clicked = null), { capture: true });
+  // keys pressed elsewhere on the page (a viewport's title or tools, the page itself) act
+  // on the active viewport; on window, after the page's own handlers had their turn
+  window.addEventListener("keydown", (e) => {
+    const active = root.dataset.selected && elements.get(root.dataset.selected);
+    const viewer = active && !active.hidden ? viewerOf(active)?.viewer : null;
+    if (!viewer?.nv || typeof viewer.key !== "function" || !forActiveViewport(e)) return;
+    viewer.key(e);
+  });
 
   const apply = (pk) => {
     const protocol = protocols.find((p) => p.pk === pk) || protocols[0];
     const layout = layoutFor(protocol.json, [...elements.keys()]);
     grid.style.gridTemplateColumns = `repeat(${layout.columns}, minmax(0, 1fr))`;
     settings = new Map(layout.viewports.filter((v) => v.visible).map((v) => [v.name, v.settings]));
+    delete root.dataset.selected; // a new layout: no viewport is active until chosen
     // top-level viewports on the grid in page order; nested ones inside their parent
     for (const el of order) grid.append(el);
     for (const v of layout.viewports) {
@@ -104,6 +127,7 @@ if (root) {
       el.dataset.draggable = String(s.draggable);
       el.style.translate = "";
       el.querySelector("[data-hp-label]").textContent = s.label;
+      el.dataset.scalebar = String(s.scalebar); // a whole-slide image's scale bar (viewer.css)
       const viewer = viewerOf(el);
       if (!viewer) continue;
       // the viewer opens in the viewport's orientation; an open one turns to it now
@@ -111,12 +135,18 @@ if (root) {
       viewer.dataset.linkable = String(s.linkable);
       viewer.querySelector("[data-viewer=slice-label]").hidden = !s.showSlice;
       viewer.querySelector(".viewer-readout").hidden = !s.showReadout;
+      viewer.dataset.readout = s.readout;
       // GC's fullsizable: the full-screen toggle only where the protocol offers it
       viewer.querySelector("[data-viewer=fullscreen]").hidden = !s.fullsizable;
       if (s.plane) viewer.dataset.initialPlane = s.plane;
       else delete viewer.dataset.initialPlane;
       start(viewer, s);
     }
+    // the protocol's views this viewer leaves out are named, not dropped silently
+    const notes = root.querySelector("[data-hp-notes]");
+    const undrawn = undrawnViews(protocol.json);
+    notes.replaceChildren(...undrawn.map((text) => Object.assign(document.createElement("p"), { textContent: text })));
+    notes.hidden = !undrawn.length;
     root.dataset.protocol = protocol.pk;
     redraw();
   };

@@ -8,6 +8,7 @@ export const SHORTCUTS = [
   ["Shift + drag, middle drag", "Pan"],
   ["Right drag", "Window / level"],
   ["Click", "Move the crosshair (linked viewers follow)"],
+  ["Click a viewport", "Make it the active one: the keys act on it (layouts with several viewports)"],
   ["1 – 5", "Layout: all planes, axial, coronal, sagittal, 3D"],
   ["i", "Invert"],
   ["r", "Reset the view"],
@@ -19,6 +20,16 @@ export const SHORTCUTS = [
 export function isTyping(target) {
   const tag = target?.tagName;
   return tag === "INPUT" || tag === "TEXTAREA" || tag === "SELECT" || Boolean(target?.isContentEditable);
+}
+
+/**
+ * Whether a key press on the page goes to the active viewport of a layout: pressed outside
+ * every viewer canvas (those handle their own keys) and the help, not typed into a field,
+ * not a browser shortcut, and not taken by the page already (the reading page's digits).
+ */
+export function forActiveViewport({ target, ctrlKey = false, metaKey = false, altKey = false, defaultPrevented = false }) {
+  if (defaultPrevented || ctrlKey || metaKey || altKey || isTyping(target)) return false;
+  return !target?.closest?.("canvas[data-viewer=canvas], dialog");
 }
 
 function dialog(doc) {

@@ -67,8 +67,11 @@ export function viewportSettings(protocol, name) {
     nested: Boolean(v.parent_id),
     linkable: v.linkable !== false,
     showSlice: v.show_current_slice !== false,
-    // the readout shows both; it hides only when the protocol turns both off
+    // the readout shows what the protocol leaves on; it hides when both are off
     showReadout: v.show_mouse_coordinate !== false || v.show_mouse_voxel_value !== false,
+    readout: readoutParts(v),
+    // whole-slide images: the scale bar unless the protocol hides it
+    scalebar: v.scalebar_visible !== false,
     startPosition: Number.isFinite(v.relative_start_position) ? v.relative_start_position : 0.5,
     // the line where the named viewport's plane cuts this one; fadeMs null: it stays
     indicator: v.slice_plane_indicator
@@ -107,4 +110,39 @@ export function layoutFor(protocol, available) {
     // viewports of the protocol the page has nothing for: shown as empty cells
     empty: Object.keys(cells).filter((name) => !available.includes(name)),
   };
+}
+
+/** What a viewport's readout names: "coordinate" (world mm and voxel), "value", or both. */
+function readoutParts(v) {
+  const parts = [];
+  if (v.show_mouse_coordinate !== false) parts.push("coordinate");
+  if (v.show_mouse_voxel_value !== false) parts.push("value");
+  return parts.join(" ");
+}
+
+/**
+ * The readout under the mouse: the world point and its voxel, and the voxel's value, as
+ * far as `parts` (readoutParts; absent: both) asks. `voxel` null: outside the image.
+ */
+export function readoutText({ point, voxel, value, parts = "coordinate value" }) {
+  const wanted = new Set(parts.split(" "));
+  if (!voxel) return wanted.has("coordinate") ? `${point} · outside the image` : "outside the image";
+  const text = [];
+  if (wanted.has("coordinate")) text.push(point, `voxel ${voxel.join(", ")}`);
+  if (wanted.has("value")) text.push(`value ${value}`);
+  return text.join(" · ");
+}
+
+// specialized views this viewer does not draw (3D side views it does: a 3D rendering; the
+// intensity over time is charted under every 4D image's time slider, time-curve.mjs)
+const UNDRAWN = {
+  minimap: "a minimap",
+  clientside: "a client-side view",
+};
+
+/** A sentence for each viewport of the protocol the viewer leaves out, naming it. */
+export function undrawnViews(protocol) {
+  return protocol
+    .filter((v) => v.specialized_view in UNDRAWN)
+    .map((v) => `Viewport '${v.viewport_name}' is ${UNDRAWN[v.specialized_view]}, which this viewer does not draw.`);
 }

@@ -8,7 +8,8 @@ import { DamagedDataError } from "./mha.mjs";
 import { QuickLook } from "./quick-look.mjs";
 import { thresholdLabel, thresholdValue } from "./heatmap.mjs";
 import { installHelp } from "./help.mjs";
-import { startSlice } from "./layout.mjs";
+import { readoutText, startSlice } from "./layout.mjs";
+import { TimeCurve } from "./time-curve.mjs";
 import { deferGradients } from "./lazy-gradients.mjs";
 import { labelColormap, segmentColour } from "./segments.mjs";
 import { presetsFor, windowRange } from "./windows.mjs";
@@ -214,6 +215,7 @@ class Viewer {
       show();
     });
     show();
+    this.timeCurve = new TimeCurve(this); // the intensity at the crosshair over time
   }
 
   fillPresets() {
@@ -390,9 +392,9 @@ class Viewer {
   readout(ras, value) {
     const world = rasToLps(ras);
     const voxel = nearestVoxel(worldToVoxel(this.geometry, world), this.size);
-    this.el("readout").textContent = voxel
-      ? `${formatPoint(world)} · voxel ${voxel.join(", ")} · value ${round(value)}`
-      : `${formatPoint(world)} · outside the image`;
+    // a hanging protocol may show the coordinate or the value alone (data-readout)
+    const parts = this.root.dataset.readout;
+    this.el("readout").textContent = readoutText({ point: formatPoint(world), voxel, value: round(value), parts });
   }
 
   /** The readout follows the mouse, not only the crosshair. */

@@ -238,3 +238,54 @@ def test_results_and_ground_truth_csv_through_the_api(api_client, study):
     api_client.force_authenticate(outsider)
     for path in ("progress/", "leaderboard/", "statistics/", "ground-truth/csv/"):
         assert api_client.get(f"{base}{path}").status_code == 404, path
+
+
+def test_the_correct_mask_is_served_to_a_reader_once_they_answered(client):
+    """The reading page shows an educational study's correct mask after the reader's
+    answer; its file is theirs to load only then, and never in a study that is not
+    educational or to someone who does not read the study."""
+    from django.urls import reverse
+
+    from tests.archives.helpers import login
+    from tests.reader_studies.helpers import mask_session
+
+    editor, reader, outsider = new_user(), new_user(), new_user()
+    segments = [{"name": "lesion", "voxel_value": 1, "visible": True}]
+    files = {}
+    studies = {}
+    for educational in (True, False):
+        study, case = study_with_case(
+            editor, title=f"Masks {educational}", is_educational=educational
+        )
+        services.reader_study_member_add(
+            reader_study=study, role="readers", user=reader, actor=editor
+        )
+        question = question_for(study, "MASK", question_text="Paint it", overlay_segments=segments)
+        truth = services.answer_create(
+            creator=editor,
+            question=question,
+            display_set=case,
+            answer={"upload_session_pk": str(mask_session(editor).pk)},
+            is_ground_truth=True,
+        )
+        image = truth.answer_image
+        assert image is not None
+        f = image.files.get()
+        files[educational] = reverse("cases:image-file", args=[image.pk, f.pk, f.extension])
+        studies[educational] = (question, case)
+
+    def status(user, educational: bool) -> int:  # type: ignore[no-untyped-def]
+        login(client, user)
+        return client.get(files[educational]).status_code
+
+    assert status(reader, True) == 404  # not answered yet: the truth stays hidden
+    for question, case in studies.values():
+        services.answer_create(
+            creator=reader,
+            question=question,
+            display_set=case,
+            answer={"upload_session_pk": str(mask_session(reader).pk)},
+        )
+    assert status(reader, True) == 302  # answered: a signed URL for the viewer
+    assert status(reader, False) == 404  # not an educational study
+    assert status(outsider, True) == 404

@@ -5,6 +5,7 @@ read back through the API voxel by voxel, and shown again when the case is reope
 import re
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -43,13 +44,15 @@ def small_volume() -> sitk.Image:
     return image
 
 
-def mask_study(editor: User, reader: User) -> ReaderStudy:
+def mask_study(editor: User, reader: User, **settings: Any) -> ReaderStudy:
+    """One case of small_volume, one mask question ("Paint the oedema"), one reader."""
     study = services.reader_study_create(
         creator=editor,
         title="Paint the lesion",
         view_content={"main": ["generic-medical-image"]},
         allow_case_navigation=True,
         allow_answer_modification=True,
+        **settings,
     )
     socket = ComponentInterface.objects.get(slug="generic-medical-image")
     case = services.display_set_create(reader_study=study, title="Slice")

@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { gridPlacement, layoutFor, stacking, startSlice, viewportSettings } from "../../static/viewer/layout.mjs";
+import { gridPlacement, layoutFor, readoutText, stacking, startSlice, undrawnViews, viewportSettings } from "../../static/viewer/layout.mjs";
 import { planeLine } from "../../static/viewer/slice-indicator.mjs";
 
 const TWO = [
@@ -44,13 +44,13 @@ test("orientation, 3D side views and labels set how a viewport opens", () => {
   const side = [{ viewport_name: "main" }, { viewport_name: "s3d", specialized_view: "3D-sideview", parent_id: "main", orientation: "axial", label: "3D" }];
   assert.deepEqual(viewportSettings(side, "s3d"), {
     plane: "render", label: "3D", nested: true, linkable: true, showSlice: true, showReadout: true,
-    startPosition: 0.5, indicator: null, fullsizable: false, opacity: 1, selectable: true,
+    readout: "coordinate value", scalebar: true, startPosition: 0.5, indicator: null, fullsizable: false, opacity: 1, selectable: true,
     draggable: false, parent: "main",
   });
   const quiet = [{ viewport_name: "main", show_current_slice: false, show_mouse_coordinate: false, show_mouse_voxel_value: false, linkable: false }];
   assert.deepEqual(viewportSettings(quiet, "main"), {
     plane: null, label: "", nested: false, linkable: false, showSlice: false, showReadout: false,
-    startPosition: 0.5, indicator: null, fullsizable: false, opacity: 1, selectable: true,
+    readout: "", scalebar: true, startPosition: 0.5, indicator: null, fullsizable: false, opacity: 1, selectable: true,
     draggable: false, parent: null,
   });
   assert.equal(viewportSettings(TWO, "nonary"), null);
@@ -127,4 +127,39 @@ test("the plane line crosses a tile where the other viewport's plane cuts it", (
   // an oblique tile: the line runs corner to corner
   const oblique = (x, y) => [x + y, 0, 0];
   assert.deepEqual(planeLine(oblique, 0, 10, 10, 10), { x1: 0, y1: 10, x2: 10, y2: 0 });
+});
+
+test("the readout names the coordinate, the value or both, as the protocol asks", () => {
+  const at = (v) => viewportSettings([{ viewport_name: "main", ...v }], "main");
+  const here = { point: "1.0, 2.0, 3.0 mm", voxel: [4, 5, 6], value: "-1000" };
+  const text = (v) => readoutText({ ...here, parts: at(v).readout });
+  assert.equal(text({}), "1.0, 2.0, 3.0 mm · voxel 4, 5, 6 · value -1000");
+  assert.equal(readoutText(here), "1.0, 2.0, 3.0 mm · voxel 4, 5, 6 · value -1000");
+  assert.equal(text({ show_mouse_voxel_value: false }), "1.0, 2.0, 3.0 mm · voxel 4, 5, 6");
+  assert.equal(text({ show_mouse_coordinate: false }), "value -1000");
+  assert.equal(at({ show_mouse_coordinate: false }).showReadout, true);
+  const outside = { ...here, voxel: null };
+  assert.equal(readoutText({ ...outside, parts: at({}).readout }), "1.0, 2.0, 3.0 mm · outside the image");
+  assert.equal(readoutText({ ...outside, parts: at({ show_mouse_coordinate: false }).readout }), "outside the image");
+});
+
+test("scalebar_visible: false hides a slide's scale bar; it shows otherwise", () => {
+  assert.equal(viewportSettings([{ viewport_name: "main", scalebar_visible: false }], "main").scalebar, false);
+  assert.equal(viewportSettings([{ viewport_name: "main", scalebar_visible: true }], "main").scalebar, true);
+  assert.equal(viewportSettings([{ viewport_name: "main" }], "main").scalebar, true);
+});
+
+test("specialized views the viewer does not draw are named; 3D side views and time charts are drawn", () => {
+  const notes = undrawnViews([
+    { viewport_name: "main" },
+    { viewport_name: "mini", specialized_view: "minimap", parent_id: "main" },
+    { viewport_name: "s3d", specialized_view: "3D-sideview", parent_id: "main", orientation: "axial" },
+    { viewport_name: "secondary", specialized_view: "clientside" },
+    { viewport_name: "tertiary", specialized_view: "intensity-over-time-chart", parent_id: "main" },
+  ]);
+  assert.deepEqual(notes, [
+    "Viewport 'mini' is a minimap, which this viewer does not draw.",
+    "Viewport 'secondary' is a client-side view, which this viewer does not draw.",
+  ]);
+  assert.deepEqual(undrawnViews([{ viewport_name: "main" }]), []);
 });

@@ -2,7 +2,9 @@
 relative_start_position opens the first or last slice, slice_plane_indicator draws where
 another viewport's plane cuts this one and follows its slice, order stacks overlapping
 viewports, opacity lets the page through, fullsizable alone offers full screen,
-selectable viewports become the active one, a draggable viewport moves inside its parent."""
+selectable viewports become the active one (the keys act on it), a draggable viewport
+moves inside its parent, the readout shows what the protocol leaves on, views the viewer
+does not draw are named."""
 
 import io
 
@@ -50,6 +52,10 @@ LAST = [{**MAIN, "relative_start_position": 1}, SECONDARY, DRAGGED]
 STACKED = [{**MAIN, "order": 1}, {**SECONDARY, "x": 0, "order": 0}]
 SEE_THROUGH = [{**MAIN, "relative_start_position": 0, "opacity": 0.5}]
 FADING = [MAIN, {**SECONDARY, "slice_plane_indicator_fade_ms": 300}]
+VALUE_ONLY = [
+    {**MAIN, "show_mouse_coordinate": False},
+    {"viewport_name": "mini", **CELL, "specialized_view": "minimap", "parent_id": "main"},
+]
 
 
 def rgb(png: bytes) -> np.ndarray:
@@ -83,6 +89,7 @@ def test_viewport_keys_on_screen(live_server, browser_as) -> None:  # type: igno
             protocol(user, "Stacked", STACKED),
             protocol(user, "See through", SEE_THROUGH),
             protocol(user, "Fading line", FADING),
+            protocol(user, "Value only", VALUE_ONLY),
         ],
         view_content={
             "main": ["generic-medical-image"],
@@ -132,6 +139,28 @@ def test_viewport_keys_on_screen(live_server, browser_as) -> None:  # type: igno
     assert abs(rows_first.mean() - (1 - 0.5 / 40) * height) < 0.03 * height
     assert abs(rows_moved.mean() - (1 - 20.5 / 40) * height) < 0.03 * height
     assert label(secondary) == "Coronal slice 64 of 64"  # not linked: it stays
+
+    # the keys act on the active viewport: a click on the nested sagittal view makes it
+    # the one that scrolls, though the main viewport's canvas had the focus
+    sagittal = label(tertiary)
+    canvas(tertiary).click()
+    assert tertiary.get_attribute("aria-current") == "true"
+    page.keyboard.press("PageUp")
+    page.wait_for_timeout(200)
+    assert label(tertiary) != sagittal
+    assert label(main) == "Axial slice 21 of 40"
+    # a click on a viewport's title (the focus leaves the canvases) keeps the keys on it
+    main.locator(".hp-title").first.click()
+    page.keyboard.press("ArrowDown")
+    page.wait_for_timeout(200)
+    assert label(main) == "Axial slice 20 of 40"
+    page.screenshot(path=str(SHOTS / "hp-keys-active.png"), full_page=True)
+    # the secondary viewport cannot be active: a click on it leaves the keys on the main one
+    canvas(secondary).click()
+    page.keyboard.press("ArrowUp")
+    page.wait_for_timeout(200)
+    assert label(main) == "Axial slice 21 of 40"
+    assert label(secondary) == "Coronal slice 64 of 64"
 
     # fullsizable: only the main viewport offers full screen
     assert main.get_by_role("button", name="Full screen").first.is_visible()
@@ -227,4 +256,46 @@ def test_viewport_keys_on_screen(live_server, browser_as) -> None:  # type: igno
     corner = rgb(canvas(main).screenshot(path=str(SHOTS / "hp-keys-opacity.png")))[5:15, 5:15]
     assert opaque_corner < 20
     assert 100 < corner.mean() < 160
+
+    # show_mouse_coordinate: false leaves the voxel value alone under the mouse; the
+    # minimap, which this viewer does not draw, is named above the layout
+    notes = page.locator("[data-hp-notes]")
+    assert notes.is_hidden()
+    page.get_by_role("radio", name="Value only").check()
+    page.wait_for_timeout(300)
+    box = canvas(main).bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    readout = main.locator("[data-viewer=readout]").first.inner_text()
+    assert readout.startswith("value ") and "mm" not in readout and "voxel" not in readout
+    assert notes.inner_text() == "Viewport 'mini' is a minimap, which this viewer does not draw."
+    page.screenshot(path=str(SHOTS / "hp-keys-value-only.png"), full_page=True)
+    assert page.console_errors == []  # type: ignore[attr-defined]
+
+
+def test_scalebar_visible_hides_a_slides_scale_bar(live_server, browser_as, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from tests.viewer.test_slide_viewer import slide_in_archive, stage_pixels, wait_ready
+
+    user: User = layout_maker()
+    item, _ = slide_in_archive(user, tmp_path)
+    viewer_settings_update(
+        obj=item.archive,
+        hanging_protocol=protocol(
+            user, "Bar hidden", [{**CELL, "viewport_name": "main", "scalebar_visible": False}]
+        ),
+        optional_hanging_protocols=[
+            protocol(user, "Scale bar", [{**CELL, "viewport_name": "main"}])
+        ],
+        view_content={"main": ["generic-medical-image"]},
+    )
+    page = browser_as(user)
+    page.goto(live_server.url + item.get_absolute_url())
+    wait_ready(page)
+    bar = page.locator("[data-slide=scalebar]")
+    without = stage_pixels(page, "hp-no-scalebar")
+    assert bar.is_hidden()
+    page.get_by_role("radio", name="Scale bar").check()
+    assert bar.is_visible() and bar.locator(".label").inner_text().endswith("µm")
+    # the bar's white box appears in its corner of the stage
+    corner = (slice(-60, None), slice(0, 150))
+    assert stage_pixels(page, "hp-scalebar")[corner].mean() > without[corner].mean() + 20
     assert page.console_errors == []  # type: ignore[attr-defined]

@@ -1,5 +1,6 @@
 """A 4D image (x, y, z, t) opens with a time slider; moving it shows the other time point
-(pixels checked on the canvas). 3D images show no time slider."""
+(pixels checked on the canvas), and a chart shows the intensity at the crosshair over
+time. 3D images show no time slider."""
 
 import numpy as np
 import pytest
@@ -11,6 +12,7 @@ from components.models import ComponentInterface
 from components.services import socket_value_create
 from tests.factories import UserFactory
 from tests.viewer.test_overlays import pixels
+from tests.viewer.test_volume_viewer import SHOTS
 from tests.viewer.volumes import AIR, ct_volume, store_volume
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -44,17 +46,33 @@ def test_time_slider_moves_through_the_time_points(live_server, browser_as) -> N
     page.wait_for_timeout(300)
     label = page.locator("[data-viewer=time-label]")
     assert label.inner_text() == "Time point 1 of 3"
+    # the intensity at the crosshair (the body's centre) over time: 400 HU up each time
+    chart = page.locator("[data-viewer=time-curve]")
+    values = [float(v) for v in chart.get_attribute("data-values").split(",")]
+    assert values[1] - values[0] == 400 and values[2] - values[1] == 400
+    assert chart.locator("figcaption").inner_text().startswith("Intensity at voxel ")
+    marker = chart.locator("circle")
+    x_first = float(marker.get_attribute("cx"))
     canvas = page.locator(".tessera-viewer canvas")
     first = pixels(canvas, "time-1")
     page.get_by_label("Time point").fill("3")
     page.wait_for_timeout(300)
     assert label.inner_text() == "Time point 3 of 3"
+    assert float(marker.get_attribute("cx")) > x_first + 100  # the marker at the last point
+    chart.screenshot(path=str(SHOTS / "time-curve.png"))
     last = pixels(canvas, "time-3")
     # the body got brighter (window C 500, W 2000: +800 HU is +0.4 of white)
     h, w = first.shape[0] // 2, first.shape[1] // 2
     body = (slice(h - 100, h - 60), slice(w - 100, w - 60))  # inside the body, off the crosshair
     assert last[body].mean() > first[body].mean() + 60
     assert page.locator("[data-viewer=slice-label]").inner_text() == "Axial slice 21 of 40"
+    # a click in the air around the body: the chart follows the crosshair, flat there
+    # the square image fills the canvas's height, centred: 10 px in from its left edge
+    box = canvas.bounding_box()
+    canvas.click(position={"x": (box["width"] - box["height"]) / 2 + 10, "y": box["height"] / 2})
+    page.wait_for_timeout(300)
+    air = [float(v) for v in chart.get_attribute("data-values").split(",")]
+    assert air[0] == air[1] == air[2] < values[0]
     assert page.console_errors == []  # type: ignore[attr-defined]
 
 
