@@ -28,12 +28,15 @@ function loadOpenSeadragon(src) {
 export function tileSource(OSD, d) {
   const n = d.levels.length;
   const ours = (level) => d.levels[Math.min(Math.max(n - 1 - level, 0), n - 1)];
+  // the page has fetched the preview level's tiles (cases/slide_viewing.py): nothing
+  // coarser is asked for
+  const preview = d.preview_level ?? n - 1;
   return {
     width: d.width,
     height: d.height,
     tileSize: d.levels[0].tile_width,
     tileOverlap: 0,
-    minLevel: 0,
+    minLevel: n - 1 - preview,
     maxLevel: n - 1,
     getLevelScale: (level) => ours(level).width / d.width,
     getNumTiles: (level) => {
@@ -101,6 +104,8 @@ class SlideViewer {
   async open() {
     // With the geometry on the page, the viewer starts on it and its first tiles are
     // asked for at once; without, it waits for the descriptor (loading its script meanwhile).
+    // moments on the way to the first tiles, read by benchmarks/bench_slides.py
+    this.root.dataset.moduleMs = String(performance.now());
     const library = loadOpenSeadragon(this.root.dataset.osd);
     library.catch(() => {}); // reported below
     if (!this.config.slide) {
@@ -114,6 +119,7 @@ class SlideViewer {
       this.fail(`The slide viewer could not start: ${e.message}.`);
       return;
     }
+    this.root.dataset.libraryMs = String(performance.now());
     this.slide ??= this.config.slide;
     this.start();
   }
@@ -137,9 +143,9 @@ class SlideViewer {
       prefixUrl: this.root.dataset.osdImages,
       tileSources: tileSource(OSD, this.slide),
       drawer: "canvas",
-      // the level the view needs first, not every coarser one before it: fewer requests
-      // before the first sharp view
-      immediateRender: true,
+      // coarse to fine: the preview level first (its tiles are at hand), then finer ones
+      // up to the level the view needs
+      immediateRender: false,
       showNavigationControl: false,
       showNavigator: true,
       navigatorPosition: "TOP_RIGHT",

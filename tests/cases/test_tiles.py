@@ -84,6 +84,14 @@ def test_the_image_page_carries_the_geometry_so_tiles_start_at_once(lossless_sli
     # the smallest level, inline, is in the page once: as the image, not again in the JSON
     assert config["poster"].startswith("data:image/jpeg;base64,")
     assert page.content.decode().count(config["poster"]) == 1
+    # the tiles the viewer draws first, named for the browser to fetch with the page: the
+    # finest level of at most four tiles (500 x 350 here), each behind the permission check
+    html = page.content.decode()
+    preview = [tile_url(image, 1, column, row) for row in (0, 1) for column in (0, 1)]
+    for url in preview:
+        assert f'<link rel="preload" as="image" href="{url}"' in html
+        assert client.get(url).status_code == 200
+    assert html.count('rel="preload" as="image"') == len(preview)
     # an outsider gets neither the page nor the geometry
     outsider = Client()
     outsider.force_login(UserFactory())  # type: ignore[arg-type]
