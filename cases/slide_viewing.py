@@ -30,27 +30,27 @@ def tile_url_template(image_pk: object) -> str:
     return url.removesuffix("0/0/0") + "{level}/{column}/{row}"
 
 
+def _grid(level: dict[str, int]) -> tuple[int, int]:
+    """Columns and rows of tiles of a level as describe() gives it."""
+    return -(-level["width"] // level["tile_width"]), -(-level["height"] // level["tile_height"])
+
+
 def preview_level(levels: list[dict[str, int]]) -> int:
     """The finest level of at most PREVIEW_TILES tiles (the coarsest, if none is): the
     viewer draws it first, whatever the screen, then refines; so the page can name its
     tiles for the browser to fetch while the viewer's scripts load."""
-    fits = [
-        i
-        for i, lv in enumerate(levels)
-        if -(-lv["width"] // lv["tile_width"]) * -(-lv["height"] // lv["tile_height"])
-        <= PREVIEW_TILES
-    ]
+    fits = [i for i, lv in enumerate(levels) if _grid(lv)[0] * _grid(lv)[1] <= PREVIEW_TILES]
     return fits[0] if fits else len(levels) - 1
 
 
 def preview_tile_urls(geometry: dict[str, Any]) -> list[str]:
     """The permission-checked URLs of the preview level's tiles."""
     level = geometry["preview_level"]
-    lv = geometry["levels"][level]
+    columns, rows = _grid(geometry["levels"][level])
     return [
         geometry["tile_url"].format(level=level, column=column, row=row)
-        for row in range(-(-lv["height"] // lv["tile_height"]))
-        for column in range(-(-lv["width"] // lv["tile_width"]))
+        for row in range(rows)
+        for column in range(columns)
     ]
 
 
