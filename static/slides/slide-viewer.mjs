@@ -1,7 +1,8 @@
 // The whole-slide viewer: every `.tessera-slide` element on the page opens its slide with
 // OpenSeadragon over the permission-checked tile endpoint (cases/tile_views.py). The
 // page carries the slide's geometry (cases/slide_viewing.py), so tiles are asked for as
-// soon as the script runs; every tile and the descriptor (asked for once the first view
+// soon as the script runs, and the preview level's tiles, drawn first, come with the page
+// (its preload links); every tile and the descriptor (asked for once the first view
 // is in) check permission again, and a "no" replaces the canvas with a message.
 
 import { slideShapes } from "./annotations.mjs";
@@ -102,10 +103,10 @@ class SlideViewer {
   }
 
   async open() {
-    // With the geometry on the page, the viewer starts on it and its first tiles are
-    // asked for at once; without, it waits for the descriptor (loading its script meanwhile).
     // moments on the way to the first tiles, read by benchmarks/bench_slides.py
     this.root.dataset.moduleMs = String(performance.now());
+    // With the geometry on the page, the viewer starts on it and its first tiles are
+    // asked for at once; without, it waits for the descriptor (loading its script meanwhile).
     const library = loadOpenSeadragon(this.root.dataset.osd);
     library.catch(() => {}); // reported below
     if (!this.config.slide) {
@@ -193,11 +194,16 @@ class SlideViewer {
     this.viewer.world.addHandler("add-item", ({ item }) => {
       item.addHandler("fully-loaded-change", ({ fullyLoaded }) => {
         if (fullyLoaded) hidePoster();
-        if (!fullyLoaded || this.root.dataset.state !== "loading") return;
+        if (!fullyLoaded || this.root.dataset.loadedMs) return;
         this.confirm();
         this.root.dataset.loadedMs = String(performance.now());
-        this.root.dataset.state = "ready";
-        this.say(`${this.slide.name}: ${this.slide.width} × ${this.slide.height} pixels, opened in ${Math.round(performance.now() - shownAt)} ms.`);
+        const openedIn = Math.round(performance.now() - shownAt);
+        // ready for drawing too: its tools load after the viewer starts (slide-drawing.mjs)
+        this.drawing.loaded.then(() => {
+          if (this.root.dataset.state !== "loading") return;
+          this.root.dataset.state = "ready";
+          this.say(`${this.slide.name}: ${this.slide.width} × ${this.slide.height} pixels, opened in ${openedIn} ms.`);
+        });
       });
     });
     // drawing needs micrometres: only on slides with a stored pixel size
