@@ -220,12 +220,14 @@ class AccessDecisionMiddleware:
 
     def _tell(self, request: HttpRequest) -> None:
         user = getattr(request, "user", None)
+        # page views only, told apart before the user is: that costs the session's and the
+        # user's queries, which an image tile or an API call need not pay
         if (
             request.method == "GET"
-            and user is not None
-            and user.is_authenticated
             and not request.path.startswith(("/api/", "/static/", "/health/"))
             and "text/html" in request.headers.get("Accept", "text/html")
+            and user is not None
+            and user.is_authenticated
         ):
             for decided in decisions_to_show(user=user):  # type: ignore[arg-type]
                 level = messages.SUCCESS if decided.status == "accepted" else messages.WARNING

@@ -157,6 +157,7 @@ BREAKDOWN = """() => {
   const one = (part) => resources.find((e) => e.name.includes(part));
   const end = (part) => (one(part) ? one(part).responseEnd : NaN);
   const tiles = resources.filter((e) => e.name.includes('/tiles/'));
+  const modules = resources.filter((e) => e.name.includes('.mjs'));
   const earlier = (a, b) => (a.responseEnd < b.responseEnd ? a : b);
   const first = tiles.length ? tiles.reduce(earlier) : null;
   const server = tiles.map((e) => e.responseStart - e.requestStart).sort((a, b) => a - b);
@@ -166,10 +167,14 @@ BREAKDOWN = """() => {
     css_ms: end('slides/slides'),
     osd_js_ms: end('openseadragon'),
     viewer_js_ms: end('slide-viewer'),
+    last_module_ms: Math.max(...modules.map((e) => e.responseEnd)),
     descriptor_ms: end('/slide.json'),
+    module_ms: +d.moduleMs,
+    library_ms: +d.libraryMs,
     first_tile_request_ms: first ? first.startTime : NaN,
     first_tile_ms: first ? first.responseEnd : NaN,
     tile_wait_median_ms: server.length ? server[Math.floor(server.length / 2)] : NaN,
+    first_tile_loaded_ms: +d.firstTileMs,
     poster_ms: window.posterMs ?? NaN,
     canvas_pixels_ms: window.canvasPixelsMs ?? NaN,
     first_pixels_ms: Math.min(window.posterMs ?? Infinity, window.canvasPixelsMs ?? Infinity),
@@ -177,6 +182,11 @@ BREAKDOWN = """() => {
     tiles: tiles.length,
   };
 }"""
+
+
+def _stamps(times: dict[str, float]) -> str:
+    """One open's timeline, ms since navigation start, for reading where time went."""
+    return " ".join(f"{k.removesuffix('_ms')} {v:.0f}" for k, v in times.items())
 
 
 def _context(browser: Any, base: str, cookie: str) -> Any:
@@ -304,6 +314,7 @@ def run(size: int = 40960, rounds: int = 5) -> dict[str, Any]:
         for _ in range(rounds):
             for label, image in slides.items():  # interleaved: drift hits both alike
                 opens[label].append(_open_times(browser, base, cookie, image))
+                print(f"{label}: " + _stamps(opens[label][-1]), flush=True)
             references.append(_reference_ms(browser, base, cookie, slides["large"], tile))
         browser.close()
     result["load average (1 min) at the end"] = os.getloadavg()[0]

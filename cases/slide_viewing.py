@@ -16,6 +16,7 @@ from cases import tiles
 from cases.models import Image, ImageFile
 
 POSTER_MAX_BYTES = 32 * 1024  # in the page twice (img and config); a tile is ~10 KiB
+PREVIEW_TILES = 4
 
 
 def slide_file(image: Image) -> ImageFile | None:
@@ -29,19 +30,46 @@ def tile_url_template(image_pk: object) -> str:
     return url.removesuffix("0/0/0") + "{level}/{column}/{row}"
 
 
+def _grid(level: dict[str, int]) -> tuple[int, int]:
+    """Columns and rows of tiles of a level as describe() gives it."""
+    return -(-level["width"] // level["tile_width"]), -(-level["height"] // level["tile_height"])
+
+
+def preview_level(levels: list[dict[str, int]]) -> int:
+    """The finest level of at most PREVIEW_TILES tiles (the coarsest, if none is): the
+    viewer draws it first, whatever the screen, then refines; so the page can name its
+    tiles for the browser to fetch while the viewer's scripts load."""
+    fits = [i for i, lv in enumerate(levels) if _grid(lv)[0] * _grid(lv)[1] <= PREVIEW_TILES]
+    return fits[0] if fits else len(levels) - 1
+
+
+def preview_tile_urls(geometry: dict[str, Any]) -> list[str]:
+    """The permission-checked URLs of the preview level's tiles."""
+    level = geometry["preview_level"]
+    columns, rows = _grid(geometry["levels"][level])
+    return [
+        geometry["tile_url"].format(level=level, column=column, row=row)
+        for row in range(rows)
+        for column in range(columns)
+    ]
+
+
 def slide_geometry(*, image: Image, pyramid: tiles.Pyramid) -> dict[str, Any]:
-    """Size, pixel spacing (µm), levels and tile URL: what OpenSeadragon opens with."""
+    """Size, pixel spacing (µm), levels, the level shown first and the tile URL: what
+    OpenSeadragon opens with."""
     mpp = (
         [image.voxel_width_mm * 1000, image.voxel_height_mm * 1000]
         if image.voxel_width_mm and image.voxel_height_mm
         else None
     )
+    levels = pyramid.describe()
     return {
         "name": image.name,
         "width": image.width,
         "height": image.height,
         "mpp": mpp,
-        "levels": pyramid.describe(),
+        "levels": levels,
+        "preview_level": preview_level(levels),
         "tile_url": tile_url_template(image.pk),
     }
 
@@ -99,6 +127,8 @@ def slide_config(*, image: Image) -> dict[str, Any] | None:
         },
         "slide": geometry,
         "poster": _poster(image_file.file.name, geometry),
+        # for the page's preload links; the viewer asks for the same URLs
+        "preview_tiles": preview_tile_urls(geometry) if geometry else [],
         "overlays": [],
         "annotations": [],
     }

@@ -14,6 +14,7 @@ sources, JPEG for JPEG ones.
 
 import io
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,10 +22,12 @@ from typing import Any
 
 import numpy as np
 import tifffile
+import urllib3
 from botocore.exceptions import BotoCoreError, ClientError
+from django.conf import settings
 from PIL import Image as PILImage
 
-from app.storage import bucket_name, s3_client
+from app.storage import bucket_name, s3_client, signed_url
 
 JPEG = 7
 # A browser decodes a JPEG tile as JFIF: 3 channels are YCbCr unless an Adobe marker says
@@ -128,16 +131,47 @@ class RangedObject(io.RawIOBase):
         return len(data)
 
 
+# Ranged reads go over a signed URL of the object, signed once and reused while it holds,
+# on a pool of kept-alive connections: botocore's request machinery cost more CPU than a
+# tile's bytes take to arrive, and a viewer asks for tiles by the dozen at once.
+_http = urllib3.PoolManager(
+    maxsize=16, retries=urllib3.Retry(total=2, redirect=0), timeout=urllib3.Timeout(5, read=30)
+)
+_signed: dict[str, tuple[str, float]] = {}
+_signed_lock = threading.Lock()
+
+
+def _read_url(key: str) -> str:
+    """A signed GET URL for the object, re-signed once half its lifetime has passed."""
+    now = time.monotonic()
+    with _signed_lock:
+        found = _signed.get(key)
+    if found is not None and found[1] > now:
+        return found[0]
+    url = signed_url(bucket="protected", key=key)
+    with _signed_lock:
+        if len(_signed) >= 4 * CACHED_SLIDES:
+            _signed.clear()
+        _signed[key] = (url, now + settings.SIGNED_URL_LIFETIME / 2)
+    return url
+
+
 def read_range(key: str, offset: int, length: int) -> bytes:
     try:
-        response = s3_client("protected").get_object(
-            Bucket=bucket_name("protected"),
-            Key=key,
-            Range=f"bytes={offset}-{offset + length - 1}",
+        response = _http.request(
+            "GET",
+            _read_url(key),
+            headers={"Range": f"bytes={offset}-{offset + length - 1}"},
+            preload_content=False,
         )
-        return bytes(response["Body"].read())
-    except (ClientError, BotoCoreError):
+    except urllib3.exceptions.HTTPError:
         raise TileError("the slide's file could not be read from the object store") from None
+    try:
+        if response.status != 206:  # 403: the signature; 404: the object; 200: no ranges
+            raise TileError("the slide's file could not be read from the object store")
+        return bytes(response.read())
+    finally:
+        response.release_conn()
 
 
 def _level(page: tifffile.TiffPage) -> Level:

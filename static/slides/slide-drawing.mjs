@@ -2,7 +2,6 @@
 // points, boxes, polygons, lines…, select, move, delete, undo; GC's JSON from
 // annotation-json.mjs) over OpenSeadragon. The slide is one flat tile whose pixels map to
 // world millimetres as the slide viewer shows annotations: mm = origin + pixel × µm/px / 1000.
-import { Annotations } from "../viewer/annotations.mjs";
 
 /**
  * The annotation tools' tile (a Niivue screenSlices entry, axial) for a viewer element of
@@ -41,7 +40,16 @@ export class SlideDrawing {
     this.config = { annotations: slideViewer.config.annotations || [] };
     this.geometry = { spacing: [1, 1, Infinity] }; // the slide is flat: shapes at any z show
     this.drawsReadOnly = false;
-    this.annotations = new Annotations(this);
+    // The tools (four modules) load once the viewer has started, off the way to the
+    // first tiles; `annotations` is null until then, and the slide viewer says "ready"
+    // only after `loaded`.
+    this.annotations = null;
+    this.loaded = import("../viewer/annotations.mjs").then(
+      ({ Annotations }) => {
+        this.annotations = new Annotations(this);
+      },
+      () => this.status("The drawing tools could not be loaded: reload the page to draw.", "error"),
+    );
   }
 
   status(text, kind) {
@@ -54,7 +62,9 @@ export class SlideDrawing {
   }
 
   /** Called once OpenSeadragon shows the slide (it must have a pixel size). */
-  attach() {
+  async attach() {
+    await this.loaded;
+    if (!this.annotations) return;
     const { viewer, OSD, slide } = this.slideViewer;
     const element = this.root.querySelector("[data-slide=canvas]");
     const geometry = { mpp: slide.mpp, origin: this.slideViewer.config.image.origin || [0, 0] };
@@ -88,11 +98,12 @@ export class SlideDrawing {
   }
 
   redraw() {
-    this.annotations.redraw();
+    this.annotations?.redraw();
   }
 
   /** Sockets whose value the tools draw now (editable layers): the SVG leaves them out. */
   editing() {
+    if (!this.annotations) return new Set();
     return new Set([...this.annotations.layers.values()].filter((l) => !l.readOnly).map((l) => l.id));
   }
 }

@@ -1,7 +1,8 @@
 // The whole-slide viewer: every `.tessera-slide` element on the page opens its slide with
 // OpenSeadragon over the permission-checked tile endpoint (cases/tile_views.py). The
 // page carries the slide's geometry (cases/slide_viewing.py), so tiles are asked for as
-// soon as the script runs; every tile and the descriptor (asked for once the first view
+// soon as the script runs, and the preview level's tiles, drawn first, come with the page
+// (its preload links); every tile and the descriptor (asked for once the first view
 // is in) check permission again, and a "no" replaces the canvas with a message.
 
 import { slideShapes } from "./annotations.mjs";
@@ -28,12 +29,15 @@ function loadOpenSeadragon(src) {
 export function tileSource(OSD, d) {
   const n = d.levels.length;
   const ours = (level) => d.levels[Math.min(Math.max(n - 1 - level, 0), n - 1)];
+  // the page has fetched the preview level's tiles (cases/slide_viewing.py): nothing
+  // coarser is asked for
+  const preview = d.preview_level ?? n - 1;
   return {
     width: d.width,
     height: d.height,
     tileSize: d.levels[0].tile_width,
     tileOverlap: 0,
-    minLevel: 0,
+    minLevel: n - 1 - preview,
     maxLevel: n - 1,
     getLevelScale: (level) => ours(level).width / d.width,
     getNumTiles: (level) => {
@@ -99,6 +103,8 @@ class SlideViewer {
   }
 
   async open() {
+    // moments on the way to the first tiles, read by benchmarks/bench_slides.py
+    this.root.dataset.moduleMs = String(performance.now());
     // With the geometry on the page, the viewer starts on it and its first tiles are
     // asked for at once; without, it waits for the descriptor (loading its script meanwhile).
     const library = loadOpenSeadragon(this.root.dataset.osd);
@@ -114,6 +120,7 @@ class SlideViewer {
       this.fail(`The slide viewer could not start: ${e.message}.`);
       return;
     }
+    this.root.dataset.libraryMs = String(performance.now());
     this.slide ??= this.config.slide;
     this.start();
   }
@@ -137,9 +144,9 @@ class SlideViewer {
       prefixUrl: this.root.dataset.osdImages,
       tileSources: tileSource(OSD, this.slide),
       drawer: "canvas",
-      // the level the view needs first, not every coarser one before it: fewer requests
-      // before the first sharp view
-      immediateRender: true,
+      // coarse to fine: the preview level first (its tiles are at hand), then finer ones
+      // up to the level the view needs
+      immediateRender: false,
       showNavigationControl: false,
       showNavigator: true,
       navigatorPosition: "TOP_RIGHT",
@@ -187,11 +194,16 @@ class SlideViewer {
     this.viewer.world.addHandler("add-item", ({ item }) => {
       item.addHandler("fully-loaded-change", ({ fullyLoaded }) => {
         if (fullyLoaded) hidePoster();
-        if (!fullyLoaded || this.root.dataset.state !== "loading") return;
+        if (!fullyLoaded || this.root.dataset.loadedMs) return;
         this.confirm();
         this.root.dataset.loadedMs = String(performance.now());
-        this.root.dataset.state = "ready";
-        this.say(`${this.slide.name}: ${this.slide.width} × ${this.slide.height} pixels, opened in ${Math.round(performance.now() - shownAt)} ms.`);
+        const openedIn = Math.round(performance.now() - shownAt);
+        // ready for drawing too: its tools load after the viewer starts (slide-drawing.mjs)
+        this.drawing.loaded.then(() => {
+          if (this.root.dataset.state !== "loading") return;
+          this.root.dataset.state = "ready";
+          this.say(`${this.slide.name}: ${this.slide.width} × ${this.slide.height} pixels, opened in ${openedIn} ms.`);
+        });
       });
     });
     // drawing needs micrometres: only on slides with a stored pixel size

@@ -7,7 +7,9 @@ import numpy as np
 import pytest
 import tifffile
 from django.contrib.auth.models import User
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from PIL import Image as PILImage
 
@@ -82,6 +84,14 @@ def test_the_image_page_carries_the_geometry_so_tiles_start_at_once(lossless_sli
     # the smallest level, inline, is in the page once: as the image, not again in the JSON
     assert config["poster"].startswith("data:image/jpeg;base64,")
     assert page.content.decode().count(config["poster"]) == 1
+    # the tiles the viewer draws first, named for the browser to fetch with the page: the
+    # finest level of at most four tiles (500 x 350 here), each behind the permission check
+    html = page.content.decode()
+    preview = [tile_url(image, 1, column, row) for row in (0, 1) for column in (0, 1)]
+    for url in preview:
+        assert f'<link rel="preload" as="image" href="{url}"' in html
+        assert client.get(url).status_code == 200
+    assert html.count('rel="preload" as="image"') == len(preview)
     # an outsider gets neither the page nor the geometry
     outsider = Client()
     outsider.force_login(UserFactory())  # type: ignore[arg-type]
@@ -127,6 +137,27 @@ def test_only_users_who_may_see_the_image_get_tiles(lossless_slide):  # type: ig
         assert client.get(tile_url(image, 0, 0, 0)).status_code == 404
         assert client.get(reverse("cases:slide", args=[image.pk])).status_code == 404
     assert not AuditRecord.objects.filter(action="download").exists()
+
+
+def test_a_granted_session_gets_further_tiles_without_the_database(lossless_slide):  # type: ignore[no-untyped-def]
+    """The full check runs once per session and image; the tiles after it are read at once."""
+    _, image, client = lossless_slide
+    image_accept = {"HTTP_ACCEPT": "image/avif,image/webp,image/*,*/*;q=0.8"}  # as <img> asks
+    assert client.get(tile_url(image, 2, 0, 0), **image_accept).status_code == 200
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(tile_url(image, 0, 1, 1), **image_accept).status_code == 200
+    assert [q["sql"] for q in queries.captured_queries] == []
+
+
+def test_a_kept_yes_serves_only_the_session_it_was_given_to(lossless_slide):  # type: ignore[no-untyped-def]
+    _, image, client = lossless_slide
+    assert client.get(tile_url(image, 0, 0, 0)).status_code == 200
+    outsider = Client()
+    outsider.force_login(UserFactory())  # type: ignore[arg-type]
+    assert outsider.get(tile_url(image, 0, 0, 0)).status_code == 404
+    assert Client().get(tile_url(image, 0, 0, 0)).status_code == 404  # anonymous
+    client.logout()  # the same browser, signed out: its session cookie is gone
+    assert client.get(tile_url(image, 0, 0, 0)).status_code == 404
 
 
 def test_jpeg_tiles_pass_through_as_stored(tmp_path, levels):  # type: ignore[no-untyped-def]

@@ -137,6 +137,60 @@ def test_the_whole_slide_shows_with_the_page_before_any_tile(live_server, browse
     assert page.console_errors == []
 
 
+# the share of sampled points of OpenSeadragon's canvas (not the poster under it) that
+# tiles have been drawn on: the canvas is transparent until they are
+CANVAS_COVERED = """() => {
+  const canvas = document.querySelector('.tessera-slide').slideViewer?.viewer?.drawer?.canvas;
+  if (!canvas || !canvas.width) return 0;
+  const context = canvas.getContext('2d');
+  let drawn = 0;
+  for (let i = 1; i < 10; i++) {
+    for (let j = 1; j < 10; j++) {
+      const x = Math.floor((canvas.width * i) / 10), y = Math.floor((canvas.height * j) / 10);
+      drawn += context.getImageData(x, y, 1, 1).data[3] > 0;
+    }
+  }
+  return drawn / 81;
+}"""
+
+
+def test_the_preview_level_is_drawn_while_finer_tiles_are_on_their_way(  # type: ignore[no-untyped-def]
+    live_server, browser_as, tmp_path
+):
+    """The page names the tiles of the preview level (the finest of at most four tiles),
+    which the browser fetches with the page; the viewer draws them first, so the slide is
+    on the canvas while the tiles of the level the view needs have not come."""
+    user: User = UserFactory()  # type: ignore[assignment]
+    image = import_slide(
+        user, write_slide(tmp_path / "tissue.tif", pyramid(slide_pixels(1000, 700), 3))
+    )
+    preview = f"/images/{image.pk}/tiles/1/"  # 500 x 350: 2 x 2 tiles
+    held = []
+
+    def hold_finer_tiles(route):  # type: ignore[no-untyped-def]
+        if preview in route.request.url:
+            route.continue_()
+        else:
+            held.append(route)
+
+    page = browser_as(user)
+    page.route("**/tiles/**", hold_finer_tiles)
+    # not until "load": that waits for the held tiles
+    url = live_server.url + reverse("cases:image", args=[image.pk])
+    page.goto(url, wait_until="domcontentloaded")
+    page.wait_for_function(f"() => ({CANVAS_COVERED})() > 0.5")
+    assert held, "the view needs finer tiles than the preview's in this window"
+    assert page.locator(".tessera-slide").get_attribute("data-state") == "loading"
+    stage_pixels(page, "preview-level")
+
+    for route in held:
+        route.continue_()
+    page.unroute("**/tiles/**")
+    wait_ready(page)
+    assert page.evaluate(CANVAS_COVERED) > 0.5
+    assert page.console_errors == []
+
+
 def test_narrow_screen_keeps_the_viewer_usable(live_server, browser_as, tmp_path):  # type: ignore[no-untyped-def]
     user: User = UserFactory()  # type: ignore[assignment]
     image = import_slide(
