@@ -116,7 +116,7 @@ def read_case(request: HttpRequest, slug: str, pk: str) -> HttpResponse:
         raise Http404("No display set matches the given query.")
     study = display_set.reader_study
     reader, viewing_as = _reader(request, study)
-    questions = reading.questions_of(study)
+    questions = selectors.questions_of(study)
     position = reading.position(
         reader_study=study, user=reader, questions=questions, here=display_set.pk
     )

@@ -1,5 +1,8 @@
 """Reads for reader studies: what a user may see and do."""
 
+import copy
+import threading
+from collections import OrderedDict
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser, User
@@ -10,12 +13,10 @@ from django.db.models import (
     Case,
     CharField,
     Count,
-    Exists,
     F,
     IntegerField,
     Q,
     QuerySet,
-    Subquery,
     Sum,
     Value,
     When,
@@ -99,30 +100,65 @@ def answerable_question_count(reader_study: ReaderStudy) -> int:
     return reader_study.questions.exclude(answer_type=AnswerType.HEADING).count()
 
 
+# A study's questions and options, kept between cases by the study's `modified`, which
+# every question write stamps (`services._questions_changed`): a new stamp is a new key,
+# so a process never serves another's outdated copy. A few studies per process.
+_QUESTIONS: "OrderedDict[tuple[Any, Any], list[Question]]" = OrderedDict()
+_QUESTIONS_KEPT = 16
+_QUESTIONS_LOCK = threading.Lock()
+
+
+def questions_of(reader_study: ReaderStudy) -> list[Question]:
+    """The study's questions in order, with their options (two queries, none while the
+    study is unchanged). Copies: what a request attaches to them stays its own."""
+    key = (reader_study.pk, reader_study.modified)
+    with _QUESTIONS_LOCK:
+        kept = _QUESTIONS.get(key)
+        if kept is not None:
+            _QUESTIONS.move_to_end(key)
+    if kept is None:
+        kept = list(reader_study.questions.prefetch_related("options"))
+        with _QUESTIONS_LOCK:
+            _QUESTIONS[key] = kept
+            while len(_QUESTIONS) > _QUESTIONS_KEPT:
+                _QUESTIONS.popitem(last=False)
+    questions = [copy.copy(q) for q in kept]
+    for question in questions:
+        question.reader_study = reader_study
+    return questions
+
+
+def _answers_counted(
+    *, reader_study: ReaderStudy, user: User, answerable: list[Any]
+) -> QuerySet[Answer]:
+    """user's own answers to the study's `answerable` questions (their pks), which
+    count towards a complete case: by the question pks, so without a join."""
+    answers = Answer.objects.filter(creator=user, is_ground_truth=False)
+    if not answerable:  # no question to count: the study's (non-heading) answers, none
+        return answers.filter(question__reader_study=reader_study).exclude(
+            question__answer_type=AnswerType.HEADING
+        )
+    return answers.filter(question_id__in=answerable)
+
+
 def display_sets_unanswered_by(
     *, reader_study: ReaderStudy, user: User, display_sets: QuerySet[DisplaySet]
 ) -> QuerySet[DisplaySet]:
     """GC: cases where user's own answers are fewer than the answerable questions (none
     without answerable questions). Only user's answers are counted (by the answer's
-    creator index), never every case's; the question count is a subquery of the same
-    query."""
-    answerable = reader_study.questions.exclude(answer_type=AnswerType.HEADING)
-    needed = Subquery(
-        answerable.order_by().values("reader_study").annotate(n=Count("pk")).values("n")
-    )
+    creator index), never every case's; the questions are the kept ones
+    (`questions_of`)."""
+    answerable = [q.pk for q in questions_of(reader_study) if q.is_answerable]
+    if not answerable:
+        return display_sets.none()
     complete = (
-        Answer.objects.filter(
-            creator=user, is_ground_truth=False, question__reader_study=reader_study
-        )
-        .exclude(question__answer_type=AnswerType.HEADING)
+        _answers_counted(reader_study=reader_study, user=user, answerable=answerable)
         .values("display_set")
         .annotate(n=Count("pk"))
-        .filter(n__gte=needed)
+        .filter(n__gte=len(answerable))
         .values("display_set")
     )
-    return display_sets.filter(Exists(answerable), reader_study=reader_study).exclude(
-        pk__in=complete
-    )
+    return display_sets.filter(reader_study=reader_study).exclude(pk__in=complete)
 
 
 def images_in_reader_studies_visible_to(user: User) -> QuerySet[Image]:
@@ -247,20 +283,23 @@ WHERE number = 1 OR marked = 1
 
 
 def reading_position(
-    *, reader_study: ReaderStudy, user: User, needed: int, around: Any = None, block: int = 1
+    *,
+    reader_study: ReaderStudy,
+    user: User,
+    answerable: list[Any],
+    around: Any = None,
+    block: int = 1,
 ) -> tuple[int, int, list[tuple[Any, int, int, bool]]]:
     """(cases, complete cases, rows) of user's reading in one query, whatever the
     study's size: rows are (pk, 1-based number, user's answers, is `around`) of the cases
     a reading page needs (see `_POSITION_SQL`); `block` is the roll-over block length. A
-    case is complete with `needed` answers."""
+    case is complete with an answer to each `answerable` question (their pks)."""
+    needed = len(answerable)
     numbered = _numbered(
         reader_study=reader_study, user=user, marked=[around] if around is not None else []
     )
     answered = (
-        Answer.objects.filter(
-            creator=user, is_ground_truth=False, question__reader_study=reader_study
-        )
-        .exclude(question__answer_type=AnswerType.HEADING)
+        _answers_counted(reader_study=reader_study, user=user, answerable=answerable)
         .values(answered_case=F("display_set_id"))
         .annotate(n=Count("pk"))
         .order_by()

@@ -350,6 +350,24 @@ def test_reading_page_queries_do_not_grow_with_the_study(client):
     assert selectors.may_read(reader, study)
 
 
+def test_questions_changed_while_reading_show_on_the_next_page(client):
+    """The page keeps a study's questions between cases; an edit, a new question or a
+    deleted one shows at once."""
+    _editor, reader, study, case = reading_study(allow_case_navigation=True)
+    choice = question_for(study, "CHOI", question_text="Lesion?")
+    yes, no = choice.options.order_by("id")
+    login(client, reader)
+    assert "Lesion?" in client.get(url(study, case)).content.decode()
+    options = [{"id": yes.id, "title": "present"}, {"id": no.id, "title": "absent"}]
+    services.question_update(question=choice, question_text="Nodule?", options=options)
+    question_for(study, "NUMB", question_text="Size in mm", widget="NUMBER_INPUT")
+    page = client.get(url(study, case)).content.decode()
+    assert "Nodule?" in page and "Lesion?" not in page
+    assert "present" in page and "Size in mm" in page
+    choice.delete()
+    assert "Nodule?" not in client.get(url(study, case)).content.decode()
+
+
 def test_a_painted_mask_is_saved_with_the_cases_answers_all_or_none(client):
     """The page posts the upload session its label map was built by; the mask is checked
     as the API checks it, and a bad mask keeps every answer of the case from being saved."""
