@@ -15,6 +15,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
+from app.access_requests import quiet_about_access_decisions
 from app.http import request_user
 from app.markdown import md2html
 from app.permissions import RightMissing
@@ -67,6 +68,7 @@ def _case_url(study: ReaderStudy, pk: Any, reader: User | None = None, **query: 
     return url + ("?" + "&".join(f"{k}={v}" for k, v in query.items()) if query else "")
 
 
+@quiet_about_access_decisions
 @login_required
 @require_http_methods(["GET"])
 def read(request: HttpRequest, slug: str) -> HttpResponse:
@@ -107,6 +109,7 @@ def _wants_json(request: HttpRequest) -> bool:
     return "application/json" in request.headers.get("Accept", "")
 
 
+@quiet_about_access_decisions
 @login_required
 @require_http_methods(["GET", "POST"])
 def read_case(request: HttpRequest, slug: str, pk: str) -> HttpResponse:

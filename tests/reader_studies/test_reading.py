@@ -6,9 +6,12 @@ import datetime
 import json
 
 import pytest
+from django.contrib.auth.models import Group
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from app.access_requests import access_request_create, access_request_decide
+from app.permissions import CREATOR_GROUPS
 from components.kinds import Kind
 from components.services import socket_create, socket_value_create
 from reader_studies import selectors, services
@@ -366,6 +369,19 @@ def test_questions_changed_while_reading_show_on_the_next_page(client):
     assert "present" in page and "Size in mm" in page
     choice.delete()
     assert "Nodule?" not in client.get(url(study, case)).content.decode()
+
+
+def test_the_reading_page_leaves_an_access_decision_to_the_next_other_page(client):
+    """Read case after case, the page spares the decision query; the notice waits."""
+    _editor, reader, study, case = reading_study(allow_case_navigation=True)
+    rights = Group.objects.get(name=CREATOR_GROUPS["archives.Archive"])
+    asked = access_request_create(user=reader, target=rights, reason="to share cases")
+    access_request_decide(access_request=asked, accept=True, actor=new_user(is_staff=True))
+    login(client, reader)
+    told = "Your request for archive creator rights was accepted."
+    assert told not in client.get(url(study, case)).content.decode()
+    assert told in client.get("/reader-studies/").content.decode()
+    assert told not in client.get("/reader-studies/").content.decode()
 
 
 def test_a_painted_mask_is_saved_with_the_cases_answers_all_or_none(client):
