@@ -65,10 +65,12 @@ def position(
     here: Any = None,
 ) -> Position:
     """One query, whatever the study's size (and the study's questions, where not given
-    and not kept, `selectors.questions_of`)."""
-    if questions is None:
-        questions = selectors.questions_of(reader_study)
-    answerable = [q.pk for q in questions if q.is_answerable]
+    and not kept, `selectors.answerable_questions_of`)."""
+    answerable = (
+        [q.pk for q in questions if q.is_answerable]
+        if questions is not None
+        else selectors.answerable_questions_of(reader_study)
+    )
     needed = len(answerable)
     total, done, rows = selectors.reading_position(
         reader_study=reader_study,
