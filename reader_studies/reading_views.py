@@ -23,7 +23,7 @@ from cases.viewing import with_ids
 from components.viewing import viewer_configs
 from hanging_protocols.viewing import viewport_layout
 from reader_studies import answer_form, mask_painting, reading, selectors, services
-from reader_studies.models import ANNOTATION_TYPES, AnswerType, ReaderStudy
+from reader_studies.models import ANNOTATION_TYPES, AnswerType, ReaderStudy, Widget
 from reader_studies.validation import viewport_name
 
 
@@ -196,6 +196,24 @@ def read_case(request: HttpRequest, slug: str, pk: str) -> HttpResponse:
     return render(request, "reader_studies/read.html", context, status=400 if errors else 200)
 
 
+def _form(question: Any) -> str:
+    """Which form control the page shows for the question: chosen once here, so that
+    the template tests one string per question instead of type and widget pairs."""
+    kind, widget = question.answer_type, question.widget
+    if kind == AnswerType.CHOICE:
+        return "choice-select" if widget == Widget.SELECT else "choice"
+    if kind == AnswerType.MULTIPLE_CHOICE:
+        return "multiple-select" if widget == Widget.SELECT_MULTIPLE else "multiple"
+    if kind == AnswerType.NUMBER:
+        return "range" if widget == Widget.NUMBER_RANGE else "number"
+    if kind == AnswerType.TEXT:
+        return "textarea" if widget == Widget.TEXT_AREA else "text"
+    simple = {AnswerType.BOOL: "bool", AnswerType.MASK: "mask", AnswerType.HEADING: "heading"}
+    if kind in simple:
+        return simple[kind]
+    return "accept-reject" if widget == Widget.ACCEPT_REJECT else ""
+
+
 def _context(
     *,
     study: ReaderStudy,
@@ -225,6 +243,7 @@ def _context(
             {
                 "state": state,
                 "q": q,
+                "form": _form(q),
                 "name": answer_form.field_name(state),
                 "layer_id": f"{answer_form.field_name(state)}-layer",
                 "mask": masks.get(q.pk),

@@ -138,6 +138,32 @@ def test_a_reader_answers_every_widget_and_moves_on(client):
     assert "1 of 2 cases answered" in client.get(url(study, second)).content.decode()
 
 
+def test_each_widget_shows_its_own_control(client):
+    _editor, reader, study, case = reading_study()
+    side = question_for(study, "CHOI", question_text="Side", widget="SELECT")
+    sites = question_for(study, "MCHO", question_text="Sites", widget="SELECT_MULTIPLE")
+    grade = question_for(
+        study,
+        "NUMB",
+        question_text="Grade",
+        widget="NUMBER_RANGE",
+        answer_min_value=1,
+        answer_max_value=5,
+        answer_step_size="1",
+    )
+    notes = question_for(
+        study, "TEXT", question_text="Notes", widget="TEXT_AREA", answer_max_length=200
+    )
+    question_for(study, "HEAD", question_text="Findings")
+    login(client, reader)
+    page = client.get(url(study, case)).content.decode()
+    assert f'<select name="q-{side.pk}"><option value="">—</option>' in page
+    assert f'<select name="q-{sites.pk}" multiple>' in page
+    assert f'<input type="range" name="q-{grade.pk}" min="1" max="5" step="1.000" value="1"' in page
+    assert f'<textarea name="q-{notes.pk}" rows="4" maxlength="200">' in page
+    assert '<h3 class="question-heading">Findings</h3>' in page
+
+
 def test_without_navigation_or_modification_the_reader_goes_forward_only(client):
     _editor, reader, study, case = reading_study()
     second = add_cases(study, 1)[0]
