@@ -3,10 +3,12 @@
 One flow for every object keyed by content type (`AccessRequest`). The owning app fetches
 the object with its own visibility rules and calls these services; deciding adds the user
 to the creator group or the object's role group through `app.permissions`, and tells the
-user by e-mail now and by a message on their next page view (`AccessDecisionMiddleware`).
+user by e-mail now and by a message on their next page view (`AccessDecisionMiddleware`;
+the reading page, read case after case, leaves it to the next other page).
 """
 
 from collections.abc import Callable
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.contrib import messages
@@ -23,6 +25,7 @@ from app.permissions import CREATOR_GROUPS, add_creator, add_member, can
 from app.services import audit_record
 
 AnyUser = User | AnonymousUser
+V = TypeVar("V", bound=Callable[..., Any])
 
 
 # --- reads ---------------------------------------------------------------------------
@@ -205,6 +208,14 @@ def decisions_to_show(*, user: User) -> list[AccessRequest]:
     return decided
 
 
+def quiet_about_access_decisions(view: V) -> V:
+    """Marks a view whose pages leave the access-decision notice to the user's next
+    other page: pages viewed one after another behind their own permission check (the
+    reading page, case after case), which spare the query on each view."""
+    view.tells_access_decisions = False  # type: ignore[attr-defined]
+    return view
+
+
 class AccessDecisionMiddleware:
     """Tells a user on their next page view that a request of theirs was decided."""
 
@@ -212,11 +223,17 @@ class AccessDecisionMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(
+        self, request: HttpRequest, view: Callable[..., Any], args: Any, kwargs: Any
+    ) -> None:
+        if not getattr(view, "tells_access_decisions", True):
+            return
         try:
             self._tell(request)
         except DatabaseError:
             pass  # the database is down: the view answers 503; tell them next time
-        return self.get_response(request)
 
     def _tell(self, request: HttpRequest) -> None:
         user = getattr(request, "user", None)

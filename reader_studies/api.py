@@ -628,40 +628,26 @@ def value_file_url(request: Request | None, ds: DisplaySet, civ: ComponentInterf
     )
 
 
-class DisplaySetSerializer(serializers.ModelSerializer):
+# Read-only, and a plain serializer: a model serializer introspects the model again on
+# every response, which cost the reader's next-case call more than its fields did.
+class DisplaySetSerializer(serializers.Serializer):
+    pk = serializers.UUIDField(read_only=True)
+    title = serializers.CharField(read_only=True)
+    title_safe = serializers.SerializerMethodField()
     reader_study: serializers.RelatedField = serializers.HyperlinkedRelatedField(
         view_name="api:reader-study-detail", read_only=True
     )
+    values = serializers.SerializerMethodField()
+    order = serializers.IntegerField(read_only=True)
     api_url = serializers.HyperlinkedIdentityField(
         view_name="api:reader-studies-display-set-detail"
     )
-    title_safe = serializers.SerializerMethodField()
-    values = serializers.SerializerMethodField()
     hanging_protocol = serializers.SerializerMethodField()
     optional_hanging_protocols = serializers.SerializerMethodField()
     view_content = serializers.SerializerMethodField()
     description = serializers.SerializerMethodField()
     descriptions_map_safe = serializers.SerializerMethodField()
     index = serializers.SerializerMethodField()
-
-    class Meta:
-        model = DisplaySet
-        fields = (
-            "pk",
-            "title",
-            "title_safe",
-            "reader_study",
-            "values",
-            "order",
-            "api_url",
-            "hanging_protocol",
-            "optional_hanging_protocols",
-            "view_content",
-            "description",
-            "descriptions_map_safe",
-            "index",
-        )
-        read_only_fields = fields
 
     def get_title_safe(self, obj: DisplaySet) -> str:
         return nh3_text(obj.title)

@@ -20,3 +20,15 @@ class ReaderStudiesConfig(AppConfig):
         register_target(TARGET_KIND, attach_to_reader_study)
         register_request_target("reader_study", reader_study_request_target)
         register_image_visibility("reader_studies", images_in_reader_studies_visible_to)
+        _stamp_question_changes()
+
+
+def _stamp_question_changes() -> None:
+    from django.db.models.signals import post_delete, post_save
+
+    from reader_studies.models import CategoricalOption, Question
+    from reader_studies.services import questions_changed
+
+    for signal in (post_save, post_delete):
+        for model in (Question, CategoricalOption):
+            signal.connect(questions_changed, sender=model, dispatch_uid="reader_studies.stamp")

@@ -64,16 +64,18 @@ def position(
     questions: list[Question] | None = None,
     here: Any = None,
 ) -> Position:
-    """One query (two without the study's `questions`), whatever the study's size."""
-    needed = (
-        sum(1 for q in questions if q.is_answerable)
+    """One query, whatever the study's size (and the study's questions, where not given
+    and not kept, `selectors.answerable_questions_of`)."""
+    answerable = (
+        [q.pk for q in questions if q.is_answerable]
         if questions is not None
-        else selectors.answerable_question_count(reader_study)
+        else selectors.answerable_questions_of(reader_study)
     )
+    needed = len(answerable)
     total, done, rows = selectors.reading_position(
         reader_study=reader_study,
         user=user,
-        needed=needed,
+        answerable=answerable,
         around=here,
         block=(reader_study.roll_over_answers_for_n_cases or 0) + 1,
     )
@@ -104,6 +106,7 @@ class QuestionState:
     read_only: bool
     ground_truth: Answer | None = None
     case_value: Any = None  # the value of the question's socket in this case
+    case_socket: str = ""  # that socket's title
 
     @property
     def findings(self) -> list[Any]:
@@ -127,11 +130,6 @@ def case_of(*, slug: str, pk: Any) -> DisplaySet | None:
         .filter(pk=pk, reader_study__slug=slug)
         .first()
     )
-
-
-def questions_of(reader_study: ReaderStudy) -> list[Question]:
-    """The study's questions in order, with their options and socket (two queries)."""
-    return list(reader_study.questions.select_related("interface").prefetch_related("options"))
 
 
 def roll_over_source(position: Position, *, reader_study: ReaderStudy, pk: Any) -> Any:
@@ -243,6 +241,7 @@ def question_states(
                 # GC: readers see the ground truth of a case once they answered it
                 ground_truth=truths.get(question.pk) if answer is not None else None,
                 case_value=case_value.value if case_value else None,
+                case_socket=case_value.interface.title if case_value else "",
             )
         )
     return states

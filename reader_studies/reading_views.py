@@ -15,6 +15,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
+from app.access_requests import quiet_about_access_decisions
 from app.http import request_user
 from app.markdown import md2html
 from app.permissions import RightMissing
@@ -22,7 +23,7 @@ from cases.viewing import with_ids
 from components.viewing import viewer_configs
 from hanging_protocols.viewing import viewport_layout
 from reader_studies import answer_form, mask_painting, reading, selectors, services
-from reader_studies.models import ANNOTATION_TYPES, AnswerType, ReaderStudy
+from reader_studies.models import ANNOTATION_TYPES, AnswerType, ReaderStudy, Widget
 from reader_studies.validation import viewport_name
 
 
@@ -67,6 +68,7 @@ def _case_url(study: ReaderStudy, pk: Any, reader: User | None = None, **query: 
     return url + ("?" + "&".join(f"{k}={v}" for k, v in query.items()) if query else "")
 
 
+@quiet_about_access_decisions
 @login_required
 @require_http_methods(["GET"])
 def read(request: HttpRequest, slug: str) -> HttpResponse:
@@ -107,6 +109,7 @@ def _wants_json(request: HttpRequest) -> bool:
     return "application/json" in request.headers.get("Accept", "")
 
 
+@quiet_about_access_decisions
 @login_required
 @require_http_methods(["GET", "POST"])
 def read_case(request: HttpRequest, slug: str, pk: str) -> HttpResponse:
@@ -116,7 +119,7 @@ def read_case(request: HttpRequest, slug: str, pk: str) -> HttpResponse:
         raise Http404("No display set matches the given query.")
     study = display_set.reader_study
     reader, viewing_as = _reader(request, study)
-    questions = reading.questions_of(study)
+    questions = selectors.questions_of(study)
     position = reading.position(
         reader_study=study, user=reader, questions=questions, here=display_set.pk
     )
@@ -194,6 +197,24 @@ def read_case(request: HttpRequest, slug: str, pk: str) -> HttpResponse:
     return render(request, "reader_studies/read.html", context, status=400 if errors else 200)
 
 
+def _form(question: Any) -> str:
+    """Which form control the page shows for the question: chosen once here, so that
+    the template tests one string per question instead of type and widget pairs."""
+    kind, widget = question.answer_type, question.widget
+    if kind == AnswerType.CHOICE:
+        return "choice-select" if widget == Widget.SELECT else "choice"
+    if kind == AnswerType.MULTIPLE_CHOICE:
+        return "multiple-select" if widget == Widget.SELECT_MULTIPLE else "multiple"
+    if kind == AnswerType.NUMBER:
+        return "range" if widget == Widget.NUMBER_RANGE else "number"
+    if kind == AnswerType.TEXT:
+        return "textarea" if widget == Widget.TEXT_AREA else "text"
+    simple = {AnswerType.BOOL: "bool", AnswerType.MASK: "mask", AnswerType.HEADING: "heading"}
+    if kind in simple:
+        return simple[kind]
+    return "accept-reject" if widget == Widget.ACCEPT_REJECT else ""
+
+
 def _context(
     *,
     study: ReaderStudy,
@@ -223,6 +244,7 @@ def _context(
             {
                 "state": state,
                 "q": q,
+                "form": _form(q),
                 "name": answer_form.field_name(state),
                 "layer_id": f"{answer_form.field_name(state)}-layer",
                 "mask": masks.get(q.pk),

@@ -1,8 +1,11 @@
 """Reads for reader studies: what a user may see and do."""
 
+import copy
+import threading
+from collections import OrderedDict
 from typing import Any
 
-from django.contrib.auth.models import AnonymousUser, User
+from django.contrib.auth.models import AnonymousUser, Permission, User
 from django.contrib.contenttypes.models import ContentType
 from django.db import connections
 from django.db.models import (
@@ -10,13 +13,11 @@ from django.db.models import (
     Case,
     CharField,
     Count,
-    Exists,
     F,
     IntegerField,
     OuterRef,
     Q,
     QuerySet,
-    Subquery,
     Sum,
     Value,
     When,
@@ -54,22 +55,45 @@ def reader_studies_edited_by(user: AnyUser) -> QuerySet[ReaderStudy]:
     return visible_to(user, ReaderStudy.objects.all(), "change_readerstudy")
 
 
+# Is a permission (content type, codename) on an object granted to a user through one of
+# their groups, or to them directly: guardian's two tables, joined only where they must be.
+_HOLDS_SQL = """
+SELECT EXISTS (
+    SELECT 1 FROM {group_grants} g JOIN {memberships} m ON m.group_id = g.group_id
+    WHERE m.user_id = %s AND g.content_type_id = %s AND g.object_pk = %s
+        AND g.permission_id = (
+            SELECT id FROM {permissions} WHERE content_type_id = %s AND codename = %s
+        )
+) OR EXISTS (
+    SELECT 1 FROM {user_grants} u
+    WHERE u.user_id = %s AND u.content_type_id = %s AND u.object_pk = %s
+        AND u.permission_id = (
+            SELECT id FROM {permissions} WHERE content_type_id = %s AND codename = %s
+        )
+)
+"""
+
+
 def _holds(user: AnyUser, codename: str, reader_study: ReaderStudy) -> bool:
-    """guardian's object permission check (superusers hold every one), in one small
-    query for a role group's member instead of the checker's two with their joins."""
+    """guardian's object permission check (superusers hold every one) in one small
+    statement: the checker's queries with their joins cost the reading page more than
+    the check itself."""
     if not user.is_authenticated or not user.is_active:
         return False
     if user.is_superuser:
         return True
-    held = {
-        "content_type": ContentType.objects.get_for_model(ReaderStudy),
-        "object_pk": str(reader_study.pk),
-        "permission__codename": codename,
-    }
-    return (
-        GroupObjectPermission.objects.filter(group__user=user, **held).exists()
-        or UserObjectPermission.objects.filter(user=user, **held).exists()
+    content_type = ContentType.objects.get_for_model(ReaderStudy).pk
+    grant = (content_type, str(reader_study.pk), content_type, codename)
+    sql = _HOLDS_SQL.format(  # table names from the models; every value is a parameter
+        group_grants=GroupObjectPermission._meta.db_table,
+        user_grants=UserObjectPermission._meta.db_table,
+        memberships=User.groups.through._meta.db_table,
+        permissions=Permission._meta.db_table,
     )
+    with connections[ReaderStudy.objects.db].cursor() as cursor:
+        cursor.execute(sql, (user.pk, *grant, user.pk, *grant))
+        row = cursor.fetchone()
+    return bool(row and row[0])
 
 
 def may_edit(user: AnyUser, reader_study: ReaderStudy) -> bool:
@@ -100,30 +124,74 @@ def answerable_question_count(reader_study: ReaderStudy) -> int:
     return reader_study.questions.exclude(answer_type=AnswerType.HEADING).count()
 
 
+# A study's questions and options, kept between cases by the study's `modified`, which
+# every question write stamps (`services._questions_changed`): a new stamp is a new key,
+# so a process never serves another's outdated copy. A few studies per process.
+_QUESTIONS: "OrderedDict[tuple[Any, Any], list[Question]]" = OrderedDict()
+_QUESTIONS_KEPT = 16
+_QUESTIONS_LOCK = threading.Lock()
+
+
+def questions_of(reader_study: ReaderStudy) -> list[Question]:
+    """The study's questions in order, with their options (two queries, none while the
+    study is unchanged). Copies: what a request attaches to them stays its own."""
+    questions = [copy.copy(q) for q in _kept_questions(reader_study)]
+    for question in questions:
+        question.reader_study = reader_study
+    return questions
+
+
+def answerable_questions_of(reader_study: ReaderStudy) -> list[Any]:
+    """The pks of the study's questions a reader answers (all but headings), kept."""
+    return [q.pk for q in _kept_questions(reader_study) if q.is_answerable]
+
+
+def _kept_questions(reader_study: ReaderStudy) -> list[Question]:
+    key = (reader_study.pk, reader_study.modified)
+    with _QUESTIONS_LOCK:
+        kept = _QUESTIONS.get(key)
+        if kept is not None:
+            _QUESTIONS.move_to_end(key)
+    if kept is None:
+        kept = list(reader_study.questions.prefetch_related("options"))
+        with _QUESTIONS_LOCK:
+            _QUESTIONS[key] = kept
+            while len(_QUESTIONS) > _QUESTIONS_KEPT:
+                _QUESTIONS.popitem(last=False)
+    return kept
+
+
+def _answers_counted(
+    *, reader_study: ReaderStudy, user: User, answerable: list[Any]
+) -> QuerySet[Answer]:
+    """user's own answers to the study's `answerable` questions (their pks), which
+    count towards a complete case: by the question pks, so without a join."""
+    answers = Answer.objects.filter(creator=user, is_ground_truth=False)
+    if not answerable:  # no question to count: the study's (non-heading) answers, none
+        return answers.filter(question__reader_study=reader_study).exclude(
+            question__answer_type=AnswerType.HEADING
+        )
+    return answers.filter(question_id__in=answerable)
+
+
 def display_sets_unanswered_by(
     *, reader_study: ReaderStudy, user: User, display_sets: QuerySet[DisplaySet]
 ) -> QuerySet[DisplaySet]:
     """GC: cases where user's own answers are fewer than the answerable questions (none
     without answerable questions). Only user's answers are counted (by the answer's
-    creator index), never every case's; the question count is a subquery of the same
-    query."""
-    answerable = reader_study.questions.exclude(answer_type=AnswerType.HEADING)
-    needed = Subquery(
-        answerable.order_by().values("reader_study").annotate(n=Count("pk")).values("n")
-    )
+    creator index), never every case's; the questions are the kept ones
+    (`questions_of`)."""
+    answerable = answerable_questions_of(reader_study)
+    if not answerable:
+        return display_sets.none()
     complete = (
-        Answer.objects.filter(
-            creator=user, is_ground_truth=False, question__reader_study=reader_study
-        )
-        .exclude(question__answer_type=AnswerType.HEADING)
+        _answers_counted(reader_study=reader_study, user=user, answerable=answerable)
         .values("display_set")
         .annotate(n=Count("pk"))
-        .filter(n__gte=needed)
+        .filter(n__gte=len(answerable))
         .values("display_set")
     )
-    return display_sets.filter(Exists(answerable), reader_study=reader_study).exclude(
-        pk__in=complete
-    )
+    return display_sets.filter(reader_study=reader_study).exclude(pk__in=complete)
 
 
 def images_in_reader_studies_visible_to(user: User) -> QuerySet[Image]:
@@ -262,20 +330,23 @@ WHERE number = 1 OR marked = 1
 
 
 def reading_position(
-    *, reader_study: ReaderStudy, user: User, needed: int, around: Any = None, block: int = 1
+    *,
+    reader_study: ReaderStudy,
+    user: User,
+    answerable: list[Any],
+    around: Any = None,
+    block: int = 1,
 ) -> tuple[int, int, list[tuple[Any, int, int, bool]]]:
     """(cases, complete cases, rows) of user's reading in one query, whatever the
     study's size: rows are (pk, 1-based number, user's answers, is `around`) of the cases
     a reading page needs (see `_POSITION_SQL`); `block` is the roll-over block length. A
-    case is complete with `needed` answers."""
+    case is complete with an answer to each `answerable` question (their pks)."""
+    needed = len(answerable)
     numbered = _numbered(
         reader_study=reader_study, user=user, marked=[around] if around is not None else []
     )
     answered = (
-        Answer.objects.filter(
-            creator=user, is_ground_truth=False, question__reader_study=reader_study
-        )
-        .exclude(question__answer_type=AnswerType.HEADING)
+        _answers_counted(reader_study=reader_study, user=user, answerable=answerable)
         .values(answered_case=F("display_set_id"))
         .annotate(n=Count("pk"))
         .order_by()

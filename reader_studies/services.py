@@ -10,6 +10,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.http import HttpRequest
+from django.utils import timezone
 from django.utils.text import slugify
 
 from app.models import AccessRequestHandling
@@ -399,6 +400,18 @@ QUESTION_FIELDS = (
     "overlay_segments",
     "score_tolerance_mm",
 )
+
+
+def questions_changed(sender: Any, instance: Question | CategoricalOption, **kwargs: Any) -> None:
+    """Stamps the study of a saved or deleted question or option as changed: the reading
+    page keeps a study's questions and options between cases by the study's `modified`
+    (`selectors.questions_of`). Connected to the models' signals (`apps`), so that every
+    write of one, not only these services', starts a new copy."""
+    if isinstance(instance, Question):
+        studies = ReaderStudy.objects.filter(pk=instance.reader_study_id)
+    else:
+        studies = ReaderStudy.objects.filter(questions=instance.question_id)
+    studies.update(modified=timezone.now())
 
 
 def _question_check(question: Question, option_count: int) -> None:

@@ -358,7 +358,9 @@ def test_query_count_does_not_grow_with_the_number_of_cases(api_client):
     questions = [question_for(study, "NUMB", question_text=f"Q{i}") for i in range(3)]
     socket = ComponentInterface.objects.get(slug="probability")
     client = as_user(api_client, editor)
-    for path in ("answers/", "display-sets/"):  # warm the per-process permission caches
+    # warm the per-process caches: permissions, and the study's questions kept between cases
+    unanswered = f"display-sets/?reader_study={study.pk}&unanswered_by_user=true"
+    for path in ("answers/", "display-sets/", unanswered):
         client.get(f"{API}{path}")
     counts = []
     for target in (4, 16):

@@ -6,9 +6,12 @@ import datetime
 import json
 
 import pytest
+from django.contrib.auth.models import Group
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from app.access_requests import access_request_create, access_request_decide
+from app.permissions import CREATOR_GROUPS
 from components.kinds import Kind
 from components.services import socket_create, socket_value_create
 from reader_studies import selectors, services
@@ -133,6 +136,32 @@ def test_a_reader_answers_every_widget_and_moves_on(client):
     assert mine[box.pk].total_edit_duration == datetime.timedelta(seconds=4.2)
     assert mask.pk not in mine
     assert "1 of 2 cases answered" in client.get(url(study, second)).content.decode()
+
+
+def test_each_widget_shows_its_own_control(client):
+    _editor, reader, study, case = reading_study()
+    side = question_for(study, "CHOI", question_text="Side", widget="SELECT")
+    sites = question_for(study, "MCHO", question_text="Sites", widget="SELECT_MULTIPLE")
+    grade = question_for(
+        study,
+        "NUMB",
+        question_text="Grade",
+        widget="NUMBER_RANGE",
+        answer_min_value=1,
+        answer_max_value=5,
+        answer_step_size="1",
+    )
+    notes = question_for(
+        study, "TEXT", question_text="Notes", widget="TEXT_AREA", answer_max_length=200
+    )
+    question_for(study, "HEAD", question_text="Findings")
+    login(client, reader)
+    page = client.get(url(study, case)).content.decode()
+    assert f'<select name="q-{side.pk}"><option value="">—</option>' in page
+    assert f'<select name="q-{sites.pk}" multiple>' in page
+    assert f'<input type="range" name="q-{grade.pk}" min="1" max="5" step="1.000" value="1"' in page
+    assert f'<textarea name="q-{notes.pk}" rows="4" maxlength="200">' in page
+    assert '<h3 class="question-heading">Findings</h3>' in page
 
 
 def test_without_navigation_or_modification_the_reader_goes_forward_only(client):
@@ -348,6 +377,37 @@ def test_reading_page_queries_do_not_grow_with_the_study(client):
     answer_new_cases(6)
     assert count() == before
     assert selectors.may_read(reader, study)
+
+
+def test_questions_changed_while_reading_show_on_the_next_page(client):
+    """The page keeps a study's questions between cases; an edit, a new question or a
+    deleted one shows at once."""
+    _editor, reader, study, case = reading_study(allow_case_navigation=True)
+    choice = question_for(study, "CHOI", question_text="Lesion?")
+    yes, no = choice.options.order_by("id")
+    login(client, reader)
+    assert "Lesion?" in client.get(url(study, case)).content.decode()
+    options = [{"id": yes.id, "title": "present"}, {"id": no.id, "title": "absent"}]
+    services.question_update(question=choice, question_text="Nodule?", options=options)
+    question_for(study, "NUMB", question_text="Size in mm", widget="NUMBER_INPUT")
+    page = client.get(url(study, case)).content.decode()
+    assert "Nodule?" in page and "Lesion?" not in page
+    assert "present" in page and "Size in mm" in page
+    choice.delete()
+    assert "Nodule?" not in client.get(url(study, case)).content.decode()
+
+
+def test_the_reading_page_leaves_an_access_decision_to_the_next_other_page(client):
+    """Read case after case, the page spares the decision query; the notice waits."""
+    _editor, reader, study, case = reading_study(allow_case_navigation=True)
+    rights = Group.objects.get(name=CREATOR_GROUPS["archives.Archive"])
+    asked = access_request_create(user=reader, target=rights, reason="to share cases")
+    access_request_decide(access_request=asked, accept=True, actor=new_user(is_staff=True))
+    login(client, reader)
+    told = "Your request for archive creator rights was accepted."
+    assert told not in client.get(url(study, case)).content.decode()
+    assert told in client.get("/reader-studies/").content.decode()
+    assert told not in client.get("/reader-studies/").content.decode()
 
 
 def test_a_painted_mask_is_saved_with_the_cases_answers_all_or_none(client):
