@@ -6,7 +6,7 @@ engine, so the engine may be remote (`DOCKER_HOST=tcp://...`):
 - `/input` and `/output` are two new named volumes with a *keeper* container
   (`workers.executors.keeper`: a pause program, network off, no capabilities) that
   mounts both read-write: the job's *slot* (`workers.executors.slots`: it serves this
-  job only, and is usually made ahead, while the worker's previous job finished).
+  job only, and is usually made ahead, while the worker's previous job ran).
   `put_archive` writes the staged inputs into `/input` through the keeper and makes
   `/output` writable for the algorithm's non-root user. The job container then mounts
   `/input` read-only (enforced by the kernel, not by file modes) and `/output`
