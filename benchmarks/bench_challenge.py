@@ -12,7 +12,9 @@ Compared, in the same run on the same machine:
 The ratio platform / bare is the figure (target <= 1.0x). A warm-up submission to a
 one-case phase goes first so that neither side pays for first use of the images. The
 host's load average is reported with it: on a shared host, compare ratios of runs at a
-similar load.
+similar load. `steps` says where the platform's time went: the median seconds of each
+job status (from the jobs' status history), when the first job began after the
+submission, and the evaluation's wait and run.
 
 Scratch PostgreSQL database `<DATABASE_URL name>_bench_challenge`, the broker of
 BENCH_BROKER_URL (default Redis db 9), the SeaweedFS at AWS_S3_ENDPOINT_URL (started
@@ -22,11 +24,14 @@ here with its data under var/bench/seaweedfs when none answers) and Docker.
 """
 
 import argparse
+import itertools
 import json
 import os
+import statistics
 import subprocess
 import tempfile
 import time
+from datetime import datetime
 from pathlib import Path
 
 from benchmarks.bench_jobs import TRIVIAL, _create_database, _setup_env, _stop, _workers
@@ -153,6 +158,34 @@ def _submit_and_wait(ann, phase, image, timeout: float = 900) -> float:  # type:
     raise TimeoutError("the evaluation did not finish")
 
 
+def _steps(phase) -> dict:  # type: ignore[no-untyped-def]
+    """Where the platform's time went on the phase's latest submission (see the docstring)."""
+    from challenges.models import Submission
+
+    submission = Submission.objects.filter(phase=phase).latest("created")
+    per_status: dict[str, list[float]] = {}
+    began, ended = [], []
+    for job in submission.jobs.all():
+        history = [(h["status"], datetime.fromisoformat(h["at"])) for h in job.status_history]
+        for (status, at), (_, next_at) in itertools.pairwise(history):
+            per_status.setdefault(status, []).append((next_at - at).total_seconds())
+        began.append(history[1][1])
+        ended.append(history[-1][1])
+    evaluation = submission.evaluations.get()
+    started, completed = evaluation.started_at, evaluation.completed_at
+    assert started is not None and completed is not None  # it ranked: it ran
+    return {
+        "job_status_median_s": {
+            status: round(statistics.median(seconds), 3)
+            for status, seconds in per_status.items()
+            if status != "Queued"  # waiting for a free worker
+        },
+        "submission_to_first_job_s": round((min(began) - submission.created).total_seconds(), 2),
+        "last_job_to_evaluation_start_s": round((started - max(ended)).total_seconds(), 2),
+        "evaluation_run_s": round((completed - started).total_seconds(), 2),
+    }
+
+
 def _docker_run(image: str, mounts: list[tuple[Path, str, str]]) -> None:
     command = ["docker", "run", "--rm", "--network", "none"]
     for source, target, mode in mounts:
@@ -217,6 +250,7 @@ def run(cases: int = 20, workers: int = 2) -> dict:
         platform_s = _submit_and_wait(ann, *final)
     finally:
         _stop(processes)
+    steps = _steps(final[0])
     load_between = os.getloadavg()[0]
     bare_s = _bare(cases, algorithm_image, evaluation_image)
     load_after = os.getloadavg()[0]
@@ -230,6 +264,7 @@ def run(cases: int = 20, workers: int = 2) -> dict:
         "ratio": round(platform_s / bare_s, 2),
         # the host's 1-minute load before the platform's run, between the two, after bare
         "load_average": [round(x, 1) for x in (load_before, load_between, load_after)],
+        "steps": steps,
     }
 
 

@@ -6,6 +6,7 @@ import contextlib
 import json
 from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
@@ -18,7 +19,7 @@ from challenges.evaluation_io import EvaluationRefused, InputValue, job_output_p
 from challenges.models import Evaluation
 from components.kinds import SuperKind
 from components.models import ComponentInterface, ComponentInterfaceValue
-from components.services import socket_value_create
+from components.services import json_file_content, socket_value_create
 
 
 def socket_data(socket: ComponentInterface) -> dict[str, Any]:
@@ -37,7 +38,18 @@ def socket_data(socket: ComponentInterface) -> dict[str, Any]:
 
 
 READ_THREADS = 8
-NOTHING_READ: Mapping[int, Any] = MappingProxyType({})
+
+
+@dataclass(frozen=True)
+class StoredJson:
+    """A JSON value kept in a file, as read: its bytes (staged as they are, not fetched
+    again) and its value (listed in predictions.json and inputs.json)."""
+
+    content: bytes
+    value: Any
+
+
+NOTHING_READ: Mapping[int, StoredJson] = MappingProxyType({})
 
 
 def _in_file(civ: ComponentInterfaceValue) -> bool:
@@ -45,14 +57,15 @@ def _in_file(civ: ComponentInterfaceValue) -> bool:
     return civ.value is None and bool(civ.file) and civ.interface.super_kind == SuperKind.VALUE
 
 
-def _read_value(civ: ComponentInterfaceValue) -> Any:
+def _read_value(civ: ComponentInterfaceValue) -> StoredJson:
     # the shared client: a storage opened in a new thread builds its own (slow)
     body = s3_client("protected").get_object(Bucket=bucket_name("protected"), Key=civ.file.name)
     with contextlib.closing(body["Body"]) as stream:
-        return json.loads(stream.read())
+        content = stream.read()
+    return StoredJson(content=content, value=json.loads(content))
 
 
-def file_values(civs: Iterable[ComponentInterfaceValue]) -> dict[int, Any]:
+def file_values(civs: Iterable[ComponentInterfaceValue]) -> dict[int, StoredJson]:
     """The JSON of every value kept in a file, by pk: read once each, concurrently (an
     algorithm phase has one or more per case, each listed twice)."""
     stored = {civ.pk: civ for civ in civs if _in_file(civ)}
@@ -60,14 +73,14 @@ def file_values(civs: Iterable[ComponentInterfaceValue]) -> dict[int, Any]:
         return dict(zip(stored, pool.map(_read_value, stored.values()), strict=True))
 
 
-def _value_of(civ: ComponentInterfaceValue, read: Mapping[int, Any]) -> Any:
+def _value_of(civ: ComponentInterfaceValue, read: Mapping[int, StoredJson]) -> Any:
     if _in_file(civ):
-        return read[civ.pk] if civ.pk in read else _read_value(civ)
+        return (read[civ.pk] if civ.pk in read else _read_value(civ)).value
     return civ.value
 
 
 def civ_internal(
-    civ: ComponentInterfaceValue, read: Mapping[int, Any] = NOTHING_READ
+    civ: ComponentInterfaceValue, read: Mapping[int, StoredJson] = NOTHING_READ
 ) -> dict[str, Any]:
     """GC's internal form of a socket value (predictions.json, inputs.json); `read` holds
     the values kept in files that were read already (`file_values`)."""
@@ -85,7 +98,9 @@ def civ_internal(
     }
 
 
-def civ_input(civ: ComponentInterfaceValue, read: Mapping[int, Any] = NOTHING_READ) -> InputValue:
+def civ_input(
+    civ: ComponentInterfaceValue, read: Mapping[int, StoredJson] = NOTHING_READ
+) -> InputValue:
     data = civ_internal(civ, read)
     relative_path = civ.interface.relative_path
     if civ.file:
@@ -95,6 +110,7 @@ def civ_input(civ: ComponentInterfaceValue, read: Mapping[int, Any] = NOTHING_RE
             relative_path=relative_path,
             super_kind="File",
             source=civ.file.name,
+            content=read[civ.pk].content if civ.pk in read else None,
         )
     if civ.image_id is not None:
         image_file = civ.image.files.filter(image_type="MHD").first() or civ.image.files.first()  # type: ignore[union-attr]
@@ -112,7 +128,7 @@ def civ_input(civ: ComponentInterfaceValue, read: Mapping[int, Any] = NOTHING_RE
     return InputValue(pk=civ.pk, data=data, relative_path=relative_path, super_kind="Value")
 
 
-def job_entry(job: Job, read: Mapping[int, Any] = NOTHING_READ) -> dict[str, Any]:
+def job_entry(job: Job, read: Mapping[int, StoredJson] = NOTHING_READ) -> dict[str, Any]:
     """One element of /input/predictions.json (GC's JobSerializer, without host URLs);
     the job's inputs and outputs prefetched (`_VALUES`)."""
     return {
@@ -155,7 +171,8 @@ def algorithm_evaluation_inputs(evaluation: Evaluation) -> tuple[list[InputValue
     predictions = socket_value_create(
         socket=ComponentInterface.objects.get(slug="predictions-json-file"), value=entries
     )
-    read[predictions.pk] = entries  # listed in inputs.json too: not read back
+    # listed in inputs.json and staged too: not read back
+    read[predictions.pk] = StoredJson(content=json_file_content(entries), value=entries)
     outputs = {str(j.pk): list(j.outputs.all()) for j in jobs}
     prefixes = job_output_prefixes({pk: [c.pk for c in civs] for pk, civs in outputs.items()})
     values = [predictions, *(c for civs in outputs.values() for c in civs)]

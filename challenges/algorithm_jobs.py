@@ -5,19 +5,21 @@ but are not theirs (no creator, no viewers): participants see only counts and st
 
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
+from django.db.models import Prefetch
 
 from algorithms.jobs.inputs import InputSpec
 from algorithms.jobs.services import job_create
 from algorithms.models import AlgorithmImage, Job
 from archives.models import ArchiveItem
 from challenges.models import Phase
+from components.models import ComponentInterfaceValue
 
 
-def item_specs(phase: Phase, item: ArchiveItem) -> list[InputSpec] | None:
-    """The item's values for the first of the phase's interfaces whose inputs it has."""
-    values = {civ.interface.slug: civ for civ in item.values.select_related("interface")}
-    for interface in phase.algorithm_interfaces.prefetch_related("inputs").order_by("pk"):
-        slugs = sorted(s.slug for s in interface.inputs.all())
+def item_specs(item: ArchiveItem, interfaces: list[list[str]]) -> list[InputSpec] | None:
+    """The item's values (prefetched with their sockets) for the first of the interfaces
+    (each its sorted input slugs) whose inputs it has."""
+    values = {civ.interface.slug: civ for civ in item.values.all()}
+    for slugs in interfaces:
         if slugs and all(slug in values for slug in slugs):
             return [InputSpec(socket=values[s].interface, existing=values[s]) for s in slugs]
     return None
@@ -29,8 +31,15 @@ def submission_jobs_create(
     """Create and queue the jobs (inside the caller's transaction: refused, none remain)."""
     if phase.archive is None:
         raise ValidationError(f"The phase {phase.title!r} has no archive of test cases.")
-    items = list(phase.archive.items.order_by("created", "pk"))
-    planned = [specs for item in items if (specs := item_specs(phase, item)) is not None]
+    # every case's values and the interfaces in three queries, not two per case
+    items = phase.archive.items.order_by("created", "pk").prefetch_related(
+        Prefetch("values", queryset=ComponentInterfaceValue.objects.select_related("interface"))
+    )
+    interfaces = [
+        sorted(s.slug for s in interface.inputs.all())
+        for interface in phase.algorithm_interfaces.prefetch_related("inputs").order_by("pk")
+    ]
+    planned = [specs for item in items if (specs := item_specs(item, interfaces)) is not None]
     if not planned:
         raise ValidationError(
             f"The phase {phase.title!r} has no test case with the inputs of its interfaces."

@@ -37,6 +37,7 @@ class InputValue:
     source: str = ""  # object key of the file (File) or image file (Image)
     filename: str = ""  # Image: the image file's name inside its directory
     bucket: str = "protected"  # where `source` is
+    content: bytes | None = None  # the bytes at `source` when read already (not fetched again)
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,7 @@ class Placement:
     source: str = ""  # object key copied there
     extract: bool = False  # a tarball extracted into the directory `path`
     bucket: str = "protected"
+    content: bytes | None = None  # the bytes at `source`, when read already
 
 
 @dataclass
@@ -96,7 +98,9 @@ def evaluation_layout(
                 Placement(path=f"{path}/{name}", source=item.source, bucket=item.bucket)
             )
         elif item.super_kind == "File":
-            layout.placements.append(Placement(path=path, source=item.source, bucket=item.bucket))
+            layout.placements.append(
+                Placement(path=path, source=item.source, bucket=item.bucket, content=item.content)
+            )
         else:
             layout.placements.append(Placement(path=path, value=item.data["value"]))
     layout.placements.append(

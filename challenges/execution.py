@@ -83,7 +83,9 @@ def stage_layout(layout: Layout, directory: Path) -> dict[str, Path]:
             raise EvaluationRefused(f"{placement.path} cannot be mounted by this executor.")
         target = directory / placement.path[len(INPUT_DIR) :]
         target.parent.mkdir(parents=True, exist_ok=True)
-        if placement.source:
+        if placement.content is not None:
+            target.write_bytes(placement.content)
+        elif placement.source:
             downloads.append((placement.bucket, placement.source, target))
         else:
             target.write_text(json.dumps(placement.value))

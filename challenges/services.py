@@ -866,6 +866,16 @@ def _queue(evaluation: Evaluation) -> None:
 def evaluation_jobs_settle(*, evaluation_pk: Any) -> None:
     """An evaluation waiting for its submission's jobs fails as soon as one of them failed,
     naming the case and the job's error, and is queued once all of them succeeded."""
+    statuses = set(
+        Evaluation.objects.filter(pk=evaluation_pk).values_list(
+            "submission__jobs__status", flat=True
+        )
+    )
+    ended = {Job.Status.FAILED, Job.Status.CANCELLED}
+    if statuses & set(Job.ACTIVE_STATUSES) and not statuses & ended:
+        # nothing to settle yet, so no lock: the last job to finish settles it (each job's
+        # call comes after its own commit, so that one sees every job final)
+        return
     with transaction.atomic():
         evaluation = (
             Evaluation.objects.select_for_update()

@@ -78,8 +78,13 @@ def socket_create(
     return socket
 
 
+def json_file_content(value: Any) -> bytes:
+    """The bytes a JSON value not kept in the database is stored as."""
+    return json.dumps(value).encode()
+
+
 def _store_json_file(*, socket: ComponentInterface, value: Any) -> ContentFile:
-    return ContentFile(json.dumps(value).encode(), name=civ_file_name(socket=socket))
+    return ContentFile(json_file_content(value), name=civ_file_name(socket=socket))
 
 
 def image_segments_problem(*, socket: ComponentInterface, segments: list[int] | None) -> str | None:

@@ -56,7 +56,7 @@ def move(job_pk: Any, *, to: str, expect: tuple[str, ...], **fields: object) -> 
         for name, value in fields.items():
             setattr(job, name, value)
         job.record_status(to)
-        job.save()
+        job.save(update_fields=[*Job.STATUS_FIELDS, *fields])
         return job
 
 
@@ -90,7 +90,8 @@ def claim(job_pk: Any) -> Job | None:
     """Queued -> Provisioning, once. A re-delivered task finds another status and stops."""
     with transaction.atomic():
         job = (
-            Job.objects.select_for_update()
+            # the job's row only: workers claiming jobs of one algorithm do not queue up
+            Job.objects.select_for_update(of=("self",))
             .select_related("algorithm_image__algorithm", "algorithm_interface")
             .filter(pk=job_pk)
             .first()
@@ -100,7 +101,7 @@ def claim(job_pk: Any) -> Job | None:
         job.attempt += 1
         job.status_note = ""
         job.record_status(S.PROVISIONING)
-        job.save()
+        job.save(update_fields=[*Job.STATUS_FIELDS, "attempt", "status_note"])
         return job
 
 
@@ -131,7 +132,7 @@ def _run(*, job: Job, executor: Executor, work_dir: Path) -> None:
     if move(job.pk, to=S.PARSING, expect=(S.EXECUTING,), **logs) is None:
         return
     try:
-        _parse_and_succeed(job.pk, output_dir)
+        _parse_and_succeed(job, output_dir)
     except OutputsInvalid as e:
         fail(job.pk, str(e), expect=(S.PARSING,))
 
@@ -150,21 +151,20 @@ def _save_logs(job_pk: Any, logs: dict) -> None:
     Job.objects.filter(pk=job_pk).update(**logs)
 
 
-def _parse_and_succeed(job_pk: Any, output_dir: Path) -> None:
+def _parse_and_succeed(job: Job, output_dir: Path) -> None:
     """Convert and store the outputs with no lock held (slow: image conversion, uploads),
     then attach them in one short transaction that settles the job. A job cancelled or
     settled meanwhile keeps nothing: its outputs' rows and objects are deleted."""
-    job = Job.objects.select_related("algorithm_interface").get(pk=job_pk)
     sockets = list(job.algorithm_interface.outputs.all())
     parsed = parse_outputs(sockets=sockets, output_dir=output_dir)
     try:
         with transaction.atomic():
-            locked = Job.objects.select_for_update().get(pk=job_pk)
+            locked = Job.objects.select_for_update().get(pk=job.pk)
             kept = locked.status == S.PARSING
             if kept:
                 locked.outputs.set(parsed.values)
                 locked.record_status(S.SUCCEEDED)
-                locked.save()
+                locked.save(update_fields=Job.STATUS_FIELDS)
     except BaseException:
         parsed.discard()
         raise

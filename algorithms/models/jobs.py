@@ -26,6 +26,8 @@ class Job(models.Model):
     RUNNING_STATUSES = (Status.PROVISIONING, Status.EXECUTING, Status.PARSING)
     ACTIVE_STATUSES = (Status.QUEUED, *RUNNING_STATUSES)
     FINAL_STATUSES = (Status.SUCCEEDED, Status.FAILED, Status.CANCELLED)
+    # what `record_status` changes: a status change saves these (and its own fields) only
+    STATUS_FIELDS = ("status", "status_history", "started", "completed", "modified")
 
     class Queue(models.TextChoices):  # the worker queue, named in settings
         CPU = settings.QUEUE_JOBS_CPU

@@ -6,7 +6,7 @@ engine, so the engine may be remote (`DOCKER_HOST=tcp://...`):
 - `/input` and `/output` are two new named volumes with a *keeper* container
   (`workers.executors.keeper`: a pause program, network off, no capabilities) that
   mounts both read-write: the job's *slot* (`workers.executors.slots`: it serves this
-  job only, and is usually made ahead, while the worker's previous job finished).
+  job only, and is usually made ahead, while the worker's previous job ran).
   `put_archive` writes the staged inputs into `/input` through the keeper and makes
   `/output` writable for the algorithm's non-root user. The job container then mounts
   `/input` read-only (enforced by the kernel, not by file modes) and `/output`
@@ -61,6 +61,7 @@ from workers.executors.docker_cleanup import (
     ROLE_LABEL,
     SLOT_LABEL,
     remove_job_containers,
+    remove_named,
     remove_stale_containers,
 )
 from workers.executors.slots import Slot, make_slot, remove_slot, spares
@@ -94,7 +95,7 @@ class DockerExecutor(Executor):
         self.input_dir: Path | None = None
         self.extra_inputs: list[tuple[str, Path]] = []
         self.slot: Slot | None = None
-        self.container_created = False  # it names its slot: removed with it
+        self.container: Container | None = None  # once created; it names its slot
         self.removal: Future[int] | None = None
         self.image_loaded = False
 
@@ -176,7 +177,7 @@ class DockerExecutor(Executor):
         ncpu = _engine_cpus(self.client)
         nano_cpus = int(min(max(limits.cpu_count, 0.01), ncpu) * 1e9)
         log_size = max(settings.WORKERS_MAX_LOG_BYTES * 2, 64 * 1024)
-        self.client.containers.create(
+        self.container = self.client.containers.create(
             self.image.sha256,
             name=self.name,
             labels={**self._labels(), SLOT_LABEL: slot.name},
@@ -220,7 +221,6 @@ class DockerExecutor(Executor):
                 type="json-file", config={"max-size": str(log_size), "max-file": "2"}
             ),
         )
-        self.container_created = True
 
     # execute -----------------------------------------------------------------------
 
@@ -229,18 +229,27 @@ class DockerExecutor(Executor):
     ) -> ExecutionResult:
         """Start the container, wait at most the time limit (then kill it), and copy
         `/output` into `output_dir`. Never raises for what the algorithm did."""
-        container = self.client.containers.get(self.name)
+        container = self.container or self.client.containers.get(self.name)
         output_dir = Path(output_dir)
         output_dir.mkdir(parents=True, exist_ok=True)
         sampler = _MemorySampler(container)
         started = time.monotonic()
         start_container(container)
         sampler.start()
+        if not self.extra_inputs:
+            # the next job's slot is made while this container runs: made after it
+            # exited, it was not ready in time for the worker's next job
+            spares.make_ahead(self.client, output_bytes=self.output_bytes)
         status, timed_out, stopped = self._wait(container, started, should_stop)
         duration = time.monotonic() - started
         sampler.stop()
-
-        container.reload()
+        # the container's state, its two logs and /output are fetched at once
+        with ThreadPoolExecutor(max_workers=3) as pool:
+            reloaded = pool.submit(container.reload)
+            logs = [pool.submit(self._log, container, stdout=s) for s in (True, False)]
+            outputs = self._take_outputs(container, output_dir)
+            reloaded.result()
+            stdout, stderr = (log.result() for log in logs)
         state = container.attrs.get("State", {})
         exit_code = status.get("StatusCode", state.get("ExitCode"))
         peak = sampler.peak
@@ -251,27 +260,9 @@ class DockerExecutor(Executor):
         extra: dict = {"container_id": container.id, "image_loaded": self.image_loaded}
         if stopped:
             extra["stopped"] = True
-        output_error = ""
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            logs = pool.submit(self._logs, container)  # meanwhile
-            try:
-                extra["output_bytes"], used = _copy_outputs(container, output_dir)
-            except (APIError, OSError, tarfile.TarError, _OutputTooLarge) as error:
-                output_error = f"The outputs could not be copied from the container: {error}"
-            else:
-                if used > self.output_bytes - 16 * PAGE:  # full, short of a few pages
-                    output_error = (
-                        f"The algorithm filled /output, which holds at most "
-                        f"{self.output_bytes // 1024**2} MB while the container runs; its "
-                        "outputs are incomplete."
-                    )
-            stdout, stderr = logs.result()
+        output_error, extra["output_bytes"] = outputs
         # the outputs are taken back: the containers go while the caller parses them
-        self.removal = _removals.submit(self._remove_job_objects)
-        if not self.extra_inputs and not stopped:
-            # and the next job's slot is made meanwhile (not after a stop, nor when the
-            # container vanished under the run: the worker may be shutting down)
-            spares.make_ahead(self.client, output_bytes=self.output_bytes)
+        self.removal = _removals.submit(self._remove_made_objects)
         return ExecutionResult(
             exit_code=exit_code,
             stdout=stdout,
@@ -303,13 +294,23 @@ class DockerExecutor(Executor):
                 _kill(container)
                 return container.wait(timeout=60), timed_out, not timed_out
 
-    def _logs(self, container: Container) -> tuple[str, str]:
-        cap = settings.WORKERS_MAX_LOG_BYTES
-        logs = []
-        for stdout in (True, False):
-            raw = container.logs(stdout=stdout, stderr=not stdout)
-            logs.append(raw[-cap:].decode(errors="replace"))
-        return logs[0], logs[1]
+    def _take_outputs(self, container: Container, output_dir: Path) -> tuple[str, int]:
+        """Copy /output into output_dir; returns (what went wrong, in words, or "", bytes)."""
+        try:
+            copied, used = _copy_outputs(container, output_dir)
+        except (APIError, OSError, tarfile.TarError, _OutputTooLarge) as error:
+            return f"The outputs could not be copied from the container: {error}", 0
+        if used > self.output_bytes - 16 * PAGE:  # full, short of a few pages
+            return (
+                f"The algorithm filled /output, which holds at most "
+                f"{self.output_bytes // 1024**2} MB while the container runs; its "
+                "outputs are incomplete."
+            ), copied
+        return "", copied
+
+    def _log(self, container: Container, *, stdout: bool) -> str:
+        raw = container.logs(stdout=stdout, stderr=not stdout)
+        return str(raw[-settings.WORKERS_MAX_LOG_BYTES :].decode(errors="replace"))
 
     # deprovision -------------------------------------------------------------------
 
@@ -335,7 +336,7 @@ class DockerExecutor(Executor):
             else:
                 return
         self._remove_job_objects()
-        if self.slot is not None and not self.container_created:
+        if self.slot is not None and self.container is None:
             remove_slot(self.slot)
 
     def _remove_all_logged(self) -> None:
@@ -346,6 +347,19 @@ class DockerExecutor(Executor):
 
     def _remove_job_objects(self) -> int:
         return remove_job_containers(job_id=self.job_id)
+
+    def _remove_made_objects(self) -> int:
+        """What this executor made, by name (fewer engine calls than by label); the label
+        look-up when something of it will not go."""
+        slot = self.slot
+        assert slot is not None
+        volumes = [slot.input_volume, slot.output_volume]
+        volumes += [slot.extra_volume(n) for n in range(slot.extras)]
+        try:
+            return remove_named(containers=[self.name, slot.keeper], volumes=volumes)
+        except Exception:
+            logger.warning("Removing job %s by name failed; by label", self.job_id, exc_info=True)
+            return self._remove_job_objects()
 
     # control of any job on this engine -------------------------------------------------
 
@@ -398,15 +412,24 @@ def _run_as(client: docker.DockerClient, image: ImageRef) -> str:
     Images validated since uid resolution came in carry it (`ImageRef.user`); for older
     ones a numeric USER of the image is taken as it is, anything else is refused.
     """
-    config = client.images.get(image.sha256).attrs.get("Config") or {}
-    user = image.user or str(config.get("User") or "")
-    user = user.strip()
+    user = (image.user or _image_user(client, image.sha256)).strip()
     if not _NUMERIC_USER.match(user) or int(user.split(":")[0]) == 0:
         raise ProvisionError(
             f"the image's user {user or '(none)'!r} is not a numeric non-root uid; upload "
             "the image again so that its user is resolved"
         )
     return user if ":" in user else f"{user}:0"
+
+
+# an image ID names its content, so its USER never changes: asked once per process
+_image_users: dict[str, str] = {}
+
+
+def _image_user(client: docker.DockerClient, sha256: str) -> str:
+    if sha256 not in _image_users:
+        config = client.images.get(sha256).attrs.get("Config") or {}
+        _image_users[sha256] = str(config.get("User") or "")
+    return _image_users[sha256]
 
 
 def _load(client: docker.DockerClient, image: ImageRef) -> None:

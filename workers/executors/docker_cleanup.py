@@ -9,7 +9,9 @@ only where the engine is reachable: on a worker, reached through `workers.tasks`
 """
 
 import time
+from collections.abc import Sequence
 
+import docker
 from docker.errors import APIError, NotFound
 
 from workers.engine import docker_client
@@ -34,11 +36,21 @@ def remove_job_containers(*, job_id: str) -> int:
     containers = client.containers.list(all=True, sparse=True, filters={"label": label})
     slots = {(c.attrs.get("Labels") or {}).get(SLOT_LABEL) for c in containers} - {None, ""}
     for container in containers:
-        removed += _remove_container(container)
+        removed += _remove_container(client, container.id)
     for slot in sorted(slots):  # type: ignore[type-var]
         removed += remove_job_containers(job_id=str(slot))
     for volume in client.volumes.list(filters={"label": label}):
-        _remove_volume(volume)
+        _remove_volume(client, volume.name)
+    return removed
+
+
+def remove_named(*, containers: Sequence[str], volumes: Sequence[str]) -> int:
+    """Force-remove these containers, then these volumes, by name: what an executor knows
+    it made, without the label look-ups; returns how many containers were removed."""
+    client = docker_client()
+    removed = sum(_remove_container(client, name) for name in containers)
+    for name in volumes:
+        _remove_volume(client, name)
     return removed
 
 
@@ -63,12 +75,12 @@ def remove_stale_containers(*, older_than_s: float) -> list[str]:
         )
         if created < cutoff or unused_slot:
             jobs.add(labels[JOB_LABEL])
-            _remove_container(container)
+            _remove_container(client, container.id)
     for volume in client.volumes.list(filters={"label": JOB_LABEL}):
         labels = volume.attrs.get("Labels") or {}
         if _created(labels) < cutoff or labels[JOB_LABEL] in jobs:
             jobs.add(labels[JOB_LABEL])
-            _remove_volume(volume)
+            _remove_volume(client, volume.name)
     return sorted(jobs)
 
 
@@ -79,9 +91,9 @@ def _created(labels: dict) -> float:
         return 0.0
 
 
-def _remove_container(container) -> int:  # type: ignore[no-untyped-def]
+def _remove_container(client: docker.DockerClient, container: str) -> int:
     try:
-        container.remove(force=True, v=True)
+        client.api.remove_container(container, force=True, v=True)
     except NotFound:
         return 0
     except APIError as error:
@@ -91,11 +103,11 @@ def _remove_container(container) -> int:  # type: ignore[no-untyped-def]
     return 1
 
 
-def _remove_volume(volume) -> None:  # type: ignore[no-untyped-def]
+def _remove_volume(client: docker.DockerClient, volume: str) -> None:
     # "in use" while another process's removal of its container is still under way
     for attempt in range(1, VOLUME_ATTEMPTS + 1):
         try:
-            volume.remove(force=True)
+            client.api.remove_volume(volume, force=True)
             return
         except NotFound:
             return

@@ -3,8 +3,8 @@
 Starting a container is the dearest step of a job on the engine (0.3-0.8 s on a busy
 host), and a job needs two: its keeper (`workers.executors.keeper`, which holds the
 /output tmpfs) and its own. So each worker process keeps one *spare* slot per /output
-size, made in the background as soon as a job's container has exited: the next job
-only stages its inputs into it and starts its own container.
+size, made in the background as soon as a job's container has started (while it runs):
+the next job only stages its inputs into it and starts its own container.
 
 A slot serves exactly one job (its volumes are new and empty; nothing passes from one
 job to the next) and is removed with the job's objects: the job container names it
