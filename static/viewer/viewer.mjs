@@ -2,6 +2,8 @@
 // overlays) in Niivue, in linked axial/coronal/sagittal views plus a 3D rendering.
 // Configuration comes from a JSON data block (no inline script, so the CSP holds).
 import { Annotations } from "./annotations.mjs";
+import { worldAxes } from "./cpu-mpr.mjs";
+import { CpuStage } from "./cpu-stage.mjs";
 import { formatPoint, geometry, nearestVoxel, rasToLps, worldToVoxel } from "./geometry.mjs";
 import { fetchImage, LoadError } from "./load.mjs";
 import { DamagedDataError } from "./mha.mjs";
@@ -53,8 +55,14 @@ class Viewer {
       if (total) progress.value = got / total;
       this.status(`Downloading… ${(got / 1e6).toFixed(1)} MB${total ? ` of ${(total / 1e6).toFixed(1)} MB` : ""}`);
     };
+    this.presets = presetsFor({
+      center: image.window_center, width: image.window_width, modality: image.modality, signed: image.signed,
+    });
+    this.fillPresets();
     // The image's slices are drawn as they arrive, over the stored preview, until Niivue is ready.
     const quick = new QuickLook(this.root, this.el("canvas"), { center: image.window_center, width: image.window_width });
+    const attached = this.attach(); // Niivue starts while the volume downloads
+    attached.catch(() => {}); // a failure is reported where it is awaited (show)
     let volumes;
     try {
       volumes = await Promise.all(
@@ -73,26 +81,51 @@ class Viewer {
       this.status(err instanceof LoadError ? err.message : `The image could not be displayed: ${err.message}.`, "error");
       return;
     }
-    quick.release();
-    this.status("Preparing the volume…");
+    // The whole volume in three planes on the CPU at once, while Niivue prepares its textures.
+    this.cpu = this.cpuStage(quick.volume());
+    quick.close();
+    if (this.cpu) progress.hidden = true;
+    this.status(this.cpu ? "Preparing the 3D view and tools…" : "Preparing the volume…");
     try {
-      await this.show(volumes);
+      await this.show(volumes, await attached);
     } catch (err) {
       this.status(`The image could not be displayed: ${image.name} could not be read (${err.message || String(err)}).`, "error");
       return;
     } finally {
       progress.hidden = true;
-      quick.close();
+      this.cpu?.close();
+      this.cpu = null;
     }
     this.root.dataset.state = "ready";
     this.status("");
     this.root.dispatchEvent(new CustomEvent("tessera:ready", { bubbles: true }));
   }
 
-  async show(files) {
-    const canvas = this.el("canvas");
-    const { Niivue, NVImage, NVImageFromUrlOptions, SLICE_TYPE, MULTIPLANAR_TYPE, SHOW_RENDER, DRAG_MODE } = await niivue;
-    this.sliceTypes = SLICE_TYPE;
+  /** The CPU planes for a grey volume on axis-aligned axes; null for others (oblique,
+   * colour, 4D and 2D images wait for Niivue). */
+  cpuStage(volume) {
+    const axes = worldAxes(this.geometry.direction);
+    if (!volume || !axes || volume.size[2] < 2) return null;
+    const start = this.root.dataset.startPosition;
+    return new CpuStage(this.root, {
+      volume: { ...volume, axes },
+      geometry: this.geometry,
+      spacing: this.geometry.spacing,
+      presets: this.presets,
+      layout: this.defaultPlane(),
+      start: start ? startSlice(Number(start), volume.size[axes[2].voxel]) : null,
+      show: {
+        slice: (plane, n, count) => this.showSlice(plane, n, count),
+        window: ([low, high]) => this.showWindow(low, high),
+        readout: (world, value) => this.readout(rasToLps(world), value),
+      },
+    });
+  }
+
+  /** Niivue on the viewer's canvas, its mouse and callbacks set, no volume yet. */
+  async attach() {
+    const lib = await niivue;
+    const { Niivue, MULTIPLANAR_TYPE, SHOW_RENDER, DRAG_MODE } = lib;
     const nv = new Niivue({
       backColor: [0, 0, 0, 1],
       crosshairColor: [1, 0.8, 0, 0.8],
@@ -105,8 +138,7 @@ class Viewer {
       dragMode: DRAG_MODE.contrast,
       logLevel: "error",
     });
-    this.nv = nv;
-    await nv.attachToCanvas(canvas);
+    await nv.attachToCanvas(this.el("canvas"));
     this.showRenderInGrid(nv, SHOW_RENDER);
     this.ensureGradients = deferGradients(nv, () => this.showsRender());
     // Left drag moves the crosshair, right drag windows, middle drag pans, ctrl+left zooms.
@@ -117,19 +149,21 @@ class Viewer {
     });
     nv.onLocationChange = (loc) => this.located(loc);
     nv.onIntensityChange = () => this.windowChanged();
+    return { lib, nv };
+  }
+
+  async show(files, { lib, nv }) {
+    const { NVImage, NVImageFromUrlOptions, SLICE_TYPE } = lib;
+    this.sliceTypes = SLICE_TYPE;
+    this.nv = nv;
     const image = this.config.image;
     const volumes = [];
     for (const [i, { buffer, name }] of files.entries()) {
-      files[i] = null; // each downloaded file is let go once Niivue has its copy of the voxels
+      files[i] = null; // Niivue holds each file's voxels from here on (a grey .mha's without a copy)
+      await nextFrame(); // Niivue's steps take seconds each without a GPU: the CPU planes answer between them
       volumes.push(await NVImage.loadFromUrl({ ...NVImageFromUrlOptions(name), buffer, name }));
     }
     const [back, ...overlayVolumes] = volumes;
-    this.presets = presetsFor({
-      center: image.window_center, width: image.window_width, modality: image.modality,
-      signed: image.signed,
-    });
-    // The image's own window when it has one; otherwise Niivue's robust range ("Automatic").
-    if (this.presets[0]?.own) [back.cal_min, back.cal_max] = windowRange(this.presets[0]);
     for (const [i, overlay] of this.config.overlays.entries()) {
       const vol = overlayVolumes[i];
       overlay.hidden = new Set(overlay.segments.filter((s) => !s.visible).map((s) => s.voxel_value));
@@ -142,6 +176,14 @@ class Viewer {
       vol.opacity = overlay.opacity ?? 0.5;
       overlay.volume = vol;
     }
+    await nextFrame();
+    // The window (and crosshair, layout) the user set on the CPU planes, read just before
+    // the colour pass; otherwise the image's own window, or Niivue's robust range ("Automatic").
+    const held = this.cpu?.state();
+    if (held) {
+      if (held.window.preset !== "auto") [back.cal_min, back.cal_max] = held.window.range;
+      back.colormapInvert = held.invert;
+    } else if (this.presets[0]?.own) [back.cal_min, back.cal_max] = windowRange(this.presets[0]);
     // All layers go to the GPU in one pass: each addVolume would redo every layer's
     // texture (and the 3D gradients), which for a large CT costs seconds each time.
     nv.updateGLVolume = () => {};
@@ -151,13 +193,17 @@ class Viewer {
       delete nv.updateGLVolume;
     }
     nv.updateGLVolume();
-    this.fillPresets();
     this.windowChanged();
     this.bindControls();
     this.bindTime();
-    this.setPlane(this.defaultPlane());
-    // a hanging protocol's relative_start_position (0 first … 1 last slice; default middle)
-    if (this.root.dataset.startPosition) {
+    this.setPlane(held?.layout ?? this.defaultPlane());
+    if (held) {
+      nv.scene.crosshairPos = held.fraction;
+      nv.drawScene();
+      nv.createOnLocationChange();
+      if (held.focused) this.el("canvas").focus();
+    } else if (this.root.dataset.startPosition) {
+      // a hanging protocol's relative_start_position (0 first … 1 last slice; default middle)
       this.goToSlice(startSlice(Number(this.root.dataset.startPosition), this.sliceNumber()[1]));
     }
     this.annotations.attach(nv);
@@ -232,8 +278,12 @@ class Viewer {
 
   windowChanged() {
     const back = this.nv.volumes[0];
-    const center = (back.cal_min + back.cal_max) / 2;
-    const width = back.cal_max - back.cal_min;
+    this.showWindow(back.cal_min, back.cal_max);
+  }
+
+  showWindow(low, high) {
+    const center = (low + high) / 2;
+    const width = high - low;
     this.el("window").textContent = `Window C ${round(center)}, W ${round(width)}`;
     this.root.dataset.window = `${round(center)},${round(width)}`;
   }
@@ -362,11 +412,15 @@ class Viewer {
 
   updateSlice() {
     const [n, count] = this.sliceNumber();
+    this.showSlice(this.plane in PLANE_AXIS ? this.plane : "axial", n, count);
+  }
+
+  /** The slice label and slider: slice n of count of a plane. */
+  showSlice(name, n, count) {
     const slider = this.el("slice");
     slider.max = String(count);
     slider.value = String(n);
     slider.disabled = count < 2;
-    const name = this.plane in PLANE_AXIS ? this.plane : "axial";
     this.el("slice-label").textContent = `${name[0].toUpperCase()}${name.slice(1)} slice ${n} of ${count}`;
     this.root.dataset.slice = String(n);
   }
@@ -434,6 +488,11 @@ class Viewer {
     nv.drawScene();
     nv.createOnLocationChange();
   }
+}
+
+/** After the next frame is drawn: a pause between long steps for input and drawing. */
+function nextFrame() {
+  return new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
 }
 
 function round(v) {
