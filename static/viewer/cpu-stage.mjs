@@ -11,6 +11,7 @@ import {
 } from "./cpu-mpr.mjs";
 import { voxelToWorld } from "./geometry.mjs";
 import { isTyping } from "./help.mjs";
+import { startSlice } from "./layout.mjs";
 import { windowRange } from "./windows.mjs";
 
 const STEPS = { ArrowUp: 1, ArrowDown: -1, PageUp: 10, PageDown: -10 };
@@ -22,7 +23,8 @@ export class CpuStage {
    * `volume`: { voxels (a typed array sharing the downloaded buffer), size, axes
    * (cpu-mpr.mjs worldAxes) }; `geometry` (geometry.mjs) for the readout; `presets`
    * (windows.mjs, as the preset select lists them); `layout`: the plane button to start
-   * with; `start`: the axial slice number to start at (or null: the middle);
+   * with; `start`: a hanging protocol's relative start position (0 first … 1 last slice
+   * of the plane the layout scrolls; null: the middle);
    * `show`: the viewer's chrome, { slice(plane, n, count), window([low, high]), readout(world, value) }.
    */
   constructor(root, { volume, geometry, spacing, presets, layout, start, show }) {
@@ -34,8 +36,13 @@ export class CpuStage {
     this.show = show;
     this.specs = Object.fromEntries(Object.keys(PLANES).map((p) => [p, planeSpec(volume.axes, this.size, spacing, p)]));
     this.point = Object.values(this.specs).reduce((p, spec) => withSlice(spec, p, middle(spec)), [0, 0, 0]);
-    if (start) this.point = withSlice(this.specs.axial, this.point, start);
-    this.active = "axial"; // the plane that keys and the slider scroll: the last one pointed at
+    // the plane that keys and the slider scroll: the layout's (axial in all planes), then
+    // the last one pointed at
+    this.active = layout in PLANES ? layout : "axial";
+    if (start !== null) {
+      const spec = this.specs[this.active];
+      this.point = withSlice(spec, this.point, startSlice(start, spec.fixed.count));
+    }
     this.planes = {}; // each plane's picture at voxel resolution, redrawn when its slice or the window changes
     this.dirty = new Set(Object.keys(PLANES));
     this.abort = new AbortController();
@@ -75,10 +82,11 @@ export class CpuStage {
     on(window, "resize", () => this.resize());
   }
 
-  /** What Niivue takes over: crosshair (RAS fractions), window, invert and layout. */
+  /** What Niivue takes over: crosshair (RAS fractions; null where the user left it),
+   * window, invert and layout. */
   state() {
     return {
-      fraction: rasFraction(this.specs, this.point),
+      fraction: this.moved ? rasFraction(this.specs, this.point) : null,
       window: { preset: this.preset, range: this.range },
       invert: this.invert,
       layout: this.layout,
@@ -166,6 +174,7 @@ export class CpuStage {
   moveTo(hit) {
     const before = this.point;
     this.point = pixelVoxel(this.specs[hit.tile.plane], before, hit.x, hit.y);
+    this.moved = true;
     for (const [plane, spec] of Object.entries(this.specs)) {
       if (this.point[spec.fixed.voxel] !== before[spec.fixed.voxel]) this.dirty.add(plane);
     }
@@ -183,6 +192,7 @@ export class CpuStage {
     const moved = withSlice(this.specs[plane], this.point, n);
     if (moved.some((v, i) => v !== this.point[i])) {
       this.point = moved;
+      this.moved = true;
       this.dirty.add(plane);
       this.schedule();
     }

@@ -113,7 +113,7 @@ class Viewer {
       spacing: this.geometry.spacing,
       presets: this.presets,
       layout: this.defaultPlane(),
-      start: start ? startSlice(Number(start), volume.size[axes[2].voxel]) : null,
+      start: start ? Number(start) : null,
       show: {
         slice: (plane, n, count) => this.showSlice(plane, n, count),
         window: ([low, high]) => this.showWindow(low, high),
@@ -197,15 +197,15 @@ class Viewer {
     this.bindControls();
     this.bindTime();
     this.setPlane(held?.layout ?? this.defaultPlane());
-    if (held) {
+    if (held?.fraction) {
       nv.scene.crosshairPos = held.fraction;
       nv.drawScene();
       nv.createOnLocationChange();
-      if (held.focused) this.el("canvas").focus();
     } else if (this.root.dataset.startPosition) {
       // a hanging protocol's relative_start_position (0 first … 1 last slice; default middle)
       this.goToSlice(startSlice(Number(this.root.dataset.startPosition), this.sliceNumber()[1]));
     }
+    if (held?.focused) this.el("canvas").focus();
     this.annotations.attach(nv);
     // the page's other drawings over the canvas follow each draw (hanging.mjs: slice-plane lines)
     const draw = nv.drawScene.bind(nv);
