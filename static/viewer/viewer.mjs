@@ -177,22 +177,37 @@ class Viewer {
       overlay.volume = vol;
     }
     await nextFrame();
-    // The window (and crosshair, layout) the user set on the CPU planes, read just before
-    // the colour pass; otherwise the image's own window, or Niivue's robust range ("Automatic").
-    const held = this.cpu?.state();
-    if (held) {
-      if (held.window.preset !== "auto") [back.cal_min, back.cal_max] = held.window.range;
-      back.colormapInvert = held.invert;
-    } else if (this.presets[0]?.own) [back.cal_min, back.cal_max] = windowRange(this.presets[0]);
-    // All layers go to the GPU in one pass: each addVolume would redo every layer's
-    // texture (and the 3D gradients), which for a large CT costs seconds each time.
-    nv.updateGLVolume = () => {};
+    // Otherwise the image's own window, or Niivue's robust range ("Automatic").
+    if (this.presets[0]?.own) [back.cal_min, back.cal_max] = windowRange(this.presets[0]);
+    // Niivue's colour pass over every voxel runs in the GPU process (on the CPU without a
+    // graphics card: seconds). Nothing is drawn on Niivue's canvas until it has finished:
+    // the page would wait for it, frozen, at its next frame; the CPU planes answer meanwhile.
+    nv.drawScene = () => {};
     try {
-      volumes.forEach((vol) => nv.addVolume(vol));
+      // All layers go to the GPU in one pass: each addVolume would redo every layer's
+      // texture (and the 3D gradients), which for a large CT costs seconds each time.
+      nv.updateGLVolume = () => {};
+      try {
+        volumes.forEach((vol) => nv.addVolume(vol));
+      } finally {
+        delete nv.updateGLVolume;
+      }
+      // the window the user set on the CPU planes, again if they changed it meanwhile
+      for (let held = this.cpu?.state(), done = false; !done; ) {
+        if (held) {
+          if (held.window.preset !== "auto") [back.cal_min, back.cal_max] = held.window.range;
+          back.colormapInvert = held.invert;
+        }
+        nv.updateGLVolume();
+        await gpuFinished(nv.gl);
+        const now = this.cpu?.state();
+        done = sameWindow(now, held);
+        held = now;
+      }
     } finally {
-      delete nv.updateGLVolume;
+      delete nv.drawScene;
     }
-    nv.updateGLVolume();
+    const held = this.cpu?.state(); // the crosshair and layout as the user left them
     this.windowChanged();
     this.bindControls();
     this.bindTime();
@@ -490,9 +505,37 @@ class Viewer {
   }
 }
 
-/** After the next frame is drawn: a pause between long steps for input and drawing. */
+/** Whether two CPU plane states (or none) have the same window. */
+function sameWindow(a, b) {
+  if (!a || !b) return a === b;
+  return a.window.preset === b.window.preset && a.window.range.join() === b.window.range.join() && a.invert === b.invert;
+}
+
+/** Resolves once the GPU has run the commands given so far, without blocking the page
+ * (a readPixels or finish would freeze it until then). */
+function gpuFinished(gl) {
+  const sync = gl.fenceSync(gl.SYNC_GPU_COMMANDS_COMPLETE, 0);
+  gl.flush();
+  return new Promise((resolve) => {
+    const poll = () => {
+      if (gl.getSyncParameter(sync, gl.SYNC_STATUS) !== gl.SIGNALED) return setTimeout(poll, 50);
+      gl.deleteSync(sync);
+      resolve();
+    };
+    setTimeout(poll, 50);
+  });
+}
+
+/** After the next frame is drawn: a pause between long steps for input and drawing (a
+ * hidden page draws no frames: there it is a short wait). */
 function nextFrame() {
-  return new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
+  return new Promise((resolve) => {
+    const hidden = setTimeout(resolve, 100);
+    requestAnimationFrame(() => {
+      clearTimeout(hidden);
+      setTimeout(resolve, 0);
+    });
+  });
 }
 
 function round(v) {
