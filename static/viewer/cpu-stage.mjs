@@ -80,6 +80,26 @@ export class CpuStage {
     on(el("reset"), "click", () => this.reset());
     this.root.querySelectorAll("[data-plane]").forEach((b) => on(b, "click", () => this.setLayout(b.dataset.plane)));
     on(window, "resize", () => this.resize());
+    // the planes' first appearance counts as input too: the user gets a moment with them
+    this.lastInput = performance.now();
+    for (const type of ["pointerdown", "pointermove", "wheel", "keydown"]) {
+      on(canvas, type, () => { this.lastInput = performance.now(); });
+    }
+  }
+
+  /** Resolves once the user has left the planes alone for `quiet` ms (at most after
+   * `most` ms): Niivue's steps that hold the page for a second or more wait for a pause. */
+  pause(quiet = 400, most = 2000) {
+    const until = performance.now() + most;
+    return new Promise((resolve) => {
+      const check = () => {
+        const now = performance.now();
+        const wait = Math.min(this.lastInput + quiet, until) - now;
+        if (wait <= 0 || !this.voxels) resolve();
+        else setTimeout(check, wait);
+      };
+      check();
+    });
   }
 
   /** What Niivue takes over: crosshair (RAS fractions; null where the user left it),

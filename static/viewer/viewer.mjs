@@ -101,6 +101,13 @@ class Viewer {
     this.root.dispatchEvent(new CustomEvent("tessera:ready", { bubbles: true }));
   }
 
+  /** Between Niivue's long steps: a drawn frame, and a pause in the user's input on the
+   * CPU planes (which answer between the steps). */
+  async pause() {
+    await nextFrame();
+    await this.cpu?.pause();
+  }
+
   /** The CPU planes for a grey volume on axis-aligned axes; null for others (oblique,
    * colour, 4D and 2D images wait for Niivue). */
   cpuStage(volume) {
@@ -160,7 +167,7 @@ class Viewer {
     const volumes = [];
     for (const [i, { buffer, name }] of files.entries()) {
       files[i] = null; // Niivue holds each file's voxels from here on (a grey .mha's without a copy)
-      await nextFrame(); // Niivue's steps take seconds each without a GPU: the CPU planes answer between them
+      await this.pause(); // Niivue's steps hold the page a second or more each without a GPU
       volumes.push(await NVImage.loadFromUrl({ ...NVImageFromUrlOptions(name), buffer, name }));
     }
     const [back, ...overlayVolumes] = volumes;
@@ -176,7 +183,7 @@ class Viewer {
       vol.opacity = overlay.opacity ?? 0.5;
       overlay.volume = vol;
     }
-    await nextFrame();
+    await this.pause();
     // Otherwise the image's own window, or Niivue's robust range ("Automatic").
     if (this.presets[0]?.own) [back.cal_min, back.cal_max] = windowRange(this.presets[0]);
     // Niivue's colour pass over every voxel runs in the GPU process (on the CPU without a
