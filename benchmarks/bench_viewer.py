@@ -8,14 +8,19 @@ rounds, each in a fresh browser context (no cache):
 - first slice: navigation start until a slice is on screen: the stored middle-slice
   thumbnail painted or the first axial slice drawn from the download, whichever is first
   (preview and the viewer's first decoded slice are also reported on their own);
-- full: navigation start until the whole volume is interactive in MPR: the viewer reports
-  ready (three planes drawn) and has answered one scroll (a slice change drawn);
-- window: how long one window change (a preset) takes to be drawn once ready;
+- MPR interactive: navigation start until the whole volume is interactive in MPR: the
+  CPU planes drawn from all voxels (data-mpr=ready) have answered one scroll, a real
+  key press (the slice label changes and the canvas pixels differ the next frame);
+- full (Niivue ready, tools): navigation start until Niivue reports ready (three planes
+  drawn on the GPU, annotation tools on) and has answered one scroll;
+- window: how long one window change (a preset) takes to be drawn, on the CPU planes
+  and once Niivue is ready;
 - download: the same browser (a fresh context) fetching the same .mha through the same
   permission-checked redirect and reading it to the end, in the same run: the floor for
   any viewer that needs the whole file (a Python client's download is reported too);
 - memory: the peak resident memory of all Chromium processes while the page opens,
-  against the volume's voxel bytes, with the renderer's and the GPU process's peaks.
+  against the volume's voxel bytes, with the renderer's (the tab's) and the GPU
+  process's peaks.
 
     python -m benchmarks.bench_viewer [--rounds 3] [--slices 500]
 """
@@ -237,11 +242,20 @@ def _open_page(browser: Any, page_url: str, cookie: str, base: str) -> dict[str,
                 const root = document.querySelector(".tessera-viewer");
                 if (!root) return;
                 if (!t.decoded && root.dataset.quickSlice) t.decoded = performance.now();
+                if (!t.mpr && root.dataset.mpr === "ready") t.mpr = performance.now();
                 if (!t.ready && root.dataset.state === "ready") t.ready = performance.now();
             }).observe(document, { subtree: true, attributes: true, childList: true });
         })()"""
     )
     page.goto(page_url, wait_until="commit")
+    page.wait_for_function(
+        """() => {
+            const root = document.querySelector(".tessera-viewer");
+            return root && (root.dataset.mpr === "ready" || root.dataset.state !== "loading");
+        }""",
+        polling=50,
+    )
+    cpu = _cpu_stage(page)
     page.wait_for_selector(".tessera-viewer[data-state=ready]", state="attached")
     # one scroll answered: the slice label changes and the next frame is drawn
     stamps = page.evaluate(
@@ -270,13 +284,74 @@ def _open_page(browser: Any, page_url: str, cookie: str, base: str) -> dict[str,
     if state != "ready":
         raise RuntimeError(f"the viewer ended in state {state}")
     seen = [stamps[k] for k in ("preview", "decoded") if stamps.get(k)]
+    nan = float("nan")
     return {
-        "first_s": min(seen) / 1000 if seen else float("nan"),
-        "preview_s": stamps.get("preview", float("nan")) / 1000,
-        "decoded_s": stamps.get("decoded", float("nan")) / 1000,
+        "first_s": min(seen) / 1000 if seen else nan,
+        "preview_s": stamps.get("preview", nan) / 1000,
+        "decoded_s": stamps.get("decoded", nan) / 1000,
+        "mpr_ready_s": stamps.get("mpr", nan) / 1000,
+        # without CPU planes the volume is interactive in MPR once Niivue has answered
+        "mpr_s": (cpu["scrolled"] if cpu else stamps["scrolled"]) / 1000,
+        "mpr_by_cpu": cpu["by_cpu"] if cpu else 0.0,
+        "cpu_window_s": cpu["window"] / 1000 if cpu else nan,
+        "niivue_ready_s": stamps["ready"] / 1000,
         "full_s": stamps["scrolled"] / 1000,
         "window_s": stamps["window"] / 1000,
     }
+
+
+def _cpu_stage(page: Any) -> dict[str, float] | None:
+    """On the CPU planes, if the viewer shows them: one real key press (the slice label
+    and the canvas pixels must change; by_cpu says whether the CPU planes answered it or
+    Niivue, ready meanwhile, did), then one window change (a preset, set back afterwards
+    so Niivue gets the window it had)."""
+    cpu = page.locator("canvas.viewer-cpu")
+    if page.locator(".tessera-viewer[data-mpr=ready][data-state=loading]").count() == 0:
+        return None
+    pixels = """() => {
+        const c = document.querySelector("canvas.viewer-cpu");
+        const data = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
+        let hash = 0;
+        for (let i = 0; i < data.length; i += 4) hash = (hash * 31 + data[i]) | 0;
+        return [document.querySelector(".tessera-viewer").dataset.slice, hash];
+    }"""
+    before = page.evaluate(pixels)
+    cpu.focus()
+    page.keyboard.press("ArrowUp")
+    answered = page.evaluate(
+        """async (before) => {
+            const frame = () => new Promise((r) => requestAnimationFrame(() => r()));
+            const root = document.querySelector(".tessera-viewer");
+            while (root.dataset.slice === before) await frame();
+            await frame();
+            return {
+                scrolled: performance.now(),
+                cpu: root.dataset.state === "loading" && !!root.querySelector("canvas.viewer-cpu"),
+            };
+        }""",
+        before[0],
+    )
+    if not answered["cpu"]:  # Niivue took over before the key press was answered
+        return {"scrolled": answered["scrolled"], "window": float("nan"), "by_cpu": 0.0}
+    after = page.evaluate(pixels)
+    if after[1] == before[1]:
+        raise RuntimeError("the CPU planes answered the scroll without a change on the canvas")
+    window = page.evaluate(
+        """async () => {
+            const frame = () => new Promise((r) => requestAnimationFrame(() => r()));
+            const preset = document.querySelector("[data-viewer=preset]");
+            const was = preset.value;
+            const started = performance.now();
+            preset.value = preset.options[preset.options.length - 1].value;
+            preset.dispatchEvent(new Event("change"));
+            await frame();
+            const seconds = performance.now() - started;
+            preset.value = was;
+            preset.dispatchEvent(new Event("change"));
+            return seconds;
+        }"""
+    )
+    return {"scrolled": answered["scrolled"], "window": window, "by_cpu": 1.0}
 
 
 def run(*, rounds: int = 3, slices: int = 500) -> dict[str, Any]:
@@ -337,14 +412,21 @@ def run(*, rounds: int = 3, slices: int = 500) -> dict[str, Any]:
         "first slice s": round(m["first_s"], 2),
         "preview s": round(m["preview_s"], 2),
         "first decoded slice s": round(m["decoded_s"], 2),
+        "CPU planes ready s": round(m["mpr_ready_s"], 2),
+        "MPR interactive s": round(m["mpr_s"], 2),
+        "rounds the CPU planes answered the scroll": sum(int(row["mpr_by_cpu"]) for row in rows),
+        "CPU window change s": round(m["cpu_window_s"], 3),
+        "Niivue ready s": round(m["niivue_ready_s"], 2),
         "full view s": round(m["full_s"], 2),
         "window change s": round(m["window_s"], 2),
         "first slice x download": round(m["first_s"] / download, 2),
+        "MPR interactive x download": round(m["mpr_s"] / download, 2),
         "full view x download": round(m["full_s"] / download, 2),
         "browser peak MB": round(m["peak"] / 1e6, 1),
         "renderer peak MB": round(m["renderer_peak"] / 1e6, 1),
         "GPU process peak MB": round(m["gpu_peak"] / 1e6, 1),
         "browser peak x voxel bytes": round(m["peak"] / voxel_bytes, 2),
+        "renderer (tab) peak x voxel bytes": round(m["renderer_peak"] / voxel_bytes, 2),
         "per round": [
             {k: round(v / 1e6 if "peak" in k else v, 2) for k, v in row.items()} for row in rows
         ],

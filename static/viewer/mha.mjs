@@ -92,10 +92,10 @@ export class DamagedDataError extends Error {}
 
 /**
  * A .mha read from a stream of its bytes (an async iterable of Uint8Array), its voxels
- * inflated as they arrive, straight into one preallocated NIfTI-1 file: no copy of the
+ * inflated as they arrive, straight into one preallocated buffer: no copy of the
  * compressed file is kept and no second pass is needed once the download ends.
- * `onStart({ header, bytes, dataOffset })` is called once the header is read (`bytes`
- * fills from `dataOffset` on), `onData(voxelBytes)` as the voxels arrive.
+ * `onStart({ header, voxels })` is called once the header is read (`voxels`, a Uint8Array,
+ * fills as the data arrives), `onData(voxelBytes)` as the voxels arrive.
  * Returns `{ buffer, name }` for Niivue; a file it cannot wrap (big-endian data)
  * comes back as the .mha it was.
  */
@@ -117,18 +117,23 @@ export async function readMhaStream(chunks, name, { onStart = () => {}, onData =
   // Grey images stay a .mha (Niivue reads its geometry in double precision), colour ones
   // become NIfTI RGB (Niivue reads a colour .mha as three images' worth of voxels).
   const colour = type.datatype === DT_RGB24 || type.datatype === DT_RGBA32;
-  const head0 = colour ? null : plainMhaHeader(new TextDecoder("latin1").decode(head.subarray(0, offset)), header);
-  const dataOffset = colour ? NIFTI_HEADER : head0.length;
-  const out = new Uint8Array(dataOffset + type.bytes);
-  if (colour) writeNiftiHeader(out.buffer, header, type);
-  else out.set(head0);
-  onStart({ header, bytes: out, dataOffset });
-  let pos = dataOffset;
+  let file;
+  let voxels;
+  if (colour) {
+    file = new ArrayBuffer(NIFTI_HEADER + type.bytes);
+    writeNiftiHeader(file, header, type);
+    voxels = new Uint8Array(file, NIFTI_HEADER);
+  } else {
+    voxels = new Uint8Array(type.bytes); // a buffer of their own: Niivue takes it as it is
+    file = niivueFile(plainMhaHeader(new TextDecoder("latin1").decode(head.subarray(0, offset)), header), voxels.buffer);
+  }
+  onStart({ header, voxels });
+  let pos = 0;
   const write = (value) => {
-    if (pos + value.length > out.length) throw new DamagedDataError("its voxel data is longer than its header says");
-    out.set(value, pos);
+    if (pos + value.length > voxels.length) throw new DamagedDataError("its voxel data is longer than its header says");
+    voxels.set(value, pos);
     pos += value.length;
-    onData(pos - dataOffset);
+    onData(pos);
   };
   const first = head.subarray(offset);
   if (header.CompressedData !== "True") {
@@ -175,18 +180,25 @@ export async function readMhaStream(chunks, name, { onStart = () => {}, onData =
     }
     await feeding;
   }
-  if (pos !== out.length) {
-    throw new DamagedDataError(`its voxel data is short: ${pos - dataOffset} of ${type.bytes} bytes`);
+  if (pos !== voxels.length) {
+    throw new DamagedDataError(`its voxel data is short: ${pos} of ${type.bytes} bytes`);
   }
-  if (!colour && out[dataOffset] === 10) {
-    // Niivue's .mha reader skips newlines after the header, voxel bytes of 10 included:
-    // such a rare file goes as NIfTI instead.
-    const nii = new Uint8Array(NIFTI_HEADER + type.bytes);
-    writeNiftiHeader(nii.buffer, header, type);
-    nii.set(out.subarray(dataOffset), NIFTI_HEADER);
-    return { buffer: nii.buffer, name: name.replace(/\.mha$/, ".nii") };
-  }
-  return { buffer: out.buffer, name: colour ? name.replace(/\.mha$/, ".nii") : name };
+  return { buffer: file, name: colour ? name.replace(/\.mha$/, ".nii") : name };
+}
+
+/**
+ * A grey .mha as Niivue reads it: the header, whose voxels (an ArrayBuffer of their own)
+ * are handed over as they are. Niivue's reader takes the voxels as `file.slice(header
+ * length)`, a copy (262 MB for a 512×512×500 CT) made while the download is still held;
+ * here that slice is the voxel buffer itself, which the viewer's CPU planes share. Niivue
+ * skips newlines after a header, which could eat voxel bytes of 10 from a whole file; it
+ * sees none here.
+ */
+function niivueFile(head, voxels) {
+  const file = head.buffer;
+  file.slice = (start, end) =>
+    start === file.byteLength && end === undefined ? voxels : ArrayBuffer.prototype.slice.call(file, start, end);
+  return file;
 }
 
 const ALIASES = new Set(["Origin", "Position", "Rotation", "Orientation"]);
@@ -210,8 +222,7 @@ export function flatAs3D(header) {
 }
 
 /** The header of an uncompressed copy of a .mha: 4D matrices cut to their spatial 3×3
- * (Niivue reads the first nine numbers as the direction), padded so that the voxels
- * start on an 8-byte boundary (typed arrays can view them in place). */
+ * (Niivue reads the first nine numbers as the direction). */
 function plainMhaHeader(text, header) {
   const m = numbers(header.TransformMatrix, null);
   const flat = Number(header.NDims) === 2 ? flatAs3D(header) : null;
@@ -232,10 +243,8 @@ function plainMhaHeader(text, header) {
       if (!lines.some((line) => line.slice(0, line.indexOf("=")).trim() === key)) lines.splice(1, 0, `${key} = ${value}`);
     }
   }
-  let body = `${lines.join("\n")}\nComment = Tessera`;
-  const tail = "\nElementDataFile = LOCAL\n";
-  while ((body.length + tail.length) % 8) body += " ";
-  return Uint8Array.from(body + tail, (c) => c.charCodeAt(0));
+  const plain = `${lines.join("\n")}\nComment = Tessera\nElementDataFile = LOCAL\n`;
+  return Uint8Array.from(plain, (c) => c.charCodeAt(0));
 }
 
 async function concat(head, rest) {

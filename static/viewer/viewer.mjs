@@ -2,6 +2,8 @@
 // overlays) in Niivue, in linked axial/coronal/sagittal views plus a 3D rendering.
 // Configuration comes from a JSON data block (no inline script, so the CSP holds).
 import { Annotations } from "./annotations.mjs";
+import { worldAxes } from "./cpu-mpr.mjs";
+import { CpuStage } from "./cpu-stage.mjs";
 import { formatPoint, geometry, nearestVoxel, rasToLps, worldToVoxel } from "./geometry.mjs";
 import { fetchImage, LoadError } from "./load.mjs";
 import { DamagedDataError } from "./mha.mjs";
@@ -54,8 +56,14 @@ class Viewer {
       if (total) progress.value = got / total;
       this.status(`Downloading… ${(got / 1e6).toFixed(1)} MB${total ? ` of ${(total / 1e6).toFixed(1)} MB` : ""}`);
     };
+    this.presets = presetsFor({
+      center: image.window_center, width: image.window_width, modality: image.modality, signed: image.signed,
+    });
+    this.fillPresets();
     // The image's slices are drawn as they arrive, over the stored preview, until Niivue is ready.
     const quick = new QuickLook(this.root, this.el("canvas"), { center: image.window_center, width: image.window_width });
+    const attached = this.attach(); // Niivue starts while the volume downloads
+    attached.catch(() => {}); // a failure is reported where it is awaited (show)
     let volumes;
     try {
       volumes = await Promise.all(
@@ -74,26 +82,58 @@ class Viewer {
       this.status(err instanceof LoadError ? err.message : `The image could not be displayed: ${err.message}.`, "error");
       return;
     }
-    quick.release();
-    this.status("Preparing the volume…");
+    // The whole volume in three planes on the CPU at once, while Niivue prepares its textures.
+    this.cpu = this.cpuStage(quick.volume());
+    quick.close();
+    if (this.cpu) progress.hidden = true;
+    this.status(this.cpu ? "Preparing the 3D view and tools…" : "Preparing the volume…");
     try {
-      await this.show(volumes);
+      await this.show(volumes, await attached);
     } catch (err) {
       this.status(`The image could not be displayed: ${image.name} could not be read (${err.message || String(err)}).`, "error");
       return;
     } finally {
       progress.hidden = true;
-      quick.close();
+      this.cpu?.close();
+      this.cpu = null;
     }
     this.root.dataset.state = "ready";
     this.status("");
     this.root.dispatchEvent(new CustomEvent("tessera:ready", { bubbles: true }));
   }
 
-  async show(files) {
-    const canvas = this.el("canvas");
-    const { Niivue, NVImage, NVImageFromUrlOptions, SLICE_TYPE, MULTIPLANAR_TYPE, SHOW_RENDER, DRAG_MODE } = await niivue;
-    this.sliceTypes = SLICE_TYPE;
+  /** Between Niivue's long steps: a drawn frame, and a pause in the user's input on the
+   * CPU planes (which answer between the steps). */
+  async pause() {
+    await nextFrame();
+    await this.cpu?.pause();
+  }
+
+  /** The CPU planes for a grey volume on axis-aligned axes; null for others (oblique,
+   * colour, 4D and 2D images wait for Niivue). */
+  cpuStage(volume) {
+    const axes = worldAxes(this.geometry.direction);
+    if (!volume || !axes || volume.size[2] < 2) return null;
+    const start = this.root.dataset.startPosition;
+    return new CpuStage(this.root, {
+      volume: { ...volume, axes },
+      geometry: this.geometry,
+      spacing: this.geometry.spacing,
+      presets: this.presets,
+      layout: this.defaultPlane(),
+      start: start ? Number(start) : null,
+      show: {
+        slice: (plane, n, count) => this.showSlice(plane, n, count),
+        window: ([low, high]) => this.showWindow(low, high),
+        readout: (world, value) => this.readout(rasToLps(world), value),
+      },
+    });
+  }
+
+  /** Niivue on the viewer's canvas, its mouse and callbacks set, no volume yet. */
+  async attach() {
+    const lib = await niivue;
+    const { Niivue, MULTIPLANAR_TYPE, SHOW_RENDER, DRAG_MODE } = lib;
     const nv = new Niivue({
       backColor: [0, 0, 0, 1],
       crosshairColor: [1, 0.8, 0, 0.8],
@@ -106,8 +146,7 @@ class Viewer {
       dragMode: DRAG_MODE.contrast,
       logLevel: "error",
     });
-    this.nv = nv;
-    await nv.attachToCanvas(canvas);
+    await nv.attachToCanvas(this.el("canvas"));
     this.showRenderInGrid(nv, SHOW_RENDER);
     this.ensureGradients = deferGradients(nv, () => this.showsRender());
     // Left drag moves the crosshair, right drag windows, middle drag pans, ctrl+left zooms.
@@ -118,19 +157,21 @@ class Viewer {
     });
     nv.onLocationChange = (loc) => this.located(loc);
     nv.onIntensityChange = () => this.windowChanged();
+    return { lib, nv };
+  }
+
+  async show(files, { lib, nv }) {
+    const { NVImage, NVImageFromUrlOptions, SLICE_TYPE } = lib;
+    this.sliceTypes = SLICE_TYPE;
+    this.nv = nv;
     const image = this.config.image;
     const volumes = [];
     for (const [i, { buffer, name }] of files.entries()) {
-      files[i] = null; // each downloaded file is let go once Niivue has its copy of the voxels
+      files[i] = null; // Niivue holds each file's voxels from here on (a grey .mha's without a copy)
+      await this.pause(); // Niivue's steps hold the page a second or more each without a GPU
       volumes.push(await NVImage.loadFromUrl({ ...NVImageFromUrlOptions(name), buffer, name }));
     }
     const [back, ...overlayVolumes] = volumes;
-    this.presets = presetsFor({
-      center: image.window_center, width: image.window_width, modality: image.modality,
-      signed: image.signed,
-    });
-    // The image's own window when it has one; otherwise Niivue's robust range ("Automatic").
-    if (this.presets[0]?.own) [back.cal_min, back.cal_max] = windowRange(this.presets[0]);
     for (const [i, overlay] of this.config.overlays.entries()) {
       const vol = overlayVolumes[i];
       overlay.hidden = new Set(overlay.segments.filter((s) => !s.visible).map((s) => s.voxel_value));
@@ -143,24 +184,51 @@ class Viewer {
       vol.opacity = overlay.opacity ?? 0.5;
       overlay.volume = vol;
     }
-    // All layers go to the GPU in one pass: each addVolume would redo every layer's
-    // texture (and the 3D gradients), which for a large CT costs seconds each time.
-    nv.updateGLVolume = () => {};
+    await this.pause();
+    // Otherwise the image's own window, or Niivue's robust range ("Automatic").
+    if (this.presets[0]?.own) [back.cal_min, back.cal_max] = windowRange(this.presets[0]);
+    // Niivue's colour pass over every voxel runs in the GPU process (on the CPU without a
+    // graphics card: seconds). Nothing is drawn on Niivue's canvas until it has finished:
+    // the page would wait for it, frozen, at its next frame; the CPU planes answer meanwhile.
+    nv.drawScene = () => {};
     try {
-      volumes.forEach((vol) => nv.addVolume(vol));
+      // All layers go to the GPU in one pass: each addVolume would redo every layer's
+      // texture (and the 3D gradients), which for a large CT costs seconds each time.
+      nv.updateGLVolume = () => {};
+      try {
+        volumes.forEach((vol) => nv.addVolume(vol));
+      } finally {
+        delete nv.updateGLVolume;
+      }
+      // the window the user set on the CPU planes, again if they changed it meanwhile
+      for (let held = this.cpu?.state(), done = false; !done; ) {
+        if (held) {
+          if (held.window.preset !== "auto") [back.cal_min, back.cal_max] = held.window.range;
+          back.colormapInvert = held.invert;
+        }
+        nv.updateGLVolume();
+        await gpuFinished(nv.gl);
+        const now = this.cpu?.state();
+        done = sameWindow(now, held);
+        held = now;
+      }
     } finally {
-      delete nv.updateGLVolume;
+      delete nv.drawScene;
     }
-    nv.updateGLVolume();
-    this.fillPresets();
+    const held = this.cpu?.state(); // the crosshair and layout as the user left them
     this.windowChanged();
     this.bindControls();
     this.bindTime();
-    this.setPlane(this.defaultPlane());
-    // a hanging protocol's relative_start_position (0 first … 1 last slice; default middle)
-    if (this.root.dataset.startPosition) {
+    this.setPlane(held?.layout ?? this.defaultPlane());
+    if (held?.fraction) {
+      nv.scene.crosshairPos = held.fraction;
+      nv.drawScene();
+      nv.createOnLocationChange();
+    } else if (this.root.dataset.startPosition) {
+      // a hanging protocol's relative_start_position (0 first … 1 last slice; default middle)
       this.goToSlice(startSlice(Number(this.root.dataset.startPosition), this.sliceNumber()[1]));
     }
+    if (held?.focused) this.el("canvas").focus();
     this.annotations.attach(nv);
     // the page's other drawings over the canvas follow each draw (hanging.mjs: slice-plane lines)
     const draw = nv.drawScene.bind(nv);
@@ -234,8 +302,12 @@ class Viewer {
 
   windowChanged() {
     const back = this.nv.volumes[0];
-    const center = (back.cal_min + back.cal_max) / 2;
-    const width = back.cal_max - back.cal_min;
+    this.showWindow(back.cal_min, back.cal_max);
+  }
+
+  showWindow(low, high) {
+    const center = (low + high) / 2;
+    const width = high - low;
     this.el("window").textContent = `Window C ${round(center)}, W ${round(width)}`;
     this.root.dataset.window = `${round(center)},${round(width)}`;
   }
@@ -364,11 +436,15 @@ class Viewer {
 
   updateSlice() {
     const [n, count] = this.sliceNumber();
+    this.showSlice(this.plane in PLANE_AXIS ? this.plane : "axial", n, count);
+  }
+
+  /** The slice label and slider: slice n of count of a plane. */
+  showSlice(name, n, count) {
     const slider = this.el("slice");
     slider.max = String(count);
     slider.value = String(n);
     slider.disabled = count < 2;
-    const name = this.plane in PLANE_AXIS ? this.plane : "axial";
     this.el("slice-label").textContent = `${name[0].toUpperCase()}${name.slice(1)} slice ${n} of ${count}`;
     this.root.dataset.slice = String(n);
   }
@@ -436,6 +512,39 @@ class Viewer {
     nv.drawScene();
     nv.createOnLocationChange();
   }
+}
+
+/** Whether two CPU plane states (or none) have the same window. */
+function sameWindow(a, b) {
+  if (!a || !b) return a === b;
+  return a.window.preset === b.window.preset && a.window.range.join() === b.window.range.join() && a.invert === b.invert;
+}
+
+/** Resolves once the GPU has run the commands given so far, without blocking the page
+ * (a readPixels or finish would freeze it until then). */
+function gpuFinished(gl) {
+  const sync = gl.fenceSync(gl.SYNC_GPU_COMMANDS_COMPLETE, 0);
+  gl.flush();
+  return new Promise((resolve) => {
+    const poll = () => {
+      if (gl.getSyncParameter(sync, gl.SYNC_STATUS) !== gl.SIGNALED) return setTimeout(poll, 50);
+      gl.deleteSync(sync);
+      resolve();
+    };
+    setTimeout(poll, 50);
+  });
+}
+
+/** After the next frame is drawn: a pause between long steps for input and drawing (a
+ * hidden page draws no frames: there it is a short wait). */
+function nextFrame() {
+  return new Promise((resolve) => {
+    const hidden = setTimeout(resolve, 100);
+    requestAnimationFrame(() => {
+      clearTimeout(hidden);
+      setTimeout(resolve, 0);
+    });
+  });
 }
 
 function round(v) {

@@ -76,13 +76,17 @@ def store_volume(volume: sitk.Image, *, name: str, window: tuple[float, float] |
     return image
 
 
-def ct_in_archive(editor: User, *, window: tuple[float, float] | None = (100, 1000)) -> Image:
-    archive = archive_create(creator=editor, title="Chest CT")
+def in_archive(editor: User, image: Image) -> Image:
+    """`image` as the generic medical image of an item of an archive `editor` edits."""
+    archive = archive_create(creator=editor, title=image.name)
     item = archive_item_create(archive=archive)
-    image = store_volume(ct_volume(), name="Chest CT", window=window)
     socket = ComponentInterface.objects.get(slug="generic-medical-image")
     item.values.add(socket_value_create(socket=socket, image=image))
     return image
+
+
+def ct_in_archive(editor: User, *, window: tuple[float, float] | None = (100, 1000)) -> Image:
+    return in_archive(editor, store_volume(ct_volume(), name="Chest CT", window=window))
 
 
 BONE_LABEL, LESION_LABEL = 1, 2
