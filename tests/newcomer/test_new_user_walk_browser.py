@@ -12,13 +12,12 @@ import pytest
 import SimpleITK as sitk
 from allauth.account.models import EmailAddress
 from django.conf import settings
-from django.core import mail
 from django.db import connections
 
 from archives.models import Archive
 from cases.models import RawImageUploadSession
 from reader_studies.models import Answer, ReaderStudy
-from tests.browser_checks import sign_in
+from tests.browser_checks import sign_in, sign_up
 from tests.cases.helpers import wait_for_sessions
 from tests.factories import UserFactory
 
@@ -82,27 +81,10 @@ def test_a_new_user_walks_through_every_feature(browser, live_server, celery_wor
         connections.close_all()  # Playwright-time ORM connections block the DB drop
 
 
-def _sign_up(walk: Walk, username: str) -> None:
-    page = walk.page
-    walk.go("/accounts/signup/")
-    page.get_by_label("Email:").fill(f"{username}@example.org")
-    page.get_by_label("Username:").fill(username)
-    page.get_by_label("Password:", exact=True).fill(PASSWORD)
-    page.get_by_label("Password (again):").fill(PASSWORD)
-    page.get_by_role("button", name="Sign Up").click()
-    page.wait_for_load_state()
-    link = re.search(r"https?://\S+", str(mail.outbox[-1].body))
-    assert link, mail.outbox[-1].body
-    page.goto(link.group(0))
-    page.get_by_role("button", name="Confirm").click()
-    page.wait_for_load_state()
-    sign_in(page, walk.url, username, PASSWORD)
-
-
 def _walk(browser, url: str, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     ada = Walk(browser, url)
     page = ada.page
-    _sign_up(ada, "ada")
+    sign_up(page, url, "ada", PASSWORD)
     ada.go("/")
     ada.check("home")
 
@@ -189,7 +171,7 @@ def _walk(browser, url: str, tmp_path: Path) -> None:  # type: ignore[no-untyped
 
     # a second user asks to join, ada accepts, the reader answers the case
     grace = Walk(browser, url)
-    _sign_up(grace, "grace")
+    sign_up(grace.page, url, "grace", PASSWORD)
     grace.go(f"/reader-studies/{study.slug}/")
     grace.page.get_by_role("button", name="Request to read this study").click()
     grace.page.wait_for_load_state()
