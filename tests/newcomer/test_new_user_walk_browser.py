@@ -1,8 +1,9 @@
 """In Chromium, one brand-new user from sign-up through every feature, by the pages alone:
 creator rights asked for and granted on the staff page; an archive with an uploaded .mha
 (thumbnail, viewer); a reader study with a question and that image as its case, read by a
-second user who asked to join; a challenge with a phase. Every page answers 200, logs no
-console error and fits 390 px; screenshots of the key steps go to var/screenshots/walk."""
+second user who asked to join, and through the API with a token from the tokens page; a
+challenge with a phase. Every page answers 200, logs no console error, fits 390 px and has
+no serious axe-core finding; screenshots of the key steps go to var/screenshots/walk."""
 
 import re
 from pathlib import Path
@@ -17,7 +18,7 @@ from django.db import connections
 from archives.models import Archive
 from cases.models import RawImageUploadSession
 from reader_studies.models import Answer, ReaderStudy
-from tests.browser_checks import sign_in, sign_up
+from tests.browser_checks import axe_violations, sign_in, sign_up
 from tests.cases.helpers import wait_for_sessions
 from tests.factories import UserFactory
 
@@ -51,15 +52,33 @@ class Walk:
         assert response is not None and response.status == 200, (path, response)
 
     def check(self, name: str) -> None:
-        """This page at 390 px and 1400 px: nothing wider than the window; a screenshot."""
+        """This page at 390 px and 1400 px: nothing wider than the window, no serious axe
+        finding; a screenshot."""
         for width in (390, 1400):
             self.page.set_viewport_size({"width": width, "height": 900})
             overflow = self.page.evaluate(
                 "document.documentElement.scrollWidth - document.documentElement.clientWidth"
             )
-            assert overflow <= 0, f"{self.page.url} is {overflow} px wider than {width} px"
+            assert overflow <= 0, (
+                f"{self.page.url} is {overflow} px wider than {width} px: {self._wide()}"
+            )
             self.page.screenshot(path=str(SHOTS / f"{name}-{width}.png"), full_page=True)
+            found = axe_violations(self.page, serious_only=True)
+            assert not found, (self.page.url, width, found)
         assert not self.errors, (self.page.url, self.errors)
+
+    def _wide(self) -> list[str]:
+        """The innermost elements that stick out to the right, to name the culprit."""
+        return list(
+            self.page.evaluate(
+                """() => [...document.querySelectorAll("body *")]
+                .filter((e) => e.getBoundingClientRect().right > innerWidth + 1)
+                .filter((e) => ![...e.children].some(
+                  (c) => c.getBoundingClientRect().right > innerWidth + 1))
+                .slice(0, 5).map((e) => e.tagName.toLowerCase() + (e.id ? "#" + e.id : "")
+                  + (e.className ? "." + e.className : ""))"""
+            )
+        )
 
     def main(self) -> str:
         return self.page.inner_text("main")
@@ -70,6 +89,13 @@ def _mha(path: Path) -> Path:
     image = sitk.GetImageFromArray(array)
     image.SetSpacing((0.8, 0.8, 2.0))
     sitk.WriteImage(image, str(path), useCompression=True)
+    return path
+
+
+def _logo(path: Path) -> Path:
+    from PIL import Image as Picture
+
+    Picture.new("RGB", (48, 48), (30, 90, 200)).save(path)
     return path
 
 
@@ -166,8 +192,25 @@ def _walk(browser, url: str, tmp_path: Path) -> None:  # type: ignore[no-untyped
     ada.go(f"/reader-studies/{study.slug}/settings/")
     page.get_by_label("Description", exact=True).fill("Is it a nodule or a mass?")
     page.get_by_label("Public", exact=True).check()
+    page.get_by_label("Logo").set_input_files(str(_logo(tmp_path / "logo.png")))
     page.get_by_role("button", name="Save settings").click()
     page.wait_for_url(f"**/reader-studies/{study.slug}/")
+
+    # the same study through the API with a token from the tokens page, as gcapi sees it
+    ada.go("/accounts/tokens/")
+    page.get_by_label("Name").fill("laptop")
+    page.get_by_role("button", name="Create token").click()
+    secret = page.locator("#token-secret").inner_text()
+    ada.check("token")
+    api = browser.new_context().request  # no session cookie: the token alone
+    found = api.get(
+        f"{url}/api/v1/reader-studies/?slug={study.slug}",
+        headers={"Authorization": f"Bearer {secret}"},
+    ).json()
+    (listed,) = found["results"]
+    assert listed["logo"] == f"{url}/reader-studies/{study.slug}/logo"
+    logo = api.get(listed["logo"])  # a public study's logo: anyone's, by a signed redirect
+    assert logo.ok and logo.headers["content-type"] == "image/png"
 
     # a second user asks to join, ada accepts, the reader answers the case
     grace = Walk(browser, url)
