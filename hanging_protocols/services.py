@@ -10,7 +10,6 @@ from guardian.shortcuts import assign_perm
 
 from hanging_protocols.models import HangingProtocol, HangingProtocolMixin
 from hanging_protocols.schemas import validate_protocol
-from hanging_protocols.view_content import view_content_errors
 
 
 def _check_title(title: str, *, exclude: HangingProtocol | None = None) -> None:
@@ -64,14 +63,16 @@ def viewer_settings_update(
     optional_hanging_protocols: Iterable[HangingProtocol],
     view_content: Any,
 ) -> None:
-    """Set the layout, the alternatives and the view content together, or nothing."""
-    errors = view_content_errors(
-        view_content, protocol_json=hanging_protocol.json if hanging_protocol else None
-    )
-    if errors:
-        raise ValidationError({"view_content": errors})
+    """Set the layout, the alternatives and the view content together, or nothing. The
+    object's own `clean` judges them, so the page meets the rules its API writes meet
+    (a reader study's questions need their image ports, for one)."""
+    before = obj.hanging_protocol, obj.view_content
+    obj.hanging_protocol, obj.view_content = hanging_protocol, view_content
+    try:
+        obj.clean()
+    except ValidationError:
+        obj.hanging_protocol, obj.view_content = before
+        raise
     with transaction.atomic():
-        obj.hanging_protocol = hanging_protocol
-        obj.view_content = view_content
         obj.save(update_fields=["hanging_protocol", "view_content"])
         obj.optional_hanging_protocols.set(list(optional_hanging_protocols))

@@ -298,7 +298,12 @@ class ReaderStudySerializer(StrictSerializerMixin, serializers.ModelSerializer):
         return absolute(self.context.get("request"), obj.get_absolute_url())
 
     def get_logo(self, obj: ReaderStudy) -> str:
-        return absolute(self.context.get("request"), obj.logo.url) if obj.logo else ""
+        """The permission-checked logo view, not the bucket: a private study's logo stays
+        private (GC gives a URL string here too)."""
+        if not obj.logo:
+            return ""
+        url = reverse("reader_studies:logo", kwargs={"slug": obj.slug})
+        return absolute(self.context.get("request"), url)
 
     def get_help_text_safe(self, obj: ReaderStudy) -> str:
         return md2html(obj.help_text_markdown)

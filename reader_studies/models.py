@@ -16,6 +16,7 @@ from django.urls import reverse
 from app.models import AccessRequestHandling, RoleRequest
 from components.kinds import Kind
 from hanging_protocols.models import HangingProtocolMixin
+from reader_studies.viewports import image_port_problem
 
 
 def public_storage() -> Storage:
@@ -112,6 +113,15 @@ class ReaderStudy(HangingProtocolMixin, models.Model):
             errors["case_text"] = "Case text maps image names to Markdown strings."
         if not isinstance(self.view_content, dict):
             errors["view_content"] = "View content maps viewports to socket slugs."
+        elif self.view_content and not self._state.adding:
+            # GC refuses view content that leaves a question's image port without an image
+            problems = [
+                f"Question '{q.question_text[:60]}': {problem}"
+                for q in self.questions.exclude(image_port="").order_by("order", "created")
+                if (problem := image_port_problem(q.image_port, view_content=self.view_content))
+            ]
+            if problems:
+                errors["view_content"] = problems  # type: ignore[assignment]
         if errors:
             raise ValidationError(errors)
 

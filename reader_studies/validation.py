@@ -8,7 +8,6 @@ from decimal import Decimal
 from typing import Any
 
 from cases.models import Image
-from components.kinds import IMAGE_KINDS
 from components.models import overlay_segments_problem
 from reader_studies.models import (
     ANNOTATION_TYPES,
@@ -16,11 +15,12 @@ from reader_studies.models import (
     WIDGET_REQUIRED,
     WIDGETS,
     AnswerType,
-    ImagePort,
     Question,
     Widget,
 )
 from reader_studies.schemas import schema_problem
+from reader_studies.viewports import image_port_problem
+from reader_studies.viewports import viewport_name as viewport_name  # callers import it here
 
 TOLERANCE_MM = 1e-6
 
@@ -34,16 +34,13 @@ def question_problems(question: Question, *, option_count: int | None = None) ->
         errors["image_port"] = "An annotation question needs an image port."
     if not annotation and q.image_port:
         errors["image_port"] = "Only annotation questions have an image port."
-    if q.image_port and q.reader_study.view_content:
-        viewport = _viewport_name(q.image_port)
-        slugs = q.reader_study.view_content.get(viewport)
-        if not slugs:
-            errors["image_port"] = f"The view content has no '{viewport}' viewport."
-        else:
-            from components.models import ComponentInterface
-
-            if not ComponentInterface.objects.filter(slug__in=slugs, kind__in=IMAGE_KINDS).exists():
-                errors["image_port"] = f"The '{viewport}' viewport shows no image."
+    view_content = q.reader_study.view_content
+    if (
+        q.image_port
+        and view_content
+        and (problem := image_port_problem(q.image_port, view_content=view_content))
+    ):
+        errors["image_port"] = problem
     if q.answer_type in (AnswerType.BOOL, AnswerType.HEADING) and q.required:
         errors["required"] = f"{AnswerType(q.answer_type).label} questions cannot be required."
     if q.default_annotation_color and not annotation:
@@ -125,18 +122,6 @@ def question_problems(question: Question, *, option_count: int | None = None) ->
         elif option_count:
             errors["options"] = "Only choice questions have options."
     return errors
-
-
-def _viewport_name(port: str) -> str:
-    return (
-        "main"
-        if port == ImagePort.MAIN
-        else ("secondary" if port == ImagePort.SECONDARY else port.lower())
-    )
-
-
-def viewport_name(port: str) -> str:
-    return _viewport_name(port)
 
 
 def is_empty(question: Question, value: Any) -> bool:

@@ -1,10 +1,13 @@
 """Checks shared by the browser tests: axe-core (npm, never served to users) over a page,
-and signing in through the site's own form."""
+and signing up and in through the site's own forms."""
 
+import re
+import uuid
 from functools import cache
 from pathlib import Path
 
 from django.conf import settings
+from django.core import mail
 
 AXE = Path(settings.BASE_DIR) / "node_modules" / "axe-core" / "axe.min.js"
 
@@ -46,3 +49,22 @@ def sign_in(page, url: str, login: str, password: str) -> None:  # type: ignore[
     page.get_by_label("Password:").fill(password)
     page.get_by_role("button", name="Sign In").click()
     page.wait_for_load_state()
+
+
+def sign_up(page, url: str, username: str, password: str, *, email: str = "") -> None:  # type: ignore[no-untyped-def]
+    """A new account from the sign-up form, confirmed by the e-mailed link, signed in.
+    allauth mails one confirmation per address in minutes, and its count outlives a test:
+    without `email`, an address no other test uses."""
+    page.goto(url + "/accounts/signup/")
+    page.get_by_label("Email:").fill(email or f"{username}.{uuid.uuid4().hex[:8]}@example.org")
+    page.get_by_label("Username:").fill(username)
+    page.get_by_label("Password:", exact=True).fill(password)
+    page.get_by_label("Password (again):").fill(password)
+    page.get_by_role("button", name="Sign Up").click()
+    page.wait_for_load_state()
+    link = re.search(r"https?://\S+", str(mail.outbox[-1].body))
+    assert link, mail.outbox[-1].body
+    page.goto(link.group(0))
+    page.get_by_role("button", name="Confirm").click()
+    page.wait_for_load_state()
+    sign_in(page, url, username, password)

@@ -104,3 +104,16 @@ def test_add_cases_page_has_the_upload_widget_and_starts_an_import(client, user)
     assert session.target["archive"] == str(archive.pk)
     assert "This field is required" in client.post(url, {}).content.decode()
     assert RawImageUploadSession.objects.count() == 1
+
+
+def test_without_annotation_sockets_the_item_page_says_who_creates_them(client, user):
+    _archive, item, _image = archive_with_image(user)
+    login(client, user)
+    page = client.get(item.get_absolute_url()).content.decode()
+    assert "only the site's staff create sockets: ask them for one" in page
+    assert "/admin/components/componentinterface/add/" not in page  # a page they cannot use
+
+    user.is_staff = True
+    login(client, user)
+    page = client.get(item.get_absolute_url()).content.decode()
+    assert '<a href="/admin/components/componentinterface/add/">Create one</a>' in page

@@ -8,7 +8,7 @@ from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.core import mail
 
-from tests.browser_checks import sign_in
+from tests.browser_checks import sign_in, sign_up
 from tests.factories import UserFactory
 
 PASSWORD = "a long and unusual passphrase 42"
@@ -32,19 +32,7 @@ def test_newcomer_asks_for_creator_rights_and_creates_an_archive(browser, live_s
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
 
     # sign up and verify from the console mail
-    page.goto(live_server.url + "/accounts/signup/")
-    page.get_by_label("Email:").fill("ada.newcomer@example.org")
-    page.get_by_label("Username:").fill("ada")
-    page.get_by_label("Password:", exact=True).fill(PASSWORD)
-    page.get_by_label("Password (again):").fill(PASSWORD)
-    page.get_by_role("button", name="Sign Up").click()
-    page.wait_for_load_state()
-    link = re.search(r"https?://\S+", str(mail.outbox[-1].body))
-    assert link, mail.outbox[-1].body
-    page.goto(link.group(0))
-    page.get_by_role("button", name="Confirm").click()
-    page.wait_for_load_state()
-    sign_in(page, live_server.url, "ada", PASSWORD)
+    sign_up(page, live_server.url, "ada", PASSWORD, email="ada.newcomer@example.org")
 
     # a wall no more: the archives list offers the request
     page.goto(live_server.url + "/archives/")

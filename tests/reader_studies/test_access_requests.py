@@ -110,3 +110,17 @@ def test_request_and_reject_on_the_pages(client):
     client.post(requests_page)  # a rejected user may ask again
     access.refresh_from_db()
     assert access.status == "PEND"
+
+
+def test_once_asked_the_page_does_not_tell_the_user_to_ask(client):
+    editor, carol = new_user(), new_user(username="carol")
+    study = public_study(editor)
+    detail = f"/reader-studies/{study.slug}/"
+    login(client, carol)
+    assert "Only the study's readers see its cases and questions." in (
+        client.get(detail).content.decode()
+    )
+    client.post(f"/reader-studies/{study.slug}/access-requests/")
+    page = client.get(detail).content.decode()
+    assert "Your request to read this study is pending." in page
+    assert "ask its editors" not in page

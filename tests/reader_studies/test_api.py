@@ -2,10 +2,13 @@
 script, answers, and who sees what."""
 
 import hashlib
+import io
 from functools import partial
 
 import pytest
 from django.contrib.auth.models import Group
+from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image as Picture
 
 from components.models import ComponentInterface
 from components.services import socket_value_create
@@ -429,3 +432,21 @@ def test_unanswered_for_another_reader_and_answer_edits(api_client):
     }
     response = as_user(api_client, editor).patch(path, {"answer": 5}, format="json")
     assert response.status_code == 403
+
+
+def test_the_logo_field_is_the_permission_checked_logo_page(api_client, client):
+    editor = new_user()
+    study, _case = study_with_case(editor, title="Lungs")
+    out = io.BytesIO()
+    Picture.new("RGB", (8, 8), (0, 90, 200)).save(out, format="PNG")
+    logo = SimpleUploadedFile("logo.png", out.getvalue())
+    services.reader_study_update(reader_study=study, logo=logo)
+
+    data = as_user(api_client, editor).get(f"{API}{study.pk}/").json()
+    assert data["logo"] == f"http://testserver/reader-studies/{study.slug}/logo"
+    # the bucket's own address would show a private study's logo to anyone
+    assert "Signature" not in data["logo"] and study.logo.name not in data["logo"]
+    path = data["logo"].removeprefix("http://testserver")
+    assert client.get(path).status_code == 404  # signed out: the study is private
+    client.force_login(editor)
+    assert client.get(path).status_code == 302

@@ -5,8 +5,10 @@ view content (checked by the API's validator). Refusals name the field; nothing 
 half-written; non-editors get 404."""
 
 import io
+import json
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image as Picture
 
@@ -131,3 +133,38 @@ def test_viewer_settings_of_a_study_are_checked_as_the_api_checks_them(client):
     services.reader_study_member_add(reader_study=study, role="readers", user=reader, actor=editor)
     login(client, reader)
     assert client.get(url).status_code == 404
+
+
+def test_viewer_settings_that_drop_a_questions_image_port_are_refused_naming_it(client):
+    editor = new_user()
+    study, _case = study_with_case(editor, title="Lungs")
+    two = hanging_protocol_create(
+        creator=editor,
+        title="Two",
+        json=[{"viewport_name": "main"}, {"viewport_name": "secondary"}],
+    )
+    both = {"main": ["generic-medical-image"], "secondary": ["generic-medical-image"]}
+    services.reader_study_update(reader_study=study, view_content=both)
+    question_for(study, "POIN", question_text="Where is the nodule?", image_port="S")
+    url = f"/reader-studies/{study.slug}/viewer/"
+    login(client, editor)
+
+    main_only = '{"main": ["generic-medical-image"]}'
+    page = client.post(url, {"view_content": main_only}).content.decode()
+    assert "Question &#x27;Where is the nodule?&#x27;: The view content has no" in page
+    study.refresh_from_db()
+    assert study.view_content == both
+    # the API's write path (the same service rules) refuses it alike
+    with pytest.raises(ValidationError, match="Where is the nodule"):
+        services.reader_study_update(
+            reader_study=study, view_content={"main": ["generic-medical-image"]}
+        )
+
+    # a layout that keeps the secondary viewport is fine, and so is no view content at all
+    assert (
+        client.post(url, {"hanging_protocol": two.pk, "view_content": json.dumps(both)}).status_code
+        == 302
+    )
+    assert client.post(url, {"view_content": ""}).status_code == 302
+    study.refresh_from_db()
+    assert study.view_content == {}
