@@ -47,6 +47,14 @@ def reader_studies_visible_to(user: AnyUser) -> QuerySet[ReaderStudy]:
     return ReaderStudy.objects.filter(Q(pk__in=member) | Q(public=True))
 
 
+def reader_studies_requestable_by(user: AnyUser) -> QuerySet[ReaderStudy]:
+    """Studies a signed-in user may ask to read: any, private ones too, because an editor
+    may share a private study's link; the user then sees its title and nothing else."""
+    if not user.is_authenticated:
+        return ReaderStudy.objects.none()
+    return ReaderStudy.objects.all()
+
+
 def reader_studies_readable_by(user: AnyUser) -> QuerySet[ReaderStudy]:
     """Studies whose cases and questions user may see: readers and editors."""
     return visible_to(user, ReaderStudy.objects.all(), "read_readerstudy")

@@ -810,12 +810,9 @@ def reader_study_rescore(*, reader_study: ReaderStudy) -> None:
 def access_request_create(
     *, reader_study: ReaderStudy, user: User, request: HttpRequest | None = None
 ) -> ReaderStudyPermissionRequest:
-    """Ask to read a public study; accepted at once when its handling says so (everyone,
-    or users with a verified e-mail address), else left for its editors."""
-    if not reader_study.public:
-        raise ValidationError(
-            {"reader_study": "Only public reader studies take requests to read them."}
-        )
+    """Ask to read a study (a private one by its shared link too); accepted at once when its
+    handling says so (everyone, or users with a verified e-mail address), else left for its
+    editors."""
     if can(user, "read_readerstudy", reader_study):
         raise ValidationError(
             {"reader_study": f"You already read or edit the reader study '{reader_study.title}'."}

@@ -5,6 +5,7 @@ import json
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -43,7 +44,7 @@ def reader_study_viewer_settings(request: HttpRequest, slug: str) -> HttpRespons
 def reader_study_detail(request: HttpRequest, slug: str) -> HttpResponse:
     study = selectors.reader_studies_visible_to(request.user).filter(slug=slug).first()
     if study is None:
-        raise Http404("No reader study matches the given query.")
+        return private_study_request_page(request, slug)
     user = request.user
     may_read = selectors.may_read(user, study)
     may_edit = selectors.may_edit(user, study)
@@ -79,6 +80,19 @@ def reader_study_detail(request: HttpRequest, slug: str) -> HttpResponse:
         ),
     }
     return render(request, "reader_studies/detail.html", context)
+
+
+def private_study_request_page(request: HttpRequest, slug: str) -> HttpResponse:
+    """A private study's shared link: anonymous users sign in first; a signed-in outsider
+    sees the title and may ask to read it, and nothing else of the study."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    study = get_object_or_404(selectors.reader_studies_requestable_by(request.user), slug=slug)
+    return render(
+        request,
+        "reader_studies/request_access.html",
+        {"study": study, "access_request": study.access_requests.filter(user=request.user).first()},
+    )
 
 
 def edited_study(request: HttpRequest, slug: str) -> ReaderStudy:
@@ -145,11 +159,9 @@ def reader_study_export(request: HttpRequest, slug: str, kind: str) -> HttpRespo
 @login_required
 @require_http_methods(["GET", "POST"])
 def reader_study_access_requests(request: HttpRequest, slug: str) -> HttpResponse:
-    """POST without a decision: the user asks to read this public study. Editors see the
+    """POST without a decision: the user asks to read this study. Editors see the
     requests here and accept or reject them (POST `access_request`, `decision`)."""
-    study = selectors.reader_studies_visible_to(request.user).filter(slug=slug).first()
-    if study is None:
-        raise Http404("No reader study matches the given query.")
+    study = get_object_or_404(selectors.reader_studies_requestable_by(request.user), slug=slug)
     user = request_user(request)
     may_edit = selectors.may_edit(user, study)
     if request.method == "POST":

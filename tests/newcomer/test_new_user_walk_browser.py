@@ -188,7 +188,7 @@ def _walk(browser, url: str, tmp_path: Path) -> None:  # type: ignore[no-untyped
     assert study.display_sets.count() == 1
     ada.check("study-cases-added")
 
-    # a private study is no one else's to find: ada makes it public for readers to ask
+    # a private study is listed to no one else: ada makes it public for readers to find it
     ada.go(f"/reader-studies/{study.slug}/settings/")
     page.get_by_label("Description", exact=True).fill("Is it a nodule or a mass?")
     page.get_by_label("Public", exact=True).check()

@@ -1,5 +1,6 @@
-"""Requests to read a public study (GC's access_request_handling): manual review by the
-editors on a page or through the API, or accepted at once for everyone or verified users."""
+"""Requests to read a study (GC's access_request_handling), public or private by its shared
+link: manual review by the editors on a page or through the API, or accepted at once for
+everyone or verified users."""
 
 import pytest
 from allauth.account.models import EmailAddress
@@ -7,7 +8,7 @@ from allauth.account.models import EmailAddress
 from reader_studies import selectors, services
 from reader_studies.models import ReaderStudyPermissionRequest
 from tests.archives.helpers import login
-from tests.reader_studies.helpers import new_user
+from tests.reader_studies.helpers import new_user, question_for, study_with_case
 
 pytestmark = pytest.mark.django_db
 API = "/api/v1/reader-studies/"
@@ -55,7 +56,7 @@ def test_manual_review_through_the_api(api_client):
     assert twice.status_code == 400
     assert "accepted already" in str(twice.json())
 
-    # a study that is not public takes no requests, and is not even visible
+    # the API does not show a private study, nor take requests for it (its shared page does)
     private = services.reader_study_create(creator=editor, title="Private study")
     api_client.force_authenticate(bob)
     assert api_client.post(f"{API}{private.pk}/access-requests/").status_code == 404
@@ -124,3 +125,56 @@ def test_once_asked_the_page_does_not_tell_the_user_to_ask(client):
     page = client.get(detail).content.decode()
     assert "Your request to read this study is pending." in page
     assert "ask its editors" not in page
+
+
+def test_a_private_studys_link_lets_a_signed_in_outsider_ask_to_read_it(client, api_client):
+    editor, dora = new_user(), new_user(username="dora")
+    study, case = study_with_case(
+        editor, title="Private chest study", description="Secret cohort of 40 nodules"
+    )
+    study.help_text_markdown = "Measure the **largest** nodule"
+    study.save()
+    question = question_for(study, "NUMB", question_text="Nodule size")
+    detail = f"/reader-studies/{study.slug}/"
+
+    assert client.get(detail).url == f"/accounts/login/?next={detail}"
+
+    login(client, dora)
+    page = client.get(detail).content.decode()
+    assert "Private chest study" in page
+    assert "Request to read this study" in page
+    for hidden in ("Secret cohort", "largest", "Nodule size", "case 1", "Start reading"):
+        assert hidden not in page
+    assert client.get("/reader-studies/").content.decode().count("Private chest study") == 0
+
+    response = client.post(f"/reader-studies/{study.slug}/access-requests/")
+    assert response.status_code == 302
+    assert "Your request to read this study is pending." in client.get(detail).content.decode()
+    assert not selectors.may_read(dora, study)
+    for path in ("read/", f"read/{case.pk}/", "questions/", "access-requests/", "logo"):
+        assert client.get(f"{detail}{path}").status_code == 404, path
+    api_client.force_authenticate(dora)
+    for path in (
+        f"{API}{study.pk}/",
+        f"{API}display-sets/{case.pk}/",
+        f"{API}questions/{question.pk}/",
+    ):
+        assert api_client.get(path).status_code == 404, path
+
+    login(client, editor)
+    assert "Access requests (1 pending)" in client.get(detail).content.decode()
+    page = client.get(f"/reader-studies/{study.slug}/access-requests/").content.decode()
+    assert "<td>dora</td>" in page
+    access = ReaderStudyPermissionRequest.objects.get(user=dora)
+    client.post(
+        f"/reader-studies/{study.slug}/access-requests/",
+        {"access_request": access.pk, "decision": "accept"},
+    )
+    login(client, dora)
+    assert "Nodule size" in client.get(detail).content.decode()
+
+
+def test_an_unknown_study_link_is_still_not_found(client):
+    login(client, new_user())
+    assert client.get("/reader-studies/no-such-study/").status_code == 404
+    assert client.post("/reader-studies/no-such-study/access-requests/").status_code == 404

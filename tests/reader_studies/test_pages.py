@@ -20,7 +20,11 @@ def test_list_and_detail_pages(client):
 
     login(client, outsider)
     assert "Chest study" not in client.get("/reader-studies/").content.decode()
-    assert client.get(f"/reader-studies/{study.slug}/").status_code == 404
+    # the shared link of a private study shows an outsider its title and the request button
+    page = client.get(f"/reader-studies/{study.slug}/").content.decode()
+    assert "Request to read this study" in page
+    assert "carefully" not in page
+    assert client.get(f"/reader-studies/{study.slug}/read/").status_code == 404
 
     login(client, reader)
     assert "Chest study" in client.get("/reader-studies/").content.decode()
