@@ -344,6 +344,17 @@ def test_shuffled_hanging_list_is_stable_and_own_to_each_reader(api_client):
         assert [(d["pk"], d["index"]) for d in page] == [(expected[i], i) for i in (2, 3, 4)]
 
 
+def test_one_case_index_follows_order_then_creation(api_client, user):
+    # cases sharing an order read in the order they were made
+    study, first = study_with_case(user)
+    later = [services.display_set_create(reader_study=study, order=5) for _ in range(3)]
+    client = as_user(api_client, user)
+    for expected, case in enumerate([*later, first]):
+        assert client.get(f"{API}display-sets/{case.pk}/").json()["index"] == expected
+    one = client.get(f"{API}display-sets/", {"reader_study": str(study.pk), "limit": 1})
+    assert one.json()["results"][0]["index"] == 0
+
+
 def _queries(client, path, params):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
