@@ -3,13 +3,11 @@ predictions phase, uploads the evaluation container with the upload widget and o
 phase; a brand-new user signs up, joins, submits a predictions file; a real worker runs
 the evaluation and the leaderboard shows the row. Screenshots at 390 and 1400 px."""
 
-import re
 from pathlib import Path
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.contrib.auth.models import Group
-from django.core import mail
 from django.db import connections
 from django.test import Client
 
@@ -19,7 +17,7 @@ from challenges.models import Evaluation, Method
 from tests.algorithms import images
 from tests.algorithms.test_jobs_support import wait_for
 from tests.archives.helpers import login, new_user
-from tests.browser_checks import axe_violations, sign_in
+from tests.browser_checks import axe_violations, sign_in, sign_up
 from tests.challenges.helpers import (
     fail,
     make_challenge,
@@ -109,19 +107,7 @@ def _organiser_and_newcomer(browser, url: str, tmp_path: Path) -> None:  # type:
     # a brand-new user signs up, verifies, signs in and joins
     user = browser.new_page(viewport={"width": 1400, "height": 900}, bypass_csp=True)
     user.set_default_timeout(20_000)
-    user.goto(url + "/accounts/signup/")
-    user.get_by_label("Email:").fill("ann.participant@example.org")
-    user.get_by_label("Username:").fill("ann")
-    user.get_by_label("Password:", exact=True).fill(PASSWORD)
-    user.get_by_label("Password (again):").fill(PASSWORD)
-    user.get_by_role("button", name="Sign Up").click()
-    user.wait_for_load_state()
-    link = re.search(r"https?://\S+", str(mail.outbox[-1].body))
-    assert link, mail.outbox[-1].body
-    user.goto(link.group(0))
-    user.get_by_role("button", name="Confirm").click()
-    user.wait_for_load_state()
-    sign_in(user, url, "ann", PASSWORD)
+    sign_up(user, url, "ann", PASSWORD)
     user.goto(url + "/challenges/")
     user.get_by_role("link", name="Lung nodules 2027").click()
     assert "lung nodules" in user.inner_text(".markdown")
