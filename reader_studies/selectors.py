@@ -134,7 +134,7 @@ def answerable_question_count(reader_study: ReaderStudy) -> int:
 
 
 # A study's questions and options, kept between cases by the study's `modified`, which
-# every question write stamps (`services._questions_changed`): a new stamp is a new key,
+# every question write stamps (`services.questions_changed`): a new stamp is a new key,
 # so a process never serves another's outdated copy. A few studies per process.
 _QUESTIONS: "OrderedDict[tuple[Any, Any], list[Question]]" = OrderedDict()
 _QUESTIONS_KEPT = 16
